@@ -1,0 +1,190 @@
+// Package bus is earshot's Kafka plumbing: configuration, topic creation,
+// writers that wait for every replica, group readers that commit only what
+// the caller acknowledges, and the dead-letter topic.
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// Default topic names.
+const (
+	TopicRaw      = "earshot.mentions.raw"
+	TopicEnriched = "earshot.mentions.enriched"
+	TopicDLQ      = "earshot.mentions.dlq"
+)
+
+// Config says where Kafka is and how earshot talks to it.
+type Config struct {
+	// Brokers are bootstrap addresses, host:port. Env EARSHOT_KAFKA_BROKERS
+	// (comma separated).
+	Brokers []string `yaml:"brokers" json:"brokers"`
+	// ClientID names this process to the brokers.
+	ClientID string `yaml:"client_id" json:"client_id"`
+	// Topics.
+	RawTopic      string `yaml:"raw_topic" json:"raw_topic"`
+	EnrichedTopic string `yaml:"enriched_topic" json:"enriched_topic"`
+	DLQTopic      string `yaml:"dlq_topic" json:"dlq_topic"`
+	// Partitions and ReplicationFactor are used when earshot creates topics.
+	Partitions        int `yaml:"partitions" json:"partitions"`
+	ReplicationFactor int `yaml:"replication_factor" json:"replication_factor"`
+	// WriteBatchSize and WriteBatchTimeout bound a producer batch.
+	WriteBatchSize    int           `yaml:"write_batch_size" json:"write_batch_size"`
+	WriteBatchTimeout time.Duration `yaml:"write_batch_timeout" json:"write_batch_timeout"`
+	// DialTimeout bounds connecting to a broker.
+	DialTimeout time.Duration `yaml:"dial_timeout" json:"dial_timeout"`
+}
+
+// DefaultConfig returns the defaults: local broker, earshot topic names,
+// 8 partitions (the dev broker's sweet spot; raise it in production).
+func DefaultConfig() Config {
+	return Config{
+		Brokers:           []string{"127.0.0.1:9092"},
+		ClientID:          "earshot",
+		RawTopic:          TopicRaw,
+		EnrichedTopic:     TopicEnriched,
+		DLQTopic:          TopicDLQ,
+		Partitions:        8,
+		ReplicationFactor: 1,
+		WriteBatchSize:    1000,
+		WriteBatchTimeout: 20 * time.Millisecond,
+		DialTimeout:       10 * time.Second,
+	}
+}
+
+// Validate names the first field that is wrong and how to fix it.
+func (c Config) Validate() error {
+	if len(c.Brokers) == 0 {
+		return errors.New("kafka.brokers: empty; set EARSHOT_KAFKA_BROKERS=host:port[,host:port]")
+	}
+	for _, b := range c.Brokers {
+		if _, port, err := net.SplitHostPort(b); err != nil || port == "" {
+			return fmt.Errorf("kafka.brokers: %q is not host:port", b)
+		} else if p, err := strconv.Atoi(port); err != nil || p <= 0 || p > 65535 {
+			return fmt.Errorf("kafka.brokers: %q has a bad port", b)
+		}
+	}
+	for name, t := range map[string]string{"raw_topic": c.RawTopic, "enriched_topic": c.EnrichedTopic, "dlq_topic": c.DLQTopic} {
+		if t == "" {
+			return fmt.Errorf("kafka.%s: empty", name)
+		}
+	}
+	if c.Partitions < 1 {
+		return fmt.Errorf("kafka.partitions: %d, want ≥ 1", c.Partitions)
+	}
+	if c.ReplicationFactor < 1 {
+		return fmt.Errorf("kafka.replication_factor: %d, want ≥ 1", c.ReplicationFactor)
+	}
+	if c.WriteBatchSize < 1 {
+		return fmt.Errorf("kafka.write_batch_size: %d, want ≥ 1", c.WriteBatchSize)
+	}
+	if c.WriteBatchTimeout <= 0 {
+		return fmt.Errorf("kafka.write_batch_timeout: %s, want > 0", c.WriteBatchTimeout)
+	}
+	return nil
+}
+
+// ParseBrokers splits a comma-separated broker list.
+func ParseBrokers(s string) []string {
+	var out []string
+	for _, b := range strings.Split(s, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// NewWriter returns a synchronous writer to topic that waits for all
+// in-sync replicas, hashes keys to partitions (a conversation stays on one
+// partition), and sends batches of up to WriteBatchSize. Callers should pass
+// many messages per WriteMessages call: a call with fewer messages than the
+// batch size waits WriteBatchTimeout.
+func NewWriter(c Config, topic string) *kafka.Writer {
+	return &kafka.Writer{
+		Addr:                   kafka.TCP(c.Brokers...),
+		Topic:                  topic,
+		Balancer:               &kafka.Hash{},
+		RequiredAcks:           kafka.RequireAll,
+		BatchSize:              c.WriteBatchSize,
+		BatchTimeout:           c.WriteBatchTimeout,
+		BatchBytes:             16 << 20,
+		MaxAttempts:            10,
+		WriteBackoffMin:        50 * time.Millisecond,
+		WriteBackoffMax:        2 * time.Second,
+		AllowAutoTopicCreation: false,
+		Transport:              &kafka.Transport{ClientID: c.ClientID, DialTimeout: c.DialTimeout},
+	}
+}
+
+// NewReader returns a consumer-group reader on topic. It never commits by
+// itself: callers use FetchMessage and CommitMessages after their output
+// confirmed the write.
+func NewReader(c Config, topic, group string) *kafka.Reader {
+	return kafka.NewReader(kafka.ReaderConfig{
+		Brokers:           c.Brokers,
+		GroupID:           group,
+		Topic:             topic,
+		MinBytes:          1,
+		MaxBytes:          16 << 20,
+		MaxWait:           250 * time.Millisecond,
+		ReadBatchTimeout:  time.Second,
+		CommitInterval:    0, // synchronous commits, only on CommitMessages
+		StartOffset:       kafka.FirstOffset,
+		HeartbeatInterval: time.Second,
+		SessionTimeout:    10 * time.Second,
+		RebalanceTimeout:  10 * time.Second,
+		JoinGroupBackoff:  500 * time.Millisecond,
+		QueueCapacity:     1000,
+		Dialer:            &kafka.Dialer{ClientID: c.ClientID, Timeout: c.DialTimeout, DualStack: true},
+	})
+}
+
+// EnsureTopics creates the raw, enriched and DLQ topics if they do not exist.
+func EnsureTopics(ctx context.Context, c Config) error {
+	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Timeout: c.DialTimeout}
+	var topics []kafka.TopicConfig
+	for _, t := range []string{c.RawTopic, c.EnrichedTopic, c.DLQTopic} {
+		topics = append(topics, kafka.TopicConfig{Topic: t, NumPartitions: c.Partitions, ReplicationFactor: c.ReplicationFactor})
+	}
+	resp, err := client.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: topics})
+	if err != nil {
+		return fmt.Errorf("kafka: create topics on %s: %w", strings.Join(c.Brokers, ","), err)
+	}
+	for t, terr := range resp.Errors {
+		if terr != nil && !errors.Is(terr, kafka.TopicAlreadyExists) {
+			return fmt.Errorf("kafka: create topic %s: %w", t, terr)
+		}
+	}
+	return nil
+}
+
+// WaitReachable dials the brokers until one answers or ctx ends, so that a
+// worker pointed at a wrong address fails with a clear error.
+func WaitReachable(ctx context.Context, c Config) error {
+	var last error
+	for {
+		for _, b := range c.Brokers {
+			d := net.Dialer{Timeout: 2 * time.Second}
+			conn, err := d.DialContext(ctx, "tcp", b)
+			if err == nil {
+				conn.Close()
+				return nil
+			}
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("kafka: no broker of %s reachable: %v", strings.Join(c.Brokers, ","), last)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}

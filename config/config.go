@@ -1,0 +1,178 @@
+// Package config loads earshot's configuration: one YAML file with a section
+// per concern (kafka, clickhouse, registry, log, metrics, and one per stage),
+// then environment overrides (EARSHOT_*), then flags. Every section is a
+// plain struct with defaults and Validate().
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/earshot-dev/earshot/bus"
+	"github.com/earshot-dev/earshot/storage"
+)
+
+// Common is what every subcommand reads.
+type Common struct {
+	Kafka      bus.Config     `yaml:"kafka"`
+	ClickHouse storage.Config `yaml:"clickhouse"`
+	// Registry is the brand registry file; empty uses the embedded default.
+	Registry string `yaml:"registry"`
+	Log      Log    `yaml:"log"`
+	// MetricsAddr serves /metrics, /healthz, /readyz ("" disables).
+	MetricsAddr string `yaml:"metrics_addr"`
+}
+
+// Log configures log/slog.
+type Log struct {
+	Level string `yaml:"level"` // debug, info, warn, error
+	JSON  bool   `yaml:"json"`
+}
+
+// Defaults returns the defaults for every common section.
+func Defaults() Common {
+	return Common{
+		Kafka:       bus.DefaultConfig(),
+		ClickHouse:  storage.DefaultConfig(),
+		Log:         Log{Level: "info"},
+		MetricsAddr: "127.0.0.1:0",
+	}
+}
+
+// File is a loaded configuration file.
+type File struct {
+	Path     string
+	sections map[string]yaml.Node
+}
+
+// Load reads path ("" gives an empty file: all defaults).
+func Load(path string) (*File, error) {
+	f := &File{Path: path, sections: map[string]yaml.Node{}}
+	if path == "" {
+		return f, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return f, nil
+	}
+	if err := yaml.Unmarshal(data, &f.sections); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Section decodes the named top-level section into dst, which holds the
+// defaults. Unknown keys are an error naming the key. A missing section
+// leaves dst as it is.
+func (f *File) Section(name string, dst any) error {
+	n, ok := f.sections[name]
+	if !ok {
+		return nil
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	if err := enc.Encode(&n); err != nil {
+		return fmt.Errorf("config %s: section %s: %w", f.Path, name, err)
+	}
+	dec := yaml.NewDecoder(&buf)
+	dec.KnownFields(true)
+	if err := dec.Decode(dst); err != nil {
+		return fmt.Errorf("config %s: section %s: %w", f.Path, name, err)
+	}
+	return nil
+}
+
+// Common decodes the common sections over the defaults and applies the
+// environment overrides.
+func (f *File) Common() (Common, error) {
+	c := Defaults()
+	for name, dst := range map[string]any{"kafka": &c.Kafka, "clickhouse": &c.ClickHouse, "log": &c.Log} {
+		if err := f.Section(name, dst); err != nil {
+			return c, err
+		}
+	}
+	for name, dst := range map[string]*string{"registry": &c.Registry, "metrics_addr": &c.MetricsAddr} {
+		if err := f.Section(name, dst); err != nil {
+			return c, err
+		}
+	}
+	if err := ApplyEnv(&c, os.LookupEnv); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// Env variables read by ApplyEnv.
+const (
+	EnvKafkaBrokers       = "EARSHOT_KAFKA_BROKERS"
+	EnvClickHouseAddr     = "EARSHOT_CLICKHOUSE_ADDR"
+	EnvClickHouseDatabase = "EARSHOT_CLICKHOUSE_DATABASE"
+	EnvClickHouseUser     = "EARSHOT_CLICKHOUSE_USER"
+	EnvClickHousePassword = "EARSHOT_CLICKHOUSE_PASSWORD"
+	EnvRegistry           = "EARSHOT_REGISTRY"
+	EnvLogLevel           = "EARSHOT_LOG_LEVEL"
+	EnvMetricsAddr        = "EARSHOT_METRICS_ADDR"
+)
+
+// ApplyEnv overrides c from the environment.
+func ApplyEnv(c *Common, lookup func(string) (string, bool)) error {
+	if v, ok := lookup(EnvKafkaBrokers); ok && v != "" {
+		c.Kafka.Brokers = bus.ParseBrokers(v)
+	}
+	if v, ok := lookup(EnvClickHouseAddr); ok && v != "" {
+		c.ClickHouse.Addr = v
+	}
+	if v, ok := lookup(EnvClickHouseDatabase); ok && v != "" {
+		c.ClickHouse.Database = v
+	}
+	if v, ok := lookup(EnvClickHouseUser); ok && v != "" {
+		c.ClickHouse.User = v
+	}
+	if v, ok := lookup(EnvClickHousePassword); ok {
+		c.ClickHouse.Password = v
+	}
+	if v, ok := lookup(EnvRegistry); ok {
+		c.Registry = v
+	}
+	if v, ok := lookup(EnvLogLevel); ok && v != "" {
+		c.Log.Level = v
+	}
+	if v, ok := lookup(EnvMetricsAddr); ok {
+		c.MetricsAddr = v
+	}
+	if c.ClickHouse.PasswordFile != "" && c.ClickHouse.Password == "" {
+		b, err := os.ReadFile(c.ClickHouse.PasswordFile)
+		if err != nil {
+			return fmt.Errorf("clickhouse.password_file: %w", err)
+		}
+		c.ClickHouse.Password = strings.TrimSpace(string(b))
+	}
+	return nil
+}
+
+// Validate checks every common section.
+func (c Common) Validate() error {
+	return errors.Join(c.Kafka.Validate(), c.ClickHouse.Validate())
+}
+
+// Duration is a helper for flags and YAML: a time.Duration that also
+// accepts plain seconds.
+func Duration(s string) (time.Duration, error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		return d, nil
+	}
+	var secs float64
+	if _, err := fmt.Sscanf(s, "%g", &secs); err == nil {
+		return time.Duration(secs * float64(time.Second)), nil
+	}
+	return 0, fmt.Errorf("%q is not a duration (e.g. 500ms, 10s, 5m)", s)
+}
