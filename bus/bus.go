@@ -148,16 +148,36 @@ func NewReader(c Config, topic, group string) *kafka.Reader {
 	})
 }
 
-// EnsureTopics creates the raw, enriched and DLQ topics if they do not exist.
+// EnsureTopics creates the raw, enriched and DLQ topics if they do not
+// exist. It asks for metadata first and creates only missing topics, so it
+// needs no create rights when they exist, and it works against brokers that
+// do not implement CreateTopics (the librdkafka mock cluster used as the
+// dev broker, whose topics are created by package devbroker).
 func EnsureTopics(ctx context.Context, c Config) error {
 	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Timeout: c.DialTimeout}
+	names := []string{c.RawTopic, c.EnrichedTopic, c.DLQTopic}
+	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: names})
+	if err != nil {
+		return fmt.Errorf("kafka: metadata from %s: %w", strings.Join(c.Brokers, ","), err)
+	}
+	exists := map[string]bool{}
+	for _, t := range md.Topics {
+		if t.Error == nil && len(t.Partitions) > 0 {
+			exists[t.Name] = true
+		}
+	}
 	var topics []kafka.TopicConfig
-	for _, t := range []string{c.RawTopic, c.EnrichedTopic, c.DLQTopic} {
-		topics = append(topics, kafka.TopicConfig{Topic: t, NumPartitions: c.Partitions, ReplicationFactor: c.ReplicationFactor})
+	for _, t := range names {
+		if !exists[t] {
+			topics = append(topics, kafka.TopicConfig{Topic: t, NumPartitions: c.Partitions, ReplicationFactor: c.ReplicationFactor})
+		}
+	}
+	if len(topics) == 0 {
+		return nil
 	}
 	resp, err := client.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: topics})
 	if err != nil {
-		return fmt.Errorf("kafka: create topics on %s: %w", strings.Join(c.Brokers, ","), err)
+		return fmt.Errorf("kafka: create topics on %s (create them with your Kafka tools if this broker cannot): %w", strings.Join(c.Brokers, ","), err)
 	}
 	for t, terr := range resp.Errors {
 		if terr != nil && !errors.Is(terr, kafka.TopicAlreadyExists) {

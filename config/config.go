@@ -176,3 +176,9 @@ func Duration(s string) (time.Duration, error) {
 	}
 	return 0, fmt.Errorf("%q is not a duration (e.g. 500ms, 10s, 5m)", s)
 }
+
+// Has reports whether the file has a top-level section.
+func (f *File) Has(name string) bool {
+	_, ok := f.sections[name]
+	return ok
+}

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
+	_ "time/tzdata" // support-hours time zones work without a system tz database (scratch images)
 
 	"gopkg.in/yaml.v3"
 )
@@ -62,7 +64,11 @@ func Parse(data []byte) (*Registry, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, errors.New("registry is empty: list brands under 'brands:'")
 		}
-		return nil, fmt.Errorf("registry: %w", err)
+		return nil, fmt.Errorf("registry: %w%s", err, yamlHint(err))
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, errors.New("registry: the file holds more than one YAML document ('---'); put every brand in one 'brands:' list")
 	}
 	if err := reg.Validate(); err != nil {
 		return nil, err
@@ -70,10 +76,54 @@ func Parse(data []byte) (*Registry, error) {
 	return &reg, nil
 }
 
+// yamlHint explains a decoding error: an unknown key lists the known ones.
+func yamlHint(err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return ""
+	}
+	for _, msg := range te.Errors {
+		if m := unknownKeyRe.FindStringSubmatch(msg); m != nil {
+			if keys, ok := knownKeys[m[2]]; ok {
+				return fmt.Sprintf(" (unknown key %q; check its spelling: the keys here are %s)", m[1], strings.Join(keys, ", "))
+			}
+		}
+		if strings.Contains(msg, "into time.Duration") {
+			return " (a duration needs a unit, e.g. 15m or 1h)"
+		}
+		if strings.Contains(msg, "into registry.Registry") {
+			return " (the file must be a mapping with a 'brands:' list)"
+		}
+	}
+	return " (see registry/default.yaml for the format)"
+}
+
+var unknownKeyRe = regexp.MustCompile(`field (\S+) not found in type (\S+)`)
+
+// knownKeys maps a type name, as yaml prints it, to its YAML keys.
+var knownKeys = map[string][]string{
+	"registry.Registry":     yamlKeys(Registry{}),
+	"registry.Brand":        yamlKeys(Brand{}),
+	"registry.SupportHours": yamlKeys(SupportHours{}),
+	"registry.SLA":          yamlKeys(SLA{}),
+}
+
+func yamlKeys(v any) []string {
+	t := reflect.TypeOf(v)
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name != "" && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
 var (
-	idRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9_]*$`)
-	handleRe = regexp.MustCompile(`^[A-Za-z0-9_.\-@:]+$`)
-	rangeRe  = regexp.MustCompile(`^([01][0-9]|2[0-4]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$`)
+	platformRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	idRe       = regexp.MustCompile(`^[a-z0-9][a-z0-9_]*$`)
+	handleRe   = regexp.MustCompile(`^[A-Za-z0-9_.\-@:]+$`)
+	rangeRe    = regexp.MustCompile(`^([01][0-9]|2[0-4]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$`)
 )
 
 var weekdays = map[string]time.Weekday{
@@ -91,12 +141,13 @@ func (r *Registry) Validate() error {
 	r.byHandle = map[string]*Brand{}
 	for i := range r.Brands {
 		b := &r.Brands[i]
-		where := fmt.Sprintf("brands[%d]", i)
-		if b.ID != "" {
-			where = fmt.Sprintf("brand %q", b.ID)
+		where := fmt.Sprintf("brand %q", b.ID)
+		if b.ID == "" {
+			where = fmt.Sprintf("brands[%d] (name %q)", i, b.Name)
+			return fmt.Errorf("%s: id is empty; set a lower-case id such as %q", where, suggestID(b.Name))
 		}
 		if !idRe.MatchString(b.ID) {
-			return fmt.Errorf("%s: id %q must be lower case letters, digits and '_' (e.g. %q)", where, b.ID, strings.ToLower(strings.ReplaceAll(b.ID, " ", "_")))
+			return fmt.Errorf("%s: id %q must be lower case letters, digits and '_' (e.g. %q)", where, b.ID, suggestID(b.ID))
 		}
 		if _, dup := r.byID[b.ID]; dup {
 			return fmt.Errorf("%s: id is used twice; give each brand its own id", where)
@@ -108,34 +159,53 @@ func (r *Registry) Validate() error {
 		if strings.TrimSpace(b.Sector) == "" {
 			return fmt.Errorf("%s: sector is empty; set e.g. airline, telecom, retail, bank, tech", where)
 		}
-		if len(b.Handles) == 0 {
+		// Platforms in a fixed order, so that the same file always gives the same error.
+		platforms := make([]string, 0, len(b.Handles))
+		nHandles := 0
+		for platform, hs := range b.Handles {
+			platforms = append(platforms, platform)
+			nHandles += len(hs)
+		}
+		if nHandles == 0 {
 			return fmt.Errorf("%s: no official handles; add handles: {x: [name]}", where)
 		}
-		for platform, hs := range b.Handles {
-			if platform == "" || strings.ContainsAny(platform, ": ") {
-				return fmt.Errorf("%s: handles: platform %q is not a platform name", where, platform)
+		sort.Strings(platforms)
+		listed := map[string]bool{} // platform:handle as written in this brand
+		for _, platform := range platforms {
+			if !platformRe.MatchString(platform) {
+				return fmt.Errorf("%s: handles: platform %q is not a platform name; use lower case, e.g. x, bluesky, mastodon", where, platform)
 			}
-			for _, h := range hs {
+			for _, h := range b.Handles[platform] {
 				h = strings.TrimPrefix(h, "@")
 				if !handleRe.MatchString(h) {
 					return fmt.Errorf("%s: handles.%s: %q is not a handle (no spaces, no leading @ needed)", where, platform, h)
 				}
+				own := platform + ":" + strings.ToLower(h)
+				if listed[own] {
+					return fmt.Errorf("%s: handle %s@%s is listed twice; remove one", where, platform, h)
+				}
+				listed[own] = true
 				for _, p := range handlePlatforms(platform) {
 					key := p + ":" + strings.ToLower(h)
 					if other, dup := r.byHandle[key]; dup && other != b {
-						return fmt.Errorf("%s: handle %s@%s already belongs to brand %q; a handle has one owner", where, platform, h, other.ID)
-					} else if dup && platform != p {
-						continue // the same brand lists it under x and twcs
-					} else if dup {
-						return fmt.Errorf("%s: handle %s@%s is listed twice", where, platform, h)
+						return fmt.Errorf("%s: handle %s@%s already belongs to brand %q; a handle has one owner, remove it from one of them", where, platform, h, other.ID)
 					}
+					// The same brand may list a handle under both x and twcs.
 					r.byHandle[key] = b
 				}
 			}
 		}
 		for _, a := range b.Aliases {
 			if strings.TrimSpace(a) == "" {
-				return fmt.Errorf("%s: an alias is empty", where)
+				return fmt.Errorf("%s: an alias is empty; remove it", where)
+			}
+		}
+		if b.Ambiguous && len(b.Context) == 0 {
+			return fmt.Errorf("%s: ambiguous is true but context is empty, so its aliases could never match; list context words", where)
+		}
+		for _, c := range b.Context {
+			if strings.TrimSpace(c) == "" {
+				return fmt.Errorf("%s: a context word is empty; remove it", where)
 			}
 		}
 		if b.SupportHours != nil {
@@ -144,21 +214,44 @@ func (r *Registry) Validate() error {
 			}
 		}
 		if b.SLA.FirstResponse < 0 {
-			return fmt.Errorf("%s: sla.first_response is negative", where)
+			return fmt.Errorf("%s: sla.first_response is negative; use a positive duration such as 1h", where)
 		}
 	}
 	for i := range r.Brands {
 		b := &r.Brands[i]
+		seen := map[string]bool{}
 		for _, c := range b.Competitors {
 			if c == b.ID {
-				return fmt.Errorf("brand %q: lists itself as a competitor", b.ID)
+				return fmt.Errorf("brand %q: lists itself as a competitor; remove %q from competitors", b.ID, c)
 			}
 			if _, ok := r.byID[c]; !ok {
 				return fmt.Errorf("brand %q: competitor %q is not a brand id in this registry; add it or remove it", b.ID, c)
 			}
+			if seen[c] {
+				return fmt.Errorf("brand %q: competitor %q is listed twice; remove one", b.ID, c)
+			}
+			seen[c] = true
 		}
 	}
 	return nil
+}
+
+// suggestID turns a name into a valid registry id ("KLM Airlines" →
+// "klm_airlines"), for error messages.
+func suggestID(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "_"):
+			b.WriteByte('_')
+		}
+	}
+	if id := strings.TrimSuffix(b.String(), "_"); id != "" {
+		return id
+	}
+	return "my_brand"
 }
 
 // handlePlatforms: handles listed for "x" also serve the twcs data (X data)
@@ -175,6 +268,9 @@ func (s *SupportHours) validate() error {
 	if s.TimeZone == "" {
 		return errors.New("tz is empty; use an IANA name such as Europe/London")
 	}
+	if s.TimeZone == "Local" {
+		return errors.New(`tz "Local" depends on the machine; use an IANA name such as Europe/London`)
+	}
 	loc, err := time.LoadLocation(s.TimeZone)
 	if err != nil {
 		return fmt.Errorf("tz %q is not an IANA time zone (e.g. Europe/Amsterdam): %v", s.TimeZone, err)
@@ -183,7 +279,13 @@ func (s *SupportHours) validate() error {
 	if len(s.Days) == 0 {
 		return errors.New("days is empty; e.g. days: {mon: [\"08:00-20:00\"]}")
 	}
-	for d, ranges := range s.Days {
+	days := make([]string, 0, len(s.Days))
+	for d := range s.Days {
+		days = append(days, d)
+	}
+	sort.Strings(days) // the same file always gives the same error
+	for _, d := range days {
+		ranges := s.Days[d]
 		if _, ok := weekdays[d]; !ok {
 			return fmt.Errorf("day %q: use mon, tue, wed, thu, fri, sat or sun", d)
 		}

@@ -1,0 +1,594 @@
+package enrich
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/earshot-dev/earshot/bus"
+	"github.com/earshot-dev/earshot/mention"
+)
+
+// Stage is the stage name in dead-letter headers.
+const Stage = "enrich"
+
+// Source is what the Processor needs of a Kafka consumer-group reader (a
+// *kafka.Reader from bus.NewReader satisfies it).
+type Source interface {
+	FetchMessage(ctx context.Context) (kafka.Message, error)
+	CommitMessages(ctx context.Context, msgs ...kafka.Message) error
+	Close() error
+}
+
+// IO is where a Processor reads and writes. Topic names label metrics and
+// logs.
+type IO struct {
+	Source        Source
+	Enriched      bus.Writer
+	DLQ           bus.Writer
+	SourceTopic   string
+	EnrichedTopic string
+	DLQTopic      string
+}
+
+// Processor is the enrich stage: consumer group on the raw topic → decode →
+// pipeline → encode → enriched topic (dead letters to the DLQ topic) →
+// commit. See the package documentation for the delivery guarantees.
+//
+// Memory is bounded: at most three batches are held at a time (one being
+// collected and enriched, one queued, one being written), each at most
+// BatchSize records and about BatchBytes of input, plus the reader's fetch
+// queue.
+type Processor struct {
+	cfg  Config
+	pipe *Pipeline
+	io   IO
+	log  *slog.Logger
+	met  *metrics
+
+	started   atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+
+	lists    [][]int32 // per-worker record indexes, reused between batches
+	writeErr atomic.Pointer[string]
+	dlqLog   sampler // one line per dead-letter kind per minute
+	panicLog sampler // one line per enricher per minute
+
+	totalIn, totalOut, totalDLQ atomic.Int64
+}
+
+// New builds a Processor reading kc.RawTopic as consumer group cfg.GroupID
+// and writing kc.EnrichedTopic and kc.DLQTopic.
+func New(cfg Config, kc bus.Config, pipe *Pipeline, reg prometheus.Registerer, log *slog.Logger) (*Processor, error) {
+	if err := kc.Validate(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return NewWithIO(cfg, IO{
+		Source:        bus.NewReader(kc, kc.RawTopic, cfg.GroupID),
+		Enriched:      bus.NewWriter(kc, kc.EnrichedTopic),
+		DLQ:           bus.NewWriter(kc, kc.DLQTopic),
+		SourceTopic:   kc.RawTopic,
+		EnrichedTopic: kc.EnrichedTopic,
+		DLQTopic:      kc.DLQTopic,
+	}, pipe, reg, log)
+}
+
+// NewWithIO builds a Processor on the given reader and writers, which it
+// owns and closes.
+func NewWithIO(cfg Config, io IO, pipe *Pipeline, reg prometheus.Registerer, log *slog.Logger) (*Processor, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if io.Source == nil || io.Enriched == nil || io.DLQ == nil {
+		return nil, errors.New("enrich: IO needs a Source, an Enriched writer and a DLQ writer")
+	}
+	if pipe == nil {
+		return nil, errors.New("enrich: no pipeline")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	met, err := newMetrics(reg, pipe)
+	if err != nil {
+		return nil, fmt.Errorf("enrich: metrics: %w", err)
+	}
+	p := &Processor{cfg: cfg, pipe: pipe, io: io, log: log, met: met, lists: make([][]int32, cfg.Workers)}
+	p.dlqLog.every, p.panicLog.every = time.Minute, time.Minute
+	return p, nil
+}
+
+// Ready reports whether the last write to the output topics succeeded
+// (for /readyz).
+func (p *Processor) Ready(context.Context) error {
+	if e := p.writeErr.Load(); e != nil {
+		return errors.New(*e)
+	}
+	return nil
+}
+
+// Run consumes until ctx ends or a fatal error occurs. On cancellation it
+// stops fetching, enriches and writes what it already fetched, commits it,
+// and closes the reader and writers, all within ShutdownTimeout. It returns
+// nil after a clean shutdown. Run may be called once.
+func (p *Processor) Run(ctx context.Context) error {
+	if !p.started.CompareAndSwap(false, true) {
+		return errors.New("enrich: Processor.Run called twice")
+	}
+	defer p.Close()
+
+	p.log.Info("enrich started", "group", p.cfg.GroupID, "from", p.io.SourceTopic, "to", p.io.EnrichedTopic,
+		"dlq", p.io.DLQTopic, "workers", p.cfg.Workers, "batch_size", p.cfg.BatchSize, "enricher", p.pipe.Version())
+
+	fetchCtx, stopFetch := context.WithCancel(ctx)
+	defer stopFetch()
+	// Work (enrich, write, commit) outlives ctx by at most ShutdownTimeout so
+	// that the batch in flight is flushed.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	finished := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			t := time.NewTimer(p.cfg.ShutdownTimeout)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				stopWork()
+			case <-finished:
+			}
+		case <-finished:
+		}
+	}()
+
+	fetched := make(chan kafka.Message, min(p.cfg.BatchSize, 1024))
+	enriched := make(chan *batch, 1)
+	errc := make(chan error, 3)
+	go func() { errc <- p.fetchLoop(fetchCtx, fetched) }()
+	go func() { errc <- p.enrichLoop(workCtx, fetched, enriched) }()
+	go func() { errc <- p.deliverLoop(workCtx, enriched) }()
+	var first error
+	for range 3 {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+			stopFetch()
+			stopWork()
+		}
+	}
+	close(finished)
+	if first != nil {
+		p.log.Error("enrich stopped", "err", first, "in", p.totalIn.Load(), "out", p.totalOut.Load(), "dlq", p.totalDLQ.Load())
+		return first
+	}
+	p.log.Info("enrich stopped", "in", p.totalIn.Load(), "out", p.totalOut.Load(), "dlq", p.totalDLQ.Load())
+	return nil
+}
+
+// Close closes the reader (leaving the consumer group) and the writers. It
+// is safe to call without Run and more than once; Run calls it on return.
+func (p *Processor) Close() error {
+	p.closeOnce.Do(func() {
+		p.closeErr = errors.Join(p.io.Source.Close(), p.io.Enriched.Close(), p.io.DLQ.Close())
+	})
+	return p.closeErr
+}
+
+// fetchLoop hands fetched messages to the enrich loop. It closes out when
+// ctx ends.
+func (p *Processor) fetchLoop(ctx context.Context, out chan<- kafka.Message) error {
+	defer close(out)
+	for {
+		msg, err := p.io.Source.FetchMessage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("enrich: fetch from %s: %w", p.io.SourceTopic, err)
+		}
+		select {
+		case out <- msg:
+		case <-ctx.Done():
+			return nil // not committed: re-delivered after a restart
+		}
+	}
+}
+
+// batch is a unit of work: source messages and their outputs.
+type batch struct {
+	src []kafka.Message
+	out []kafka.Message
+	dlq []kafka.Message
+	// reasons of the dead letters, by kind, for the log sampler
+	kinds map[string]string
+	nDLQ  map[string]int
+}
+
+// enrichLoop collects batches (BatchSize, BatchBytes or FlushInterval,
+// whichever comes first), enriches them and passes them to the deliver loop.
+func (p *Processor) enrichLoop(ctx context.Context, in <-chan kafka.Message, out chan<- *batch) error {
+	defer close(out)
+	pending := make([]kafka.Message, 0, p.cfg.BatchSize)
+	size := 0
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	flush := func() error {
+		timer.Stop()
+		if len(pending) == 0 {
+			return nil
+		}
+		b, err := p.enrichBatch(ctx, pending)
+		if err != nil {
+			return err
+		}
+		pending, size = make([]kafka.Message, 0, p.cfg.BatchSize), 0
+		select {
+		case out <- b:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("enrich: shutdown: a batch of %d records was enriched but not written (not committed; it will be re-delivered): %w", len(b.src), ctx.Err())
+		}
+	}
+	for {
+		var timeout <-chan time.Time
+		if len(pending) > 0 {
+			timeout = timer.C
+		}
+		select {
+		case msg, ok := <-in:
+			if !ok {
+				return flush()
+			}
+			n := len(msg.Value) + len(msg.Key)
+			if len(pending) > 0 && size+n > p.cfg.BatchBytes {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			if len(pending) == 0 {
+				timer.Reset(p.cfg.FlushInterval)
+			}
+			pending = append(pending, msg)
+			size += n
+			if len(pending) >= p.cfg.BatchSize || size >= p.cfg.BatchBytes {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		case <-timeout:
+			if err := flush(); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("enrich: shutdown timeout: %d fetched records not enriched (not committed; they will be re-delivered): %w", len(pending), ctx.Err())
+		}
+	}
+}
+
+// result is one record's outcome.
+type result struct {
+	key, value []byte
+	kind       string // "" when enriched, else a dead-letter kind
+	reason     string
+}
+
+// enrichBatch decodes, enriches and encodes msgs with up to Workers
+// goroutines. Records are hashed to workers by key (the conversation id), so
+// records of one conversation are enriched in order by one worker. The
+// outputs keep the input order. An error is fatal (the context ended while a
+// transient enricher error was being retried).
+func (p *Processor) enrichBatch(ctx context.Context, msgs []kafka.Message) (*batch, error) {
+	start := time.Now()
+	now := start.UTC()
+	res := make([]result, len(msgs))
+	workers := min(p.cfg.Workers, len(msgs))
+	if workers <= 1 {
+		for i := range msgs {
+			if err := p.enrichOne(ctx, &msgs[i], now, &res[i]); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		lists := p.lists[:workers]
+		for w := range lists {
+			lists[w] = lists[w][:0]
+		}
+		for i := range msgs {
+			w := workerFor(&msgs[i], workers)
+			lists[w] = append(lists[w], int32(i))
+		}
+		errs := make([]error, workers)
+		var wg sync.WaitGroup
+		for w, idx := range lists {
+			if len(idx) == 0 {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, i := range idx {
+					if err := p.enrichOne(ctx, &msgs[i], now, &res[i]); err != nil {
+						errs[w] = err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+	}
+	b := &batch{src: msgs, out: make([]kafka.Message, 0, len(msgs))}
+	for i := range res {
+		r := &res[i]
+		if r.kind == "" {
+			b.out = append(b.out, kafka.Message{Key: r.key, Value: r.value})
+			continue
+		}
+		b.dlq = append(b.dlq, bus.DeadLetter(Stage, r.reason, &msgs[i], nil, nil))
+		if b.kinds == nil {
+			b.kinds, b.nDLQ = map[string]string{}, map[string]int{}
+		}
+		b.kinds[r.kind] = r.reason
+		b.nDLQ[r.kind]++
+	}
+	p.met.in.Add(float64(len(msgs)))
+	p.totalIn.Add(int64(len(msgs)))
+	p.met.batchRecords.Observe(float64(len(msgs)))
+	p.met.enrichSeconds.Observe(time.Since(start).Seconds())
+	return b, nil
+}
+
+// workerFor hashes a message's key (FNV-1a) to a worker; a message without
+// a key goes by partition.
+func workerFor(m *kafka.Message, workers int) int {
+	if len(m.Key) == 0 {
+		return m.Partition % workers
+	}
+	h := uint32(2166136261)
+	for _, c := range m.Key {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return int(h % uint32(workers))
+}
+
+// enrichOne fills r. It returns an error only when ctx ended while a
+// transient enricher error was being retried.
+func (p *Processor) enrichOne(ctx context.Context, msg *kafka.Message, now time.Time, r *result) error {
+	m, err := mention.Decode(msg.Value)
+	if err != nil {
+		var fe *mention.FieldError
+		if errors.As(err, &fe) {
+			r.kind, r.reason = KindInvalid, "invalid record: "+err.Error()
+		} else {
+			r.kind, r.reason = KindDecode, "undecodable record: "+err.Error()
+		}
+		return nil
+	}
+	backoff := p.cfg.RetryBackoffMin
+	for attempt := 1; ; attempt++ {
+		err = p.pipe.Enrich(ctx, m)
+		if err == nil {
+			break
+		}
+		name := "pipeline"
+		var ee *Error
+		if errors.As(err, &ee) {
+			name = ee.Enricher
+		}
+		if ee != nil && ee.Panicked {
+			p.met.enricherErrors.WithLabelValues(name, ErrKindPanic).Inc()
+			if count, ok := p.panicLog.allow(name, 1); ok {
+				p.log.Warn("enricher panicked; record dead-lettered", "enricher", name, "id", m.ID, "panics", count, "err", ee.Err, "stack", ee.Stack)
+			}
+			r.kind, r.reason = KindPanic, "enricher "+err.Error()
+			return nil
+		}
+		if IsPermanent(err) {
+			p.met.enricherErrors.WithLabelValues(name, ErrKindPermanent).Inc()
+			r.kind, r.reason = KindRejected, "rejected by enricher "+err.Error()
+			return nil
+		}
+		p.met.enricherErrors.WithLabelValues(name, ErrKindTransient).Inc()
+		p.log.Warn("transient enricher error; retrying", "enricher", name, "id", m.ID, "attempt", attempt, "backoff", backoff, "err", err)
+		if !sleep(ctx, backoff) {
+			return fmt.Errorf("enrich: %s kept failing on %s until shutdown (not committed; it will be re-delivered): %w", name, m.ID, err)
+		}
+		backoff = min(2*backoff, p.cfg.RetryBackoffMax)
+	}
+	t := now
+	m.EnrichedAt = &t
+	m.Enricher = p.pipe.Version()
+	v, err := mention.Encode(m)
+	if err != nil {
+		r.kind, r.reason = KindEncode, "enriched record is invalid (an enricher bug): "+err.Error()
+		return nil
+	}
+	r.key, r.value = m.PartitionKey(), v
+	return nil
+}
+
+// deliverLoop writes batches in order and commits each after its writes.
+func (p *Processor) deliverLoop(ctx context.Context, in <-chan *batch) error {
+	for b := range in {
+		if err := p.deliver(ctx, b); err != nil {
+			// Drain so that the enrich loop is not blocked; nothing more is
+			// written or committed.
+			go func() {
+				for range in {
+				}
+			}()
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *Processor) deliver(ctx context.Context, b *batch) error {
+	start := time.Now()
+	var dlqErr error
+	var wg sync.WaitGroup
+	if len(b.dlq) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dlqErr = p.write(ctx, p.io.DLQ, p.io.DLQTopic, b.dlq)
+		}()
+	}
+	outErr := p.write(ctx, p.io.Enriched, p.io.EnrichedTopic, b.out)
+	wg.Wait()
+	if err := errors.Join(outErr, dlqErr); err != nil {
+		return err
+	}
+	p.met.out.Add(float64(len(b.out)))
+	p.totalOut.Add(int64(len(b.out)))
+	for kind, n := range b.nDLQ {
+		p.met.dlq.WithLabelValues(kind).Add(float64(n))
+		p.totalDLQ.Add(int64(n))
+		if count, ok := p.dlqLog.allow(kind, n); ok {
+			p.log.Warn("records dead-lettered", "reason", kind, "count", count, "example", b.kinds[kind])
+		}
+	}
+	p.commit(ctx, b.src)
+	p.met.deliverSeconds.Observe(time.Since(start).Seconds())
+	return nil
+}
+
+// write writes msgs with one WriteMessages call, retrying with back-off the
+// messages that failed until it succeeds or ctx ends.
+func (p *Processor) write(ctx context.Context, w bus.Writer, topic string, msgs []kafka.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	backoff := p.cfg.RetryBackoffMin
+	for attempt := 1; ; attempt++ {
+		err := w.WriteMessages(ctx, msgs...)
+		if err == nil {
+			if attempt > 1 {
+				p.log.Info("write recovered", "topic", topic, "attempts", attempt)
+			}
+			p.writeErr.Store(nil)
+			return nil
+		}
+		p.met.writeErrors.WithLabelValues(topic).Inc()
+		s := fmt.Sprintf("write to %s failing: %v", topic, err)
+		p.writeErr.Store(&s)
+		var werrs kafka.WriteErrors
+		if errors.As(err, &werrs) && len(werrs) == len(msgs) {
+			failed := make([]kafka.Message, 0, werrs.Count())
+			for i, e := range werrs {
+				if e != nil {
+					failed = append(failed, msgs[i])
+				}
+			}
+			msgs = failed
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("enrich: write %d records to %s: %w (source offsets not committed; they will be re-delivered)", len(msgs), topic, err)
+		}
+		p.log.Warn("write failed; retrying", "topic", topic, "records", len(msgs), "attempt", attempt, "backoff", backoff, "err", err)
+		if !sleep(ctx, backoff) {
+			return fmt.Errorf("enrich: write %d records to %s: %w (source offsets not committed; they will be re-delivered)", len(msgs), topic, err)
+		}
+		backoff = min(2*backoff, p.cfg.RetryBackoffMax)
+	}
+}
+
+// commit commits the highest offset of each partition in msgs. A failed
+// commit is not fatal: the records are re-delivered after a rebalance or
+// restart, and a later commit covers them.
+func (p *Processor) commit(ctx context.Context, msgs []kafka.Message) {
+	last := lastPerPartition(msgs)
+	backoff := p.cfg.RetryBackoffMin
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		if err = p.io.Source.CommitMessages(ctx, last...); err == nil {
+			return
+		}
+		p.met.commitErrors.Inc()
+		if !sleep(ctx, backoff) {
+			break
+		}
+		backoff = min(2*backoff, p.cfg.RetryBackoffMax)
+	}
+	p.log.Warn("commit failed; the batch will be re-delivered unless a later commit covers it", "records", len(msgs), "err", err)
+}
+
+// lastPerPartition returns, per topic and partition, the message with the
+// highest offset.
+func lastPerPartition(msgs []kafka.Message) []kafka.Message {
+	var out []kafka.Message
+	for _, m := range msgs {
+		found := false
+		for i := range out {
+			if out[i].Topic == m.Topic && out[i].Partition == m.Partition {
+				if m.Offset > out[i].Offset {
+					out[i] = m
+				}
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, m)
+		}
+	}
+	for i := range out { // only topic, partition and offset are needed
+		out[i] = kafka.Message{Topic: out[i].Topic, Partition: out[i].Partition, Offset: out[i].Offset}
+	}
+	return out
+}
+
+// sleep waits d or until ctx ends; it reports whether it waited d.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// sampler logs dead letters: the first of each kind, then at most one line
+// per kind per interval with the count since the last line.
+type sampler struct {
+	every time.Duration
+	mu    sync.Mutex
+	last  map[string]time.Time
+	since map[string]int
+}
+
+// allow counts n events of key and reports whether to log now, with the
+// number of events since the last line.
+func (s *sampler) allow(key string, n int) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == nil {
+		s.last, s.since = map[string]time.Time{}, map[string]int{}
+	}
+	s.since[key] += n
+	if t, ok := s.last[key]; ok && time.Since(t) < s.every {
+		return 0, false
+	}
+	count := s.since[key]
+	s.last[key] = time.Now()
+	s.since[key] = 0
+	return count, true
+}

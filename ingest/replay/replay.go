@@ -1,0 +1,366 @@
+// Package replay publishes a file of posts to the raw topic: JSONL of
+// Mention v1 records, or the Customer Support on Twitter CSV ("twcs").
+//
+// A replay publishes in created_at order (stable: file order breaks ties),
+// as fast as possible or paced by created_at × a speed factor, checkpoints
+// after every batch Kafka acknowledged, and resumes from the checkpoint
+// with Config.Resume. Rows that cannot be mapped are skipped, counted by
+// reason and summarised in the log; they never stop a replay.
+//
+// Memory: a twcs file is held in memory (≈ 200 bytes a row; the 2.8 M-row
+// twcs.csv ≈ 0.6 GB) because a conversation's root is known only once every
+// row is; a JSONL file is indexed (24 bytes a record) and read twice.
+package replay
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/earshot-dev/earshot/bus"
+	"github.com/earshot-dev/earshot/ingest"
+	"github.com/earshot-dev/earshot/mention"
+)
+
+// Options are a Replayer's collaborators.
+type Options struct {
+	// Writer writes to the raw topic (bus.NewWriter(cfg, cfg.RawTopic)).
+	Writer bus.Writer
+	// Metrics are the ingest metrics (nil: not exported).
+	Metrics *ingest.Metrics
+	// Publisher bounds the batches (zero value: the defaults).
+	Publisher ingest.PublisherConfig
+	Log       *slog.Logger
+	// ProgressOut receives the progress bar (default os.Stderr).
+	ProgressOut io.Writer
+	// Now stamps ingested_at on twcs records (default time.Now).
+	Now func() time.Time
+}
+
+// Replayer replays files.
+type Replayer struct {
+	cfg Config
+	o   Options
+}
+
+// New checks cfg and returns a Replayer.
+func New(cfg Config, o Options) (*Replayer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Writer == nil {
+		return nil, errors.New("replay: no Kafka writer")
+	}
+	if o.Publisher == (ingest.PublisherConfig{}) {
+		o.Publisher = ingest.DefaultPublisherConfig()
+	}
+	if err := o.Publisher.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.ProgressOut == nil {
+		o.ProgressOut = os.Stderr
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Replayer{cfg: cfg, o: o}, nil
+}
+
+// Summary is what one replay run did.
+type Summary struct {
+	Input  string
+	Format string
+	// Records is the number of publishable records in the input.
+	Records int
+	// Published were written and acknowledged by this run.
+	Published int64
+	// Skipped counts, by reason, the input rows that cannot be mapped
+	// (checked on every run, resumed or not) and the records that failed
+	// Mention validation.
+	Skipped map[string]int64
+	// Resumed is the position this run started from (records a previous
+	// run settled), 0 without --resume.
+	Resumed    int
+	Checkpoint string
+	Elapsed    time.Duration
+}
+
+// SkippedTotal sums Skipped.
+func (s Summary) SkippedTotal() int64 {
+	var n int64
+	for _, v := range s.Skipped {
+		n += v
+	}
+	return n
+}
+
+// String is the one-line summary the command prints:
+// "published=N skipped=N" then each skip reason ("bad_date=1"), then
+// "resumed_from=N" on a resumed run.
+func (s Summary) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "published=%d skipped=%d", s.Published, s.SkippedTotal())
+	reasons := make([]string, 0, len(s.Skipped))
+	for r := range s.Skipped {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		fmt.Fprintf(&b, " %s=%d", r, s.Skipped[r])
+	}
+	if s.Resumed > 0 {
+		fmt.Fprintf(&b, " resumed_from=%d", s.Resumed)
+	}
+	return b.String()
+}
+
+// dataset is a loaded input, in publishing order.
+type dataset interface {
+	Len() int
+	CreatedAt(i int) time.Time
+	Mention(i int) (*mention.Mention, error)
+	Source() string
+	Close() error
+}
+
+// skips collects the rows skipped while loading.
+type skips struct {
+	log     *slog.Logger
+	input   string
+	counts  map[string]int64
+	example map[string]string
+}
+
+func (s *skips) add(line int, reason string, err error) {
+	s.counts[reason]++
+	if _, ok := s.example[reason]; !ok {
+		s.example[reason] = fmt.Sprintf("line %d: %v", line, err)
+	}
+}
+
+func (s *skips) logSummary() {
+	if len(s.counts) == 0 {
+		return
+	}
+	var total int64
+	attrs := []any{"input", s.input}
+	reasons := make([]string, 0, len(s.counts))
+	for r, c := range s.counts {
+		reasons = append(reasons, r)
+		total += c
+	}
+	sort.Strings(reasons)
+	attrs = append(attrs, "skipped", total)
+	for _, r := range reasons {
+		attrs = append(attrs, slog.Group(r, "count", s.counts[r], "example", s.example[r]))
+	}
+	s.log.Warn("skipped input rows that cannot be mapped to a mention", attrs...)
+}
+
+// DetectFormat tells jsonl from twcs by the first line, then by the
+// extension.
+func DetectFormat(path string, head []byte) (string, error) {
+	head = bytes.TrimPrefix(head, []byte("\uFEFF"))
+	first := bytes.TrimSpace(head)
+	if i := bytes.IndexByte(first, '\n'); i >= 0 {
+		first = first[:i]
+	}
+	switch {
+	case bytes.HasPrefix(first, []byte("{")):
+		return FormatJSONL, nil
+	case bytes.Contains(bytes.ToLower(first), []byte("tweet_id")):
+		return FormatTWCS, nil
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl", ".ndjson", ".json":
+		return FormatJSONL, nil
+	case ".csv":
+		return FormatTWCS, nil
+	}
+	return "", fmt.Errorf("cannot tell the format of %s (neither a JSON record nor a twcs header on its first line); pass --format jsonl or --format twcs", path)
+}
+
+// Run replays one file. It returns when every record is published and
+// acknowledged, or when ctx ends (then what is buffered is flushed and
+// checkpointed first, and the error is ctx's).
+func (r *Replayer) Run(ctx context.Context, path string) (Summary, error) {
+	started := time.Now()
+	sum := Summary{Input: path, Skipped: map[string]int64{}}
+	f, err := os.Open(path)
+	if err != nil {
+		return sum, fmt.Errorf("replay: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return sum, fmt.Errorf("replay: %w", err)
+	}
+	if st.IsDir() {
+		return sum, fmt.Errorf("replay: %s is a directory; pass a file", path)
+	}
+
+	format := r.cfg.Format
+	if format == FormatAuto {
+		head := make([]byte, 4096)
+		n, err := io.ReadFull(f, head)
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+			return sum, fmt.Errorf("replay: %w", err)
+		}
+		if format, err = DetectFormat(path, head[:n]); err != nil {
+			return sum, err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return sum, fmt.Errorf("replay: %w", err)
+		}
+	}
+	sum.Format = format
+	log := r.o.Log.With("input", path, "format", format)
+
+	// Load (and hash) the whole input.
+	sk := &skips{log: log, input: path, counts: map[string]int64{}, example: map[string]string{}}
+	h := sha256.New()
+	in := io.TeeReader(bufio.NewReaderSize(f, 1<<20), h)
+	loadStart := time.Now()
+	var ds dataset
+	switch format {
+	case FormatTWCS:
+		ds, err = loadTWCS(in, r.o.Now, sk.add)
+	default:
+		ds, err = loadJSONL(in, f, sk.add)
+	}
+	if err != nil {
+		return sum, fmt.Errorf("replay %s: %w", path, err)
+	}
+	defer ds.Close()
+	if _, err := io.Copy(io.Discard, in); err != nil { // hash what a parser left unread
+		return sum, fmt.Errorf("replay: %w", err)
+	}
+	sha := hex.EncodeToString(h.Sum(nil))
+	sum.Records = ds.Len()
+	log.Info("input loaded", "records", ds.Len(), "skipped", len(sk.counts), "bytes", st.Size(), "took", time.Since(loadStart).Round(time.Millisecond))
+	sk.logSummary()
+
+	// Checkpoint.
+	cpPath := r.cfg.Checkpoint
+	if cpPath == "" {
+		cpPath = DefaultCheckpointPath(r.cfg.StateDir, path)
+	}
+	sum.Checkpoint = cpPath
+	abs, _ := filepath.Abs(path)
+	cp := &Checkpoint{Version: checkpointVersion, Input: abs, Format: format, Size: st.Size(), SHA256: sha, Total: ds.Len()}
+	if r.cfg.Resume {
+		prev, err := readCheckpoint(cpPath)
+		if err != nil {
+			return sum, err
+		}
+		switch {
+		case prev == nil:
+			log.Info("no checkpoint yet; replaying from the start", "checkpoint", cpPath)
+		case prev.mismatch(format, st.Size(), sha) != "":
+			return sum, fmt.Errorf("replay: cannot resume from checkpoint %s: %s; delete it or run without --resume", cpPath, prev.mismatch(format, st.Size(), sha))
+		default:
+			cp.Position = min(prev.Position, ds.Len())
+			cp.Published = prev.Published
+			log.Info("resuming", "checkpoint", cpPath, "position", cp.Position, "of", ds.Len())
+		}
+	}
+	sum.Resumed = cp.Position
+
+	// Publish.
+	pub, err := ingest.NewPublisher(r.o.Publisher, ingest.PublisherOptions{
+		Source: ds.Source(), Writer: r.o.Writer, Metrics: r.o.Metrics, Log: log,
+		OnAck: func(_ context.Context, a ingest.Ack) error {
+			cp.Position = int(a.Cursor)
+			cp.Published += int64(a.Records)
+			cp.UpdatedAt = time.Now().UTC()
+			return writeCheckpoint(cpPath, cp)
+		},
+	})
+	if err != nil {
+		return sum, err
+	}
+	for reason, n := range sk.counts {
+		pub.CountRejected(reason, n)
+	}
+
+	prog := ingest.NewProgress(r.o.ProgressOut, r.cfg.Progress, int64(ds.Len()-cp.Position), "records", log, r.cfg.ProgressInterval)
+	runErr := r.publishAll(ctx, ds, pub, cp.Position, prog)
+	prog.Finish()
+
+	// Flush what is buffered even when ctx ended (Ctrl-C): it is written
+	// and checkpointed, so a resumed run does not publish it again.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.o.Publisher.WriteTimeout)
+	defer cancel()
+	closeErr := pub.Close(cctx)
+
+	st2 := pub.Stats()
+	sum.Published = st2.Published
+	for reason, n := range st2.Rejected {
+		sum.Skipped[reason] = n
+	}
+	sum.Elapsed = time.Since(started)
+	if err := errors.Join(runErr, closeErr); err != nil {
+		log.Warn("replay stopped", "published", sum.Published, "position", cp.Position, "of", ds.Len(), "checkpoint", cpPath, "err", err)
+		return sum, err
+	}
+	log.Info("replay done", "published", sum.Published, "skipped", sum.SkippedTotal(), "checkpoint", cpPath,
+		"took", sum.Elapsed.Round(time.Millisecond), "rate_per_s", fmt.Sprintf("%.0f", float64(sum.Published)/max(sum.Elapsed.Seconds(), 1e-9)))
+	return sum, nil
+}
+
+// publishAll publishes records [start, Len) in order, paced by Speed.
+func (r *Replayer) publishAll(ctx context.Context, ds dataset, pub *ingest.Publisher, start int, prog *ingest.Progress) error {
+	var (
+		t0    time.Time
+		base  time.Time
+		timer *time.Timer
+	)
+	for i := start; i < ds.Len(); i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if r.cfg.Speed > 0 {
+			created := ds.CreatedAt(i)
+			if i == start {
+				t0, base = time.Now(), created
+			}
+			due := t0.Add(time.Duration(float64(created.Sub(base)) / r.cfg.Speed))
+			if wait := time.Until(due); wait > time.Millisecond {
+				if timer == nil {
+					timer = time.NewTimer(wait)
+					defer timer.Stop()
+				} else {
+					timer.Reset(wait)
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-timer.C:
+				}
+			}
+		}
+		m, err := ds.Mention(i)
+		if err != nil {
+			return err
+		}
+		if err := pub.Publish(ctx, m, int64(i+1)); err != nil {
+			return err
+		}
+		prog.Add(1)
+	}
+	return nil
+}
