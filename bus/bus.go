@@ -116,7 +116,7 @@ func NewWriter(c Config, topic string) *kafka.Writer {
 		RequiredAcks:           kafka.RequireAll,
 		BatchSize:              c.WriteBatchSize,
 		BatchTimeout:           c.WriteBatchTimeout,
-		BatchBytes:             16 << 20,
+		BatchBytes:             1_000_000, // under the broker default message.max.bytes (1 MiB + overhead)
 		MaxAttempts:            10,
 		WriteBackoffMin:        50 * time.Millisecond,
 		WriteBackoffMax:        2 * time.Second,
@@ -154,7 +154,11 @@ func NewReader(c Config, topic, group string) *kafka.Reader {
 // do not implement CreateTopics (the librdkafka mock cluster used as the
 // dev broker, whose topics are created by package devbroker).
 func EnsureTopics(ctx context.Context, c Config) error {
-	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Timeout: c.DialTimeout}
+	// A transport of its own: kafka-go serves metadata from a per-transport
+	// cache, and the shared default one may predate the topics.
+	tr := &kafka.Transport{ClientID: c.ClientID, DialTimeout: c.DialTimeout}
+	defer tr.CloseIdleConnections()
+	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Timeout: c.DialTimeout, Transport: tr}
 	names := []string{c.RawTopic, c.EnrichedTopic, c.DLQTopic}
 	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: names})
 	if err != nil {
@@ -177,7 +181,7 @@ func EnsureTopics(ctx context.Context, c Config) error {
 	}
 	resp, err := client.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: topics})
 	if err != nil {
-		return fmt.Errorf("kafka: create topics on %s (create them with your Kafka tools if this broker cannot): %w", strings.Join(c.Brokers, ","), err)
+		return fmt.Errorf("kafka: create topics on %s (a broker without CreateTopics, like the dev broker, needs them created beforehand: devbroker.CreateTopics or your Kafka tools): %w", strings.Join(c.Brokers, ","), err)
 	}
 	for t, terr := range resp.Errors {
 		if terr != nil && !errors.Is(terr, kafka.TopicAlreadyExists) {

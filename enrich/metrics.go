@@ -11,11 +11,12 @@ const subsystem = "enrich"
 // Dead-letter reason kinds, the values of the "reason" label of
 // earshot_enrich_dlq_total.
 const (
-	KindDecode   = "decode"   // not a JSON Mention (malformed, wrong version, not UTF-8, too large)
-	KindInvalid  = "invalid"  // decoded, but a field breaks the v1 contract
-	KindRejected = "rejected" // an enricher returned a permanent error
-	KindPanic    = "panic"    // an enricher panicked on the record
-	KindEncode   = "encode"   // the enriched record fails validation (an enricher bug)
+	KindDecode   = "decode"    // not a JSON Mention (malformed, wrong version, not UTF-8, too large)
+	KindInvalid  = "invalid"   // decoded, but a field breaks the v1 contract
+	KindRejected = "rejected"  // an enricher returned a permanent error
+	KindPanic    = "panic"     // an enricher panicked on the record
+	KindEncode   = "encode"    // the enriched record fails validation (an enricher bug)
+	KindTooLarge = "too_large" // the broker refused the enriched record as too large
 )
 
 // Enricher error kinds, the values of the "kind" label of
@@ -35,6 +36,7 @@ type metrics struct {
 	enricherErrors *prometheus.CounterVec
 	writeErrors    *prometheus.CounterVec
 	commitErrors   prometheus.Counter
+	dlqDropped     prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, pipe *Pipeline) (*metrics, error) {
@@ -49,7 +51,7 @@ func newMetrics(reg prometheus.Registerer, pipe *Pipeline) (*metrics, error) {
 		}),
 		dlq: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: telemetry.Namespace, Subsystem: subsystem, Name: "dlq_total",
-			Help: "Records written to the dead-letter topic, by reason kind: decode, invalid, rejected, panic, encode.",
+			Help: "Records written to the dead-letter topic, by reason kind: decode, invalid, rejected, panic, encode, too_large.",
 		}, []string{"reason"}),
 		enrichSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: telemetry.Namespace, Subsystem: subsystem, Name: "batch_enrich_duration_seconds",
@@ -78,8 +80,12 @@ func newMetrics(reg prometheus.Registerer, pipe *Pipeline) (*metrics, error) {
 			Namespace: telemetry.Namespace, Subsystem: subsystem, Name: "commit_errors_total",
 			Help: "Failed offset commits (the batch will be re-delivered; downstream deduplicates by id).",
 		}),
+		dlqDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: telemetry.Namespace, Subsystem: subsystem, Name: "dlq_dropped_total",
+			Help: "Dead letters the broker refused as too large even truncated to 512 KiB (logged, then dropped).",
+		}),
 	}
-	cs := []prometheus.Collector{m.in, m.out, m.dlq, m.enrichSeconds, m.deliverSeconds, m.batchRecords, m.enricherErrors, m.writeErrors, m.commitErrors}
+	cs := []prometheus.Collector{m.in, m.out, m.dlq, m.enrichSeconds, m.deliverSeconds, m.batchRecords, m.enricherErrors, m.writeErrors, m.commitErrors, m.dlqDropped}
 	for i, name := range pipe.Names() {
 		i := i
 		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{
@@ -88,7 +94,7 @@ func newMetrics(reg prometheus.Registerer, pipe *Pipeline) (*metrics, error) {
 			ConstLabels: prometheus.Labels{"enricher": name},
 		}, func() float64 { return float64(pipe.nanos[i].Load()) / 1e9 }))
 	}
-	for _, kind := range []string{KindDecode, KindInvalid, KindRejected, KindPanic, KindEncode} {
+	for _, kind := range []string{KindDecode, KindInvalid, KindRejected, KindPanic, KindEncode, KindTooLarge} {
 		m.dlq.WithLabelValues(kind) // export zeros, so that rate() works from the start
 	}
 	for _, c := range cs {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -208,12 +209,22 @@ func (p *Processor) fetchLoop(ctx context.Context, out chan<- kafka.Message) err
 
 // batch is a unit of work: source messages and their outputs.
 type batch struct {
-	src []kafka.Message
-	out []kafka.Message
-	dlq []kafka.Message
+	src    []kafka.Message
+	out    []kafka.Message
+	outSrc []int // index in src of each out message
+	dlq    []kafka.Message
 	// reasons of the dead letters, by kind, for the log sampler
 	kinds map[string]string
 	nDLQ  map[string]int
+}
+
+// note counts a dead letter of kind and keeps its reason as an example.
+func (b *batch) note(kind, reason string) {
+	if b.kinds == nil {
+		b.kinds, b.nDLQ = map[string]string{}, map[string]int{}
+	}
+	b.kinds[kind] = reason
+	b.nDLQ[kind]++
 }
 
 // enrichLoop collects batches (BatchSize, BatchBytes or FlushInterval,
@@ -332,19 +343,16 @@ func (p *Processor) enrichBatch(ctx context.Context, msgs []kafka.Message) (*bat
 			return nil, err
 		}
 	}
-	b := &batch{src: msgs, out: make([]kafka.Message, 0, len(msgs))}
+	b := &batch{src: msgs, out: make([]kafka.Message, 0, len(msgs)), outSrc: make([]int, 0, len(msgs))}
 	for i := range res {
 		r := &res[i]
 		if r.kind == "" {
 			b.out = append(b.out, kafka.Message{Key: r.key, Value: r.value})
+			b.outSrc = append(b.outSrc, i)
 			continue
 		}
-		b.dlq = append(b.dlq, bus.DeadLetter(Stage, r.reason, &msgs[i], nil, nil))
-		if b.kinds == nil {
-			b.kinds, b.nDLQ = map[string]string{}, map[string]int{}
-		}
-		b.kinds[r.kind] = r.reason
-		b.nDLQ[r.kind]++
+		b.dlq = append(b.dlq, p.deadLetter(r.reason, &msgs[i]))
+		b.note(r.kind, r.reason)
 	}
 	p.met.in.Add(float64(len(msgs)))
 	p.totalIn.Add(int64(len(msgs)))
@@ -441,22 +449,30 @@ func (p *Processor) deliverLoop(ctx context.Context, in <-chan *batch) error {
 
 func (p *Processor) deliver(ctx context.Context, b *batch) error {
 	start := time.Now()
-	var dlqErr error
-	var wg sync.WaitGroup
-	if len(b.dlq) > 0 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			dlqErr = p.write(ctx, p.io.DLQ, p.io.DLQTopic, b.dlq)
-		}()
-	}
-	outErr := p.write(ctx, p.io.Enriched, p.io.EnrichedTopic, b.out)
-	wg.Wait()
-	if err := errors.Join(outErr, dlqErr); err != nil {
+	tooLarge, err := p.write(ctx, p.io.Enriched, p.io.EnrichedTopic, b.out)
+	if err != nil {
 		return err
 	}
-	p.met.out.Add(float64(len(b.out)))
-	p.totalOut.Add(int64(len(b.out)))
+	dlq := b.dlq
+	for _, i := range tooLarge {
+		// The broker refused the enriched record as too large
+		// (message.max.bytes): dead-letter its source instead of stalling.
+		src := b.outSrc[i]
+		reason := fmt.Sprintf("enriched record of %d bytes refused by the broker as too large (raise the enriched topic's max.message.bytes)", len(b.out[i].Value))
+		dlq = append(dlq, p.deadLetter(reason, &b.src[src]))
+		b.note(KindTooLarge, reason)
+	}
+	refused, err := p.write(ctx, p.io.DLQ, p.io.DLQTopic, dlq)
+	if err != nil {
+		return err
+	}
+	if len(refused) > 0 {
+		p.met.dlqDropped.Add(float64(len(refused)))
+		p.log.Error("dead letters refused by the broker as too large even truncated; dropped", "count", len(refused), "topic", p.io.DLQTopic)
+	}
+	out := len(b.out) - len(tooLarge)
+	p.met.out.Add(float64(out))
+	p.totalOut.Add(int64(out))
 	for kind, n := range b.nDLQ {
 		p.met.dlq.WithLabelValues(kind).Add(float64(n))
 		p.totalDLQ.Add(int64(n))
@@ -469,44 +485,119 @@ func (p *Processor) deliver(ctx context.Context, b *batch) error {
 	return nil
 }
 
-// write writes msgs with one WriteMessages call, retrying with back-off the
-// messages that failed until it succeeds or ctx ends.
-func (p *Processor) write(ctx context.Context, w bus.Writer, topic string, msgs []kafka.Message) error {
+// maxDeadLetterValue bounds a dead letter's value: a longer original is
+// truncated (header earshot-truncated-from gives its length), so that a
+// huge poison record cannot stall the DLQ write.
+const maxDeadLetterValue = 512 << 10
+
+// HeaderTruncatedFrom is set on a dead letter whose value was truncated.
+const HeaderTruncatedFrom = "earshot-truncated-from"
+
+// deadLetter builds the DLQ message for a source message.
+func (p *Processor) deadLetter(reason string, src *kafka.Message) kafka.Message {
+	m := bus.DeadLetter(Stage, reason, src, nil, nil)
+	if len(m.Value) > maxDeadLetterValue {
+		m.Headers = append(m.Headers, kafka.Header{Key: HeaderTruncatedFrom, Value: []byte(strconv.Itoa(len(m.Value)))})
+		m.Value = m.Value[:maxDeadLetterValue]
+	}
+	return m
+}
+
+// write writes msgs, in one WriteMessages call when all goes well. Messages
+// that fail for a transient reason are retried with back-off until they are
+// written or ctx ends (then err is set and nothing may be committed).
+// Messages the broker refuses as too large are retried in smaller groups (a
+// broker checks a whole partition batch against message.max.bytes); the
+// indexes of those refused on their own are returned.
+func (p *Processor) write(ctx context.Context, w bus.Writer, topic string, msgs []kafka.Message) (tooLarge []int, err error) {
 	if len(msgs) == 0 {
-		return nil
+		return nil, nil
+	}
+	idx := make([]int, len(msgs))
+	for i := range idx {
+		idx[i] = i
+	}
+	return p.writeIdx(ctx, w, topic, msgs, idx)
+}
+
+func (p *Processor) writeIdx(ctx context.Context, w bus.Writer, topic string, all []kafka.Message, idx []int) (tooLarge []int, err error) {
+	msgs := make([]kafka.Message, len(idx))
+	for k, i := range idx {
+		msgs[k] = all[i]
 	}
 	backoff := p.cfg.RetryBackoffMin
-	for attempt := 1; ; attempt++ {
+	for attempt := 1; len(msgs) > 0; attempt++ {
 		err := w.WriteMessages(ctx, msgs...)
 		if err == nil {
 			if attempt > 1 {
 				p.log.Info("write recovered", "topic", topic, "attempts", attempt)
 			}
 			p.writeErr.Store(nil)
-			return nil
+			break
 		}
 		p.met.writeErrors.WithLabelValues(topic).Inc()
 		s := fmt.Sprintf("write to %s failing: %v", topic, err)
 		p.writeErr.Store(&s)
+
+		// Sort the failures: too large, or to retry.
+		var retry, large []int
 		var werrs kafka.WriteErrors
-		if errors.As(err, &werrs) && len(werrs) == len(msgs) {
-			failed := make([]kafka.Message, 0, werrs.Count())
-			for i, e := range werrs {
-				if e != nil {
-					failed = append(failed, msgs[i])
+		switch {
+		case errors.As(err, &werrs) && len(werrs) == len(msgs):
+			for k, e := range werrs {
+				switch {
+				case e == nil:
+				case errors.Is(e, kafka.MessageSizeTooLarge):
+					large = append(large, idx[k])
+				default:
+					retry = append(retry, idx[k])
 				}
 			}
-			msgs = failed
+		case errors.Is(err, kafka.MessageSizeTooLarge): // refused before sending: the whole call
+			large = idx
+		default:
+			retry = idx
+		}
+		if len(large) > 0 {
+			tl, err := p.writeSmaller(ctx, w, topic, all, large)
+			tooLarge = append(tooLarge, tl...)
+			if err != nil {
+				return tooLarge, err
+			}
+		}
+		if len(retry) == 0 {
+			break
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("enrich: write %d records to %s: %w (source offsets not committed; they will be re-delivered)", len(msgs), topic, err)
+			return tooLarge, fmt.Errorf("enrich: write %d records to %s: %w (source offsets not committed; they will be re-delivered)", len(retry), topic, err)
 		}
-		p.log.Warn("write failed; retrying", "topic", topic, "records", len(msgs), "attempt", attempt, "backoff", backoff, "err", err)
+		p.log.Warn("write failed; retrying", "topic", topic, "records", len(retry), "attempt", attempt, "backoff", backoff, "err", err)
 		if !sleep(ctx, backoff) {
-			return fmt.Errorf("enrich: write %d records to %s: %w (source offsets not committed; they will be re-delivered)", len(msgs), topic, err)
+			return tooLarge, fmt.Errorf("enrich: write %d records to %s: %w (source offsets not committed; they will be re-delivered)", len(retry), topic, err)
 		}
 		backoff = min(2*backoff, p.cfg.RetryBackoffMax)
+		idx = retry
+		msgs = msgs[:0]
+		for _, i := range idx {
+			msgs = append(msgs, all[i])
+		}
 	}
+	return tooLarge, nil
+}
+
+// writeSmaller writes messages refused as too large in two halves, down to
+// single messages, which are then reported as too large.
+func (p *Processor) writeSmaller(ctx context.Context, w bus.Writer, topic string, all []kafka.Message, idx []int) ([]int, error) {
+	if len(idx) == 1 {
+		return idx, nil
+	}
+	h := len(idx) / 2
+	a, err := p.writeIdx(ctx, w, topic, all, idx[:h])
+	if err != nil {
+		return a, err
+	}
+	b, err := p.writeIdx(ctx, w, topic, all, idx[h:])
+	return append(a, b...), err
 }
 
 // commit commits the highest offset of each partition in msgs. A failed

@@ -15,4 +15,23 @@
 // conversation id, counts what it published and what it rejected (with the
 // reason), and acknowledges each batch to the source once Kafka confirmed it,
 // so that a source can checkpoint exactly what was written.
+//
+// Configuration: the "ingest" section of the configuration file, with a
+// sub-section for the publisher and one per source:
+//
+//	ingest:
+//	  create_topics: true   # create the raw, enriched and DLQ topics if missing
+//	  publisher: {batch_size: 5000, batch_bytes: 8388608, flush_interval: 1s, write_timeout: 2m}
+//	  replay:    {format: "", speed: 0, state_dir: .earshot, progress: auto}
+//	  simulate:  {seed: 1, start: 2026-11-09, days: 7, volume: 1, incidents: true}
+//
+// Metrics (subsystem ingest, label source — "replay:twcs", "replay:jsonl",
+// "simulate", …):
+//
+//	earshot_ingest_records_published_total{source}
+//	earshot_ingest_records_rejected_total{source,reason}
+//	earshot_ingest_published_bytes_total{source}
+//	earshot_ingest_publish_batch_duration_seconds{source}
+//	earshot_ingest_publish_batch_records{source}
+//	earshot_ingest_publish_errors_total{source}
 package ingest

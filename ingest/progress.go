@@ -124,7 +124,7 @@ func (p *Progress) logLocked(msg string, now time.Time) {
 	if p.total > 0 {
 		attrs = append(attrs, "percent", fmt.Sprintf("%.1f", 100*float64(p.done)/float64(p.total)))
 		if rate > 0 && p.done < p.total {
-			attrs = append(attrs, "eta", (time.Duration(float64(p.total-p.done)/rate*float64(time.Second))).Round(time.Second).String())
+			attrs = append(attrs, "eta", (time.Duration(float64(p.total-p.done) / rate * float64(time.Second))).Round(time.Second).String())
 		}
 	}
 	p.log.Info(msg, attrs...)

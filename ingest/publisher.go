@@ -80,7 +80,8 @@ type Publisher struct {
 	since       map[string]int64 // rejections since the last summary line
 	example     map[string]string
 	bgErr       error // a background flush failure, returned by the next call
-	closed      bool
+	closing     bool  // Close has begun
+	closed      bool  // Close flushed: Publish fails
 
 	stop chan struct{}
 	done chan struct{}
@@ -262,19 +263,19 @@ func (p *Publisher) Flush(ctx context.Context) error {
 // the Writer, which belongs to the caller. Close is safe to call twice.
 func (p *Publisher) Close(ctx context.Context) error {
 	p.mu.Lock()
-	if p.closed {
+	if p.closed || p.closing {
 		p.mu.Unlock()
 		return nil
 	}
+	p.closing = true
 	p.mu.Unlock()
 	close(p.stop)
 	<-p.done
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.bgErr = nil // the final flush retries whatever failed in the background
-	err := p.flushLocked(ctx)
-	p.closed = true
-	return err
+	p.closed = true // later Publish calls fail
+	p.bgErr = nil   // the final flush retries whatever failed in the background
+	return p.flushLocked(ctx)
 }
 
 // Stats returns the running totals.

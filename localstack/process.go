@@ -163,7 +163,8 @@ func (p *process) exitErr() error {
 }
 
 // stop sends SIGTERM to the server's process group, waits up to timeout,
-// then sends SIGKILL. Stopping a stopped server is a no-op.
+// then sends SIGKILL (at once when timeout ≤ 0). Stopping a stopped server
+// is a no-op.
 func (p *process) stop(ctx context.Context, timeout time.Duration) error {
 	p.mu.Lock()
 	pid, exited := p.pid, p.exited
@@ -185,19 +186,25 @@ func (p *process) stop(ctx context.Context, timeout time.Duration) error {
 		return !pidAlive(pid)
 	}
 	p.log.Debug("stopping server", "server", p.name, "pid", pid)
-	signalGroup(pid, syscall.SIGTERM)
-	deadline := time.NewTimer(timeout)
+	killed := timeout <= 0
+	if killed {
+		signalGroup(pid, syscall.SIGKILL)
+	} else {
+		signalGroup(pid, syscall.SIGTERM)
+	}
+	deadline := time.NewTimer(max(timeout, 0))
 	defer deadline.Stop()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	killed := false
 	for !gone() {
 		select {
 		case <-tick.C:
 		case <-deadline.C:
-			p.log.Warn("server did not stop in time; killing it", "server", p.name, "pid", pid, "timeout", timeout)
-			signalGroup(pid, syscall.SIGKILL)
-			killed = true
+			if !killed {
+				p.log.Warn("server did not stop in time; killing it", "server", p.name, "pid", pid, "timeout", timeout)
+				signalGroup(pid, syscall.SIGKILL)
+				killed = true
+			}
 		case <-ctx.Done():
 			if !killed {
 				signalGroup(pid, syscall.SIGKILL)

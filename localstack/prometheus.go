@@ -99,11 +99,16 @@ func renderPrometheus(c PrometheusConfig, host string, port int) (string, error)
 	})
 }
 
-// promDuration formats d the way Prometheus parses durations (whole
-// seconds, or milliseconds).
+// promDuration formats d the way Prometheus parses durations, in the
+// largest unit that divides it (7d, 6h, 5m, 15s, 1500ms).
 func promDuration(d time.Duration) string {
-	if d%time.Second == 0 {
-		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if d >= u.d && d%u.d == 0 {
+			return strconv.FormatInt(int64(d/u.d), 10) + u.name
+		}
 	}
 	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
 }

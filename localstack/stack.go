@@ -621,3 +621,17 @@ func (s *Stack) lock(ctx context.Context) (func(), error) {
 		}
 	}
 }
+
+// PrometheusTargetsDir is where the stack's Prometheus reads file_sd
+// target files (job "earshot").
+func (s *Stack) PrometheusTargetsDir() string {
+	return filepath.Join(s.cfg.Root, ServerPrometheus, "targets")
+}
+
+// SetScrapeTargets makes the stack's Prometheus scrape targets (host:port
+// of /metrics endpoints, e.g. earshot workers) with labels, under the file
+// name name; an empty list removes them. Prometheus picks the change up
+// within seconds, whether it runs already or starts later.
+func (s *Stack) SetScrapeTargets(name string, targets []string, labels map[string]string) error {
+	return WriteTargets(s.PrometheusTargetsDir(), name, targets, labels)
+}

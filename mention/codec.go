@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -42,7 +44,8 @@ func Decode(data []byte) (*Mention, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDecode, err)
 	}
-	if dec.More() {
+	// dec.More() misses a trailing '}' or ']'; only white space may follow.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%w: trailing data after the JSON object", ErrDecode)
 	}
 	if err := m.Validate(); err != nil {
@@ -51,12 +54,23 @@ func Decode(data []byte) (*Mention, error) {
 	return &m, nil
 }
 
-// Encode validates and marshals a record.
+// Encode validates and marshals a record. It refuses what Decode would
+// refuse, so that every encoded record can be decoded.
 func Encode(m *Mention) ([]byte, error) {
+	if m == nil {
+		return nil, &FieldError{Field: "record", Reason: "is nil"}
+	}
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	return json.Marshal(m)
+	data, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxRecordBytes {
+		return nil, &FieldError{Field: "record", Reason: fmt.Sprintf("encodes to %d bytes, the limit is %d", len(data), MaxRecordBytes)}
+	}
+	return data, nil
 }
 
 // earliest is the lower bound for created_at: before any social network.
@@ -74,6 +88,9 @@ func (m *Mention) Validate() error {
 func (m *Mention) validateAt(now time.Time) error {
 	bad := func(field, format string, args ...any) error {
 		return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	if m == nil {
+		return &FieldError{Field: "record", Reason: "is nil"}
 	}
 	if m.V != Version {
 		return bad("v", "version %d is not supported (want %d)", m.V, Version)
@@ -132,6 +149,9 @@ func (m *Mention) validateAt(now time.Time) error {
 	if strings.TrimSpace(m.Text) == "" {
 		return bad("text", "is empty")
 	}
+	if !utf8.ValidString(m.Text) {
+		return bad("text", "is not valid UTF-8")
+	}
 	switch m.Direction {
 	case "", DirectionInbound, DirectionOutbound, DirectionOther:
 	default:
@@ -155,12 +175,27 @@ func (m *Mention) validateAt(now time.Time) error {
 			return bad("sentiment.label", "%q is not one of positive, neutral, negative", s.Label)
 		}
 	}
+	for i, r := range m.ContactReason {
+		if r.Confidence < 0 || r.Confidence > 1 || r.Confidence != r.Confidence {
+			return bad(fmt.Sprintf("contact_reason[%d].confidence", i), "%v is outside 0..1", r.Confidence)
+		}
+	}
+	if u := m.Urgency; u != nil {
+		if u.Score < 0 || u.Score > 1 || u.Score != u.Score {
+			return bad("urgency.score", "%v is outside 0..1", u.Score)
+		}
+	}
 	if q := m.ReplyQuality; q != nil {
 		if q.Empathy < 0 || q.Empathy > 100 || q.Empathy != q.Empathy {
 			return bad("reply_quality.empathy", "%v is outside 0..100", q.Empathy)
 		}
 		if q.Canned < 0 || q.Canned > 1 || q.Canned != q.Canned {
 			return bad("reply_quality.canned", "%v is outside 0..1", q.Canned)
+		}
+		for k, v := range q.Parts {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return bad("reply_quality.parts."+k, "%v is not a finite number", v)
+			}
 		}
 	}
 	return nil

@@ -78,11 +78,67 @@ func (b *MentionBlock) Len() int { return len(b.id) }
 
 // Reset empties the block and keeps its memory.
 func (b *MentionBlock) Reset() {
-	v := reflect.ValueOf(b).Elem()
-	for i := 0; i < v.NumField(); i++ {
-		f := v.Field(i)
-		f.Set(f.Slice(0, 0))
-	}
+	trunc(&b.id)
+	trunc(&b.platform)
+	trunc(&b.nativeID)
+	trunc(&b.url)
+	trunc(&b.createdAt)
+	trunc(&b.createdMS)
+	trunc(&b.ingestedAt)
+	trunc(&b.source)
+	trunc(&b.authorID)
+	trunc(&b.authorHandle)
+	trunc(&b.authorName)
+	trunc(&b.authorFollowers)
+	trunc(&b.authorVerified)
+	trunc(&b.text)
+	trunc(&b.lang)
+	trunc(&b.inReplyTo)
+	trunc(&b.conversationID)
+	trunc(&b.quotedID)
+	trunc(&b.hasEngagement)
+	trunc(&b.likes)
+	trunc(&b.reposts)
+	trunc(&b.replies)
+	trunc(&b.quotes)
+	trunc(&b.brands)
+	trunc(&b.brandHow)
+	trunc(&b.brandAddressed)
+	trunc(&b.authorBrand)
+	trunc(&b.direction)
+	trunc(&b.sentCompound)
+	trunc(&b.sentLabel)
+	trunc(&b.sentConfidence)
+	trunc(&b.entityText)
+	trunc(&b.entityType)
+	trunc(&b.entityStart)
+	trunc(&b.entityEnd)
+	trunc(&b.reason)
+	trunc(&b.reasonConfidence)
+	trunc(&b.urgencyScore)
+	trunc(&b.urgencyLevel)
+	trunc(&b.urgencyCues)
+	trunc(&b.crisisTerms)
+	trunc(&b.pii)
+	trunc(&b.hasReplyQuality)
+	trunc(&b.replyEmpathy)
+	trunc(&b.replyPartName)
+	trunc(&b.replyPartScore)
+	trunc(&b.replyDeflection)
+	trunc(&b.replyCanned)
+	trunc(&b.replyCannedDups)
+	trunc(&b.replyPersonal)
+	trunc(&b.replySignature)
+	trunc(&b.enrichedAt)
+	trunc(&b.enricher)
+	trunc(&b.extra)
+	trunc(&b.version)
+}
+
+// trunc empties s, keeping its capacity and dropping its references.
+func trunc[T any](s *[]T) {
+	clear(*s)
+	*s = (*s)[:0]
 }
 
 // Columns returns the column slices in MentionColumns order.
@@ -306,11 +362,23 @@ func InsertColumns(ctx context.Context, conn driver.Conn, db string, cols []any)
 	defer batch.Abort() // a no-op after Send
 	for i, c := range cols {
 		if err := batch.Column(i).Append(c); err != nil {
-			return fmt.Errorf("column %s: %w", MentionColumns[i], err)
+			return &AppendError{Column: MentionColumns[i], Err: err}
 		}
 	}
 	return batch.Send()
 }
+
+// AppendError is a column the driver would not take: the Go types and the
+// table disagree (Classify calls it a schema error; no row is to blame).
+type AppendError struct {
+	Column string
+	Err    error
+}
+
+func (e *AppendError) Error() string { return "clickhouse: append column " + e.Column + ": " + e.Err.Error() }
+
+// Unwrap returns the driver's error.
+func (e *AppendError) Unwrap() error { return e.Err }
 
 // InsertMentions inserts a whole block.
 func InsertMentions(ctx context.Context, conn driver.Conn, db string, b *MentionBlock) error {

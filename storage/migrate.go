@@ -392,8 +392,20 @@ func (m *Migrator) record(ctx context.Context, mig Migration, applied bool) erro
 	if applied {
 		on = 1
 	}
-	q := fmt.Sprintf(`INSERT INTO %s.schema_migrations (version, name, applied, applied_at, seq) VALUES (?, ?, ?, ?, ?)`, m.Database)
-	if err := m.Conn.Exec(ctx, q, uint32(mig.Version), mig.Name, on, uint32(t.Unix()), seq); err != nil {
+	// Native-protocol inserts go through a batch: an INSERT … VALUES sent
+	// with Exec hangs against ClickHouse 18.16.
+	err := func() error {
+		b, err := m.Conn.PrepareBatch(ctx, fmt.Sprintf(`INSERT INTO %s.schema_migrations (version, name, applied, applied_at, seq)`, m.Database))
+		if err != nil {
+			return err
+		}
+		defer b.Abort()
+		if err := b.Append(uint32(mig.Version), mig.Name, on, t, seq); err != nil {
+			return err
+		}
+		return b.Send()
+	}()
+	if err != nil {
 		return fmt.Errorf("clickhouse: record migration %04d in %s.schema_migrations: %w", mig.Version, m.Database, err)
 	}
 	return nil

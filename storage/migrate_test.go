@@ -226,7 +226,14 @@ func TestMigrateRefusesNewerDatabase(t *testing.T) {
 	}
 	latest := m.Migrations[len(m.Migrations)-1].Version
 	newer := latest + 41
-	if err := conn.Exec(ctx, "INSERT INTO "+cfg.Database+".schema_migrations (version, name, applied, applied_at, seq) VALUES (?, 'from_the_future', 1, now(), 99999999999999999)", uint32(newer)); err != nil {
+	b, err := conn.PrepareBatch(ctx, "INSERT INTO "+cfg.Database+".schema_migrations (version, name, applied, applied_at, seq)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Append(uint32(newer), "from_the_future", uint8(1), time.Now(), uint64(99999999999999999)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Send(); err != nil {
 		t.Fatal(err)
 	}
 	before := tables(t, conn, cfg.Database)

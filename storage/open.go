@@ -102,9 +102,9 @@ var schemaCodes = map[int32]bool{
 }
 
 // Classify tells what kind of failure err is. Errors raised by the client
-// before anything reached the server (a Go value that does not fit a
-// column) are schema errors: the code and the table disagree, and no row
-// is to blame.
+// before anything reached the server (a Go column that does not fit the
+// table: *AppendError) are schema errors: the code and the table disagree,
+// and no row is to blame.
 func Classify(err error) ErrorKind {
 	var ex *clickhouse.Exception
 	if errors.As(err, &ex) {
@@ -116,8 +116,9 @@ func Classify(err error) ErrorKind {
 		}
 		return ErrorTransient
 	}
+	var ae *AppendError
 	var op *clickhouse.OpError
-	if errors.As(err, &op) {
+	if errors.As(err, &ae) || errors.As(err, &op) || errors.Is(err, clickhouse.ErrBatchInvalid) {
 		return ErrorSchema
 	}
 	return ErrorTransient

@@ -193,6 +193,10 @@ func (d *demoRun) startServers(ctx context.Context, a *app) error {
 		}
 		d.broker = b
 		d.kafka.Brokers = b.BootstrapServers()
+		// The mock cluster does not implement CreateTopics: create them on it.
+		if err := b.CreateTopics(d.kafka); err != nil {
+			return fmt.Errorf("demo: dev broker topics: %w", err)
+		}
 		fmt.Fprintf(d.out, "      dev Kafka broker (librdkafka mock cluster, in memory): %s\n", strings.Join(d.kafka.Brokers, ","))
 	} else {
 		fmt.Fprintf(d.out, "      Kafka: using %s\n", strings.Join(d.kafka.Brokers, ","))

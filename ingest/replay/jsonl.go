@@ -109,7 +109,7 @@ func loadJSONL(r io.Reader, ra io.ReaderAt, skip func(line int, reason string, e
 	return d, nil
 }
 
-func (d *jsonlData) Len() int                 { return len(d.entries) }
+func (d *jsonlData) Len() int                  { return len(d.entries) }
 func (d *jsonlData) CreatedAt(i int) time.Time { return time.Unix(0, d.entries[i].created).UTC() }
 func (d *jsonlData) Source() string            { return SourceJSONL }
 func (d *jsonlData) Close() error              { return nil }

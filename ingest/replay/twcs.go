@@ -18,6 +18,11 @@ import (
 //
 //	tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id
 //
+// The inbound column is not mapped: whether a post is addressed to a brand,
+// or written by one, is decided by enrich from the brand registry, the same
+// way for every source. response_tweet_id is the inverse of
+// in_response_to_tweet_id and adds nothing.
+//
 // Exports of it often carry an extra leading unnamed index column (pandas)
 // and write in_response_to_tweet_id as a float ("3.0"). Columns are found by
 // name, so both shapes load. Customer author ids are anonymised numbers;
@@ -88,7 +93,8 @@ func parseTWCSHeader(rec []string) (twcsColumns, error) {
 
 // twcsRow is one mappable row, kept compact: the whole file is held in
 // memory because a conversation's root can only be found once every row is
-// known (≈ 200 bytes a row: the full 2.8 M-row twcs.csv takes ≈ 0.6 GB).
+// known (≈ 250 bytes a row with its text; the full 2.8 M-row twcs.csv takes
+// ≈ 0.7 GB).
 type twcsRow struct {
 	id      int64
 	parent  int64 // 0: not a reply
@@ -203,7 +209,8 @@ func loadTWCS(r io.Reader, now func() time.Time, skip func(line int, reason stri
 		return nil, err
 	}
 	d := &twcsData{now: now}
-	seen := map[int64]struct{}{}
+	index := map[int64]int32{}     // tweet id → row
+	authors := map[string]string{} // interned author ids: brands write thousands of rows
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -223,16 +230,29 @@ func loadTWCS(r io.Reader, now func() time.Time, skip func(line int, reason stri
 			skip(line, reason, err)
 			continue
 		}
-		if _, dup := seen[row.id]; dup {
+		if _, dup := index[row.id]; dup {
 			skip(line, ReasonDuplicateID, fmt.Errorf("tweet_id %d appears again; the first row is kept", row.id))
 			continue
 		}
-		seen[row.id] = struct{}{}
+		if len(d.rows) == 1<<31-1 {
+			return nil, errors.New("twcs: more than 2³¹ rows; split the file")
+		}
+		index[row.id] = int32(len(d.rows))
+		// The csv reader's fields share one string per record: copy out what
+		// is kept so the rest of the line can be freed.
+		row.text = strings.Clone(row.text)
+		if a, ok := authors[row.author]; ok {
+			row.author = a
+		} else {
+			row.author = strings.Clone(row.author)
+			authors[row.author] = row.author
+		}
 		row.line = int32(min(line, 1<<31-1))
 		d.rows = append(d.rows, row)
 	}
-	seen = nil
-	resolveConversations(d.rows)
+	authors = nil
+	resolveConversations(d.rows, index)
+	index = nil
 	// Publishing order: created_at, a parent before its replies posted in the
 	// same second, then file order.
 	sort.SliceStable(d.rows, func(i, j int) bool {
@@ -250,11 +270,7 @@ func loadTWCS(r io.Reader, now func() time.Time, skip func(line int, reason stri
 // to nothing is a root; when the chain leaves the file, the last referenced
 // id is the root (the file does not know what lies beyond it). A cycle
 // (corrupt data) is rooted at its smallest id.
-func resolveConversations(rows []twcsRow) {
-	index := make(map[int64]int32, len(rows))
-	for i := range rows {
-		index[rows[i].id] = int32(i)
-	}
+func resolveConversations(rows []twcsRow, index map[int64]int32) {
 	const visiting = -1
 	var path []int32
 	for i := range rows {
@@ -300,7 +316,7 @@ func resolveConversations(rows []twcsRow) {
 	}
 }
 
-func (d *twcsData) Len() int                 { return len(d.rows) }
+func (d *twcsData) Len() int                  { return len(d.rows) }
 func (d *twcsData) CreatedAt(i int) time.Time { return time.Unix(d.rows[i].created, 0).UTC() }
 func (d *twcsData) Source() string            { return SourceTWCS }
 func (d *twcsData) Close() error              { return nil }

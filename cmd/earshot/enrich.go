@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/earshot-dev/earshot/bus"
+	"github.com/earshot-dev/earshot/enrich"
+	"github.com/earshot-dev/earshot/enrich/brands"
+	"github.com/earshot-dev/earshot/enrich/sentiment"
+)
+
+var enrichFlags struct {
+	Group        string
+	Workers      int
+	CreateTopics bool
+}
+
+// enrichSection is the "enrich" section of the configuration file: the
+// processor's settings, and one sub-section per enricher.
+//
+//	enrich:
+//	  group_id: earshot-enrich
+//	  workers: 4
+//	  batch_size: 2000
+//	  batch_bytes: 8388608
+//	  flush_interval: 200ms
+//	  shutdown_timeout: 30s
+//	  retry_backoff_min: 100ms
+//	  retry_backoff_max: 10s
+//	  brands: {reply_cache_size: 1048576}
+//	  sentiment: {threshold: 0.05}
+type enrichSection struct {
+	enrich.Config `yaml:",inline"`
+	Brands        brands.Config    `yaml:"brands"`
+	Sentiment     sentiment.Config `yaml:"sentiment"`
+}
+
+func defaultEnrichSection() enrichSection {
+	return enrichSection{Config: enrich.DefaultConfig(), Brands: brands.DefaultConfig(), Sentiment: sentiment.DefaultConfig()}
+}
+
+func (c *enrichSection) Validate() error {
+	return errors.Join(c.Config.Validate(), c.Brands.Validate(), c.Sentiment.Validate())
+}
+
+func init() {
+	c := &cobra.Command{
+		Use:   "enrich",
+		Short: "Enrich raw mentions (brands, direction, sentiment) from Kafka into the enriched topic",
+		Long: `enrich consumes earshot.mentions.raw as a consumer group, adds brands, author
+brand, direction and sentiment to every mention, and publishes it to
+earshot.mentions.enriched, keyed by conversation. Records that are not valid
+Mention v1 JSON go to earshot.mentions.dlq with the reason. Offsets are
+committed only after Kafka acknowledged the enriched batch (at-least-once).
+Run as many processes as the raw topic has partitions; they share the work.
+It runs until SIGTERM or Ctrl-C, then flushes the batch in flight.`,
+		Args: cobra.NoArgs,
+		RunE: runEnrich,
+	}
+	f := c.Flags()
+	f.StringVar(&enrichFlags.Group, "group", "", "consumer group (overrides enrich.group_id; default "+enrich.DefaultGroupID+")")
+	f.IntVar(&enrichFlags.Workers, "workers", 0, "enrich workers (overrides enrich.workers; default the number of CPUs)")
+	f.BoolVar(&enrichFlags.CreateTopics, "create-topics", true, "create the raw, enriched and DLQ topics if they are missing")
+	rootCmd.AddCommand(c)
+}
+
+func runEnrich(cmd *cobra.Command, _ []string) error {
+	ctx := cmd.Context()
+	a, err := newApp("enrich", true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	cfg := defaultEnrichSection()
+	if err := a.File.Section("enrich", &cfg); err != nil {
+		return err
+	}
+	if enrichFlags.Group != "" {
+		cfg.GroupID = enrichFlags.Group
+	}
+	if enrichFlags.Workers != 0 {
+		cfg.Workers = enrichFlags.Workers
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("config enrich: %w", err)
+	}
+	kc := a.Common.Kafka
+	if err := kc.Validate(); err != nil {
+		return err
+	}
+
+	reg, err := a.registry()
+	if err != nil {
+		return err
+	}
+	be, err := brands.New(reg, cfg.Brands)
+	if err != nil {
+		return err
+	}
+	se, err := sentiment.New(cfg.Sentiment)
+	if err != nil {
+		return err
+	}
+	pipe, err := enrich.NewPipeline(be, se)
+	if err != nil {
+		return err
+	}
+
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	err = bus.WaitReachable(wctx, kc)
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting
+		}
+		return fmt.Errorf("enrich: %w (set EARSHOT_KAFKA_BROKERS or kafka.brokers)", err)
+	}
+	if enrichFlags.CreateTopics {
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := bus.EnsureTopics(tctx, kc)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("enrich: %w (create the topics yourself and pass --create-topics=false)", err)
+		}
+	}
+
+	p, err := enrich.New(cfg.Config, kc, pipe, a.Reg, a.Log)
+	if err != nil {
+		return err
+	}
+	a.Health.AddCheck("enrich_output", p.Ready)
+	a.Log.Info("enrich configured", "brokers", strings.Join(kc.Brokers, ","), "brands", len(reg.Brands), "pipeline", pipe.Version())
+	return p.Run(ctx)
+}

@@ -1,0 +1,326 @@
+package devbroker_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/earshot-dev/earshot/bus"
+	"github.com/earshot-dev/earshot/devbroker"
+)
+
+func start(t *testing.T, n int) *devbroker.Broker {
+	t.Helper()
+	b, err := devbroker.Start(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
+func busConfig(b *devbroker.Broker, partitions int) bus.Config {
+	c := bus.DefaultConfig()
+	c.Brokers = b.BootstrapServers()
+	c.ClientID = "devbroker-test"
+	c.Partitions = partitions
+	c.DialTimeout = 5 * time.Second
+	return c
+}
+
+func TestStartValidates(t *testing.T) {
+	for _, n := range []int{-1, 0, devbroker.MaxBrokers + 1} {
+		if b, err := devbroker.Start(n); err == nil {
+			b.Close()
+			t.Errorf("Start(%d) succeeded, want an error", n)
+		}
+	}
+}
+
+func TestBootstrapServers(t *testing.T) {
+	b := start(t, 3)
+	servers := b.BootstrapServers()
+	if len(servers) != 3 {
+		t.Fatalf("BootstrapServers = %v, want 3 addresses", servers)
+	}
+	for _, s := range servers {
+		host, port, err := net.SplitHostPort(s)
+		if err != nil || host == "" {
+			t.Fatalf("%q is not host:port", s)
+		}
+		if p, err := strconv.Atoi(port); err != nil || p <= 0 {
+			t.Fatalf("%q has a bad port", s)
+		}
+	}
+	// The result is a copy.
+	servers[0] = "mutated"
+	if b.BootstrapServers()[0] == "mutated" {
+		t.Fatal("BootstrapServers returned the broker's own slice")
+	}
+}
+
+func TestBrokerDownUp(t *testing.T) {
+	b := start(t, 3)
+	addr := b.BootstrapServers()[1] // broker id 2
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	apiVersions := func() error {
+		conn, err := kafka.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+		_, err = conn.ApiVersions()
+		return err
+	}
+	if err := apiVersions(); err != nil {
+		t.Fatalf("broker 2 before SetBrokerDown: %v", err)
+	}
+	if err := b.SetBrokerDown(2); err != nil {
+		t.Fatal(err)
+	}
+	if err := apiVersions(); err == nil {
+		t.Fatal("broker 2 answered while down")
+	}
+	if err := b.SetBrokerUp(2); err != nil {
+		t.Fatal(err)
+	}
+	if err := apiVersions(); err != nil {
+		t.Fatalf("broker 2 after SetBrokerUp: %v", err)
+	}
+	for _, id := range []int{0, 4} {
+		if err := b.SetBrokerDown(id); err == nil {
+			t.Errorf("SetBrokerDown(%d) succeeded on a 3-broker cluster", id)
+		}
+	}
+	b.Close()
+	b.Close() // twice is safe
+	if err := b.SetBrokerUp(1); err == nil {
+		t.Error("SetBrokerUp after Close succeeded")
+	}
+}
+
+func TestTopics(t *testing.T) {
+	b := start(t, 1)
+	c := busConfig(b, 4)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// The mock does not implement CreateTopics: EnsureTopics alone fails
+	// with an error that says what to do …
+	if err := bus.EnsureTopics(ctx, c); err == nil {
+		t.Fatal("EnsureTopics created topics on the mock cluster; devbroker's docs are out of date")
+	}
+	// … and succeeds once devbroker created them.
+	if err := b.CreateTopics(c); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.CreateTopics(c); err != nil {
+		t.Fatalf("CreateTopics twice: %v", err)
+	}
+	if err := bus.EnsureTopics(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := kafka.DialContext(ctx, "tcp", c.Brokers[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, topic := range []string{c.RawTopic, c.EnrichedTopic, c.DLQTopic} {
+		parts, err := conn.ReadPartitions(topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(parts) != 4 {
+			t.Errorf("%s: %d partitions, want 4", topic, len(parts))
+		}
+	}
+	if err := b.CreateTopic("", 1, 1); err == nil {
+		t.Error("CreateTopic with an empty name succeeded")
+	}
+	if err := b.CreateTopic("x", 0, 1); err == nil {
+		t.Error("CreateTopic with 0 partitions succeeded")
+	}
+}
+
+// consumed records what the readers of a group saw.
+type consumed struct {
+	mu       sync.Mutex
+	byValue  map[string]int // value → times committed
+	byReader map[string]int // reader → messages
+	keyPart  map[string]int // key → partition
+	lastOff  map[int]int64  // partition → last offset
+	errs     []error
+	total    int
+	done     chan struct{}
+	want     int
+	reorders map[int]bool
+}
+
+func newConsumed(want int) *consumed {
+	return &consumed{
+		byValue: map[string]int{}, byReader: map[string]int{}, keyPart: map[string]int{},
+		lastOff: map[int]int64{}, done: make(chan struct{}), want: want, reorders: map[int]bool{},
+	}
+}
+
+func (c *consumed) add(reader string, m kafka.Message) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.byValue[string(m.Value)]++
+	c.byReader[reader]++
+	if p, ok := c.keyPart[string(m.Key)]; ok && p != m.Partition {
+		c.errs = append(c.errs, fmt.Errorf("key %s on partitions %d and %d", m.Key, p, m.Partition))
+	}
+	c.keyPart[string(m.Key)] = m.Partition
+	if last, ok := c.lastOff[m.Partition]; ok && m.Offset <= last {
+		c.reorders[m.Partition] = true
+	}
+	c.lastOff[m.Partition] = m.Offset
+	c.total++
+	if c.total == c.want {
+		close(c.done)
+	}
+}
+
+// consume fetches and commits one message at a time until ctx ends; a
+// message counts only once its commit succeeded.
+func consume(ctx context.Context, name string, r *kafka.Reader, into *consumed, wg *sync.WaitGroup) {
+	defer wg.Done()
+	for {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			return
+		}
+		if err := r.CommitMessages(ctx, m); err != nil {
+			if ctx.Err() == nil {
+				into.mu.Lock()
+				into.errs = append(into.errs, fmt.Errorf("%s: commit: %w", name, err))
+				into.mu.Unlock()
+			}
+			return
+		}
+		into.add(name, m)
+	}
+}
+
+func writeN(ctx context.Context, t *testing.T, c bus.Config, topic string, from, n int) {
+	t.Helper()
+	w := bus.NewWriter(c, topic)
+	defer w.Close()
+	batch := make([]kafka.Message, 0, c.WriteBatchSize)
+	for i := from; i < from+n; i++ {
+		batch = append(batch, kafka.Message{Key: []byte("conv-" + strconv.Itoa(i%500)), Value: []byte(strconv.Itoa(i))})
+		if len(batch) == cap(batch) || i == from+n-1 {
+			if err := w.WriteMessages(ctx, batch...); err != nil {
+				t.Fatalf("write: %v", err)
+			}
+			batch = batch[:0]
+		}
+	}
+}
+
+// TestConsumerGroupWithBus is the dev broker's contract with package bus:
+// a RequireAll writer, two group readers sharing the partitions, every
+// message delivered once, and a restarted reader resuming from the
+// committed offsets.
+func TestConsumerGroupWithBus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("joins consumer groups (≈3 s each on the mock)")
+	}
+	const n = 10_000
+	b := start(t, 1)
+	c := busConfig(b, 4)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := b.CreateTopics(c); err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.EnsureTopics(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	writeN(ctx, t, c, c.RawTopic, 0, n)
+
+	const group = "earshot-devbroker-test"
+	got := newConsumed(n)
+	rctx, rcancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	readers := []*kafka.Reader{bus.NewReader(c, c.RawTopic, group), bus.NewReader(c, c.RawTopic, group)}
+	for i, r := range readers {
+		wg.Add(1)
+		go consume(rctx, fmt.Sprintf("reader-%d", i), r, got, &wg)
+	}
+	select {
+	case <-got.done:
+	case <-ctx.Done():
+		t.Fatalf("consumed %d of %d messages before the deadline", got.total, n)
+	}
+	// Give a stray duplicate the chance to show up before stopping.
+	time.Sleep(300 * time.Millisecond)
+	rcancel()
+	wg.Wait()
+	for _, r := range readers {
+		if err := r.Close(); err != nil {
+			t.Errorf("close reader: %v", err)
+		}
+	}
+
+	got.mu.Lock()
+	for _, err := range got.errs {
+		t.Error(err)
+	}
+	if got.total != n || len(got.byValue) != n {
+		t.Fatalf("got %d messages, %d distinct, want %d exactly once", got.total, len(got.byValue), n)
+	}
+	for v, k := range got.byValue {
+		if k != 1 {
+			t.Errorf("message %s delivered %d times", v, k)
+		}
+	}
+	if len(got.byReader) != 2 {
+		t.Errorf("messages per reader %v: want both readers of the group to get partitions", got.byReader)
+	}
+	if len(got.reorders) != 0 {
+		t.Errorf("offsets went backwards on partitions %v", got.reorders)
+	}
+	got.mu.Unlock()
+
+	// Restart: a new reader in the same group continues after the
+	// committed offsets and sees only what was written since.
+	const more = 1000
+	writeN(ctx, t, c, c.RawTopic, n, more)
+	again := newConsumed(more)
+	r := bus.NewReader(c, c.RawTopic, group)
+	defer r.Close()
+	rctx2, rcancel2 := context.WithCancel(ctx)
+	wg.Add(1)
+	go consume(rctx2, "restarted", r, again, &wg)
+	select {
+	case <-again.done:
+	case <-ctx.Done():
+		t.Fatalf("restarted reader consumed %d of %d new messages before the deadline", again.total, more)
+	}
+	time.Sleep(300 * time.Millisecond)
+	rcancel2()
+	wg.Wait()
+	again.mu.Lock()
+	defer again.mu.Unlock()
+	for _, err := range again.errs {
+		t.Error(err)
+	}
+	if again.total != more {
+		t.Fatalf("restarted reader got %d messages, want the %d new ones", again.total, more)
+	}
+	for v := range again.byValue {
+		if i, _ := strconv.Atoi(v); i < n {
+			t.Errorf("restarted reader got old message %s: it did not resume from the committed offsets", v)
+		}
+	}
+}

@@ -1,0 +1,436 @@
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/earshot-dev/earshot/bus"
+	"github.com/earshot-dev/earshot/mention"
+	"github.com/earshot-dev/earshot/storage"
+)
+
+// Stage names the sink in dead letters (header earshot-stage).
+const Stage = "sink"
+
+// Reader is what the sink needs of a Kafka consumer-group reader (a
+// *kafka.Reader from bus.NewReader satisfies it).
+type Reader interface {
+	FetchMessage(ctx context.Context) (kafka.Message, error)
+	CommitMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// InsertFunc inserts the column slices of a storage.MentionBlock (or a
+// row range of them) into ClickHouse.
+type InsertFunc func(ctx context.Context, cols []any) error
+
+// Options are the sink's collaborators.
+type Options struct {
+	// Conn is the ClickHouse connection (readiness and the default insert).
+	Conn driver.Conn
+	// Database holds the mentions table.
+	Database string
+	// Reader consumes the enriched topic in the sink's group.
+	Reader Reader
+	// DLQ writes dead letters (bus.NewWriter(kafka, kafka.DLQTopic)).
+	DLQ bus.Writer
+	// Metrics; nil registers nothing (NewMetrics on a throw-away registry).
+	Metrics *Metrics
+	// Log; nil discards.
+	Log *slog.Logger
+	// Insert overrides storage.InsertColumns into Database (tests inject
+	// faults around the real insert with it).
+	Insert InsertFunc
+}
+
+// Sink moves enriched mentions from Kafka into ClickHouse.
+type Sink struct {
+	cfg    Config
+	conn   driver.Conn
+	reader Reader
+	dlq    bus.Writer
+	insert InsertFunc
+	m      *Metrics
+	log    *slog.Logger
+}
+
+// New checks the configuration and returns a sink; Run starts it.
+func New(cfg Config, o Options) (*Sink, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Reader == nil || o.DLQ == nil {
+		return nil, errors.New("sink: a Kafka reader and a DLQ writer are required")
+	}
+	if o.Insert == nil {
+		if o.Conn == nil {
+			return nil, errors.New("sink: a ClickHouse connection is required")
+		}
+		conn, db := o.Conn, o.Database
+		o.Insert = func(ctx context.Context, cols []any) error { return storage.InsertColumns(ctx, conn, db, cols) }
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(prometheus.NewRegistry())
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Sink{cfg: cfg, conn: o.Conn, reader: o.Reader, dlq: o.DLQ, insert: o.Insert, m: o.Metrics, log: o.Log}, nil
+}
+
+// Ready is the readiness check: ClickHouse answers a ping.
+func (s *Sink) Ready(ctx context.Context) error {
+	if s.conn == nil {
+		return errors.New("no ClickHouse connection")
+	}
+	return s.conn.Ping(ctx)
+}
+
+// batch is what the sink holds between two flushes.
+type batch struct {
+	block storage.MentionBlock
+	rows  []kafka.Message // the record of each row, to dead-letter a row ClickHouse rejects
+	dead  []kafka.Message // dead letters to write before the commit
+	kinds map[string]int  // dead letters by reason kind
+	// example reason per kind, for the one log line per flush
+	examples map[string]string
+	last     map[int]kafka.Message // the highest record per partition: what to commit
+	bytes    int
+	records  int
+	// Progress of a flush that ctx interrupted, so that the final flush
+	// on shutdown does not insert or dead-letter twice.
+	inserted, deadWritten bool
+	rejected              int
+}
+
+func newBatch() *batch {
+	return &batch{kinds: map[string]int{}, examples: map[string]string{}, last: map[int]kafka.Message{}}
+}
+
+func (b *batch) reset() {
+	b.block.Reset()
+	clear(b.rows)
+	b.rows = b.rows[:0]
+	b.dead = nil
+	clear(b.kinds)
+	clear(b.examples)
+	clear(b.last)
+	b.bytes, b.records = 0, 0
+	b.inserted, b.deadWritten, b.rejected = false, false, 0
+}
+
+func (b *batch) addDead(kind, reason string, from *kafka.Message) {
+	b.dead = append(b.dead, bus.DeadLetter(Stage, reason, from, nil, nil))
+	b.kinds[kind]++
+	if _, ok := b.examples[kind]; !ok {
+		b.examples[kind] = reason
+	}
+}
+
+// fetched is a record and its decoding. The fetcher decodes, so that
+// decoding the next batch overlaps the insert of the current one.
+type fetched struct {
+	msg kafka.Message
+	m   *mention.Mention
+	err error
+}
+
+// add appends one decoded record to the batch, or turns it into a dead
+// letter.
+func (s *Sink) add(b *batch, f fetched) {
+	msg, m, err := f.msg, f.m, f.err
+	s.m.Messages.Inc()
+	b.records++
+	b.bytes += len(msg.Key) + len(msg.Value)
+	b.last[msg.Partition] = msg
+	if err != nil {
+		if errors.Is(err, mention.ErrDecode) {
+			b.addDead(ReasonDecode, "undecodable record: "+err.Error(), &msg)
+		} else {
+			b.addDead(ReasonInvalid, "invalid record: "+err.Error(), &msg)
+		}
+		return
+	}
+	if err := b.block.Append(m); err != nil {
+		b.addDead(ReasonInvalid, "invalid record: "+err.Error(), &msg)
+		return
+	}
+	b.rows = append(b.rows, msg)
+}
+
+func (s *Sink) full(b *batch) bool {
+	return b.block.Len() >= s.cfg.BatchRows || b.bytes >= s.cfg.BatchBytes
+}
+
+// Run consumes until ctx ends or the reader fails, then flushes and
+// commits what it holds within ShutdownTimeout. It returns nil after a
+// shutdown by ctx.
+func (s *Sink) Run(ctx context.Context) error {
+	s.log.Info("sink started", "batch_rows", s.cfg.BatchRows, "batch_bytes", s.cfg.BatchBytes, "flush_interval", s.cfg.FlushInterval, "group", s.cfg.Group)
+	fetchCtx, stopFetch := context.WithCancel(ctx)
+	defer stopFetch()
+	msgs := make(chan fetched, s.cfg.FetchBuffer)
+	var fetchErr error
+	go func() {
+		defer close(msgs)
+		for {
+			msg, err := s.reader.FetchMessage(fetchCtx)
+			if err != nil {
+				fetchErr = err // read after msgs is closed
+				return
+			}
+			m, err := mention.Decode(msg.Value)
+			select {
+			case msgs <- fetched{msg: msg, m: m, err: err}:
+			case <-fetchCtx.Done():
+				return // not handed over, not committed: redelivered
+			}
+		}
+	}()
+
+	b := newBatch()
+	var (
+		timer  *time.Timer
+		timerC <-chan time.Time
+	)
+	flush := func(ctx context.Context) error {
+		if timer != nil {
+			timer.Stop()
+			timer, timerC = nil, nil
+		}
+		return s.flush(ctx, b)
+	}
+	// shutdown flushes what is held, and what the fetcher already handed
+	// over, within ShutdownTimeout.
+	shutdown := func(cause error) error {
+		stopFetch()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+		defer cancel()
+		var err error
+		for m := range msgs {
+			if err != nil {
+				continue
+			}
+			s.add(b, m)
+			if s.full(b) {
+				err = flush(sctx)
+			}
+		}
+		if err == nil {
+			err = flush(sctx)
+		}
+		if err != nil {
+			err = fmt.Errorf("sink: final flush: %w (the records not committed will be read again)", err)
+		}
+		s.log.Info("sink stopped", "cause", cause, "err", err)
+		return errors.Join(cause, err)
+	}
+
+	for {
+		select {
+		case <-ctx.Done():
+			return shutdown(nil)
+		case m, ok := <-msgs:
+			if !ok {
+				if ctx.Err() != nil {
+					return shutdown(nil)
+				}
+				return shutdown(fmt.Errorf("sink: fetch from Kafka: %w", fetchErr))
+			}
+			s.add(b, m)
+			if s.full(b) {
+				if err := flush(ctx); err != nil {
+					if ctx.Err() != nil {
+						return shutdown(nil)
+					}
+					return shutdown(err)
+				}
+			} else if timerC == nil {
+				timer = time.NewTimer(s.cfg.FlushInterval)
+				timerC = timer.C
+			}
+		case <-timerC:
+			timer, timerC = nil, nil
+			if err := flush(ctx); err != nil {
+				if ctx.Err() != nil {
+					return shutdown(nil)
+				}
+				return shutdown(err)
+			}
+		}
+	}
+}
+
+// flush writes the batch: rows into ClickHouse (splitting the batch to
+// isolate rows ClickHouse rejects), dead letters to the DLQ, then commits
+// the offsets of every record in the batch. Only ctx ending stops it
+// early; the batch is then kept, uncommitted.
+func (s *Sink) flush(ctx context.Context, b *batch) error {
+	if b.records == 0 {
+		return nil
+	}
+	start := time.Now()
+	if !b.inserted && b.block.Len() > 0 {
+		if err := s.insertRange(ctx, b.block.Columns(), b.rows, b); err != nil {
+			return err
+		}
+		if b.rejected > 0 {
+			s.log.Error("ClickHouse rejected rows; they go to the dead-letter topic", "rows", b.rejected, "of", b.block.Len(), "example", b.examples[ReasonRejected])
+		}
+	}
+	b.inserted = true
+	if !b.deadWritten && len(b.dead) > 0 {
+		if err := s.retry(ctx, "write dead letters", func(ctx context.Context) error { return s.dlq.WriteMessages(ctx, b.dead...) }); err != nil {
+			return err
+		}
+		for kind, n := range b.kinds {
+			s.m.DLQ.WithLabelValues(kind).Add(float64(n))
+			if kind != ReasonRejected {
+				s.log.Warn("records dead-lettered", "reason", kind, "count", n, "example", b.examples[kind])
+			}
+		}
+	}
+	b.deadWritten = true
+	rows := b.block.Len() - b.rejected
+	s.commit(ctx, b)
+	s.m.RowsInserted.Add(float64(rows))
+	s.m.Batches.Inc()
+	s.m.BatchRows.Observe(float64(rows))
+	s.m.BatchBytes.Observe(float64(b.bytes))
+	s.log.Debug("batch flushed", "records", b.records, "rows", rows, "dead", len(b.dead), "bytes", b.bytes, "took", time.Since(start))
+	b.reset()
+	return nil
+}
+
+// insertRange inserts the rows of cols (rows are their records), retrying transient and
+// schema errors with back-off until ctx ends. When ClickHouse rejects the
+// data itself, it splits the range in two and inserts each half, down to
+// single rows; a single row ClickHouse rejects becomes a dead letter.
+func (s *Sink) insertRange(ctx context.Context, cols []any, rows []kafka.Message, b *batch) error {
+	backoff := s.cfg.RetryInitial
+	for attempt := 1; ; attempt++ {
+		ictx, cancel := context.WithTimeout(ctx, s.cfg.InsertTimeout)
+		start := time.Now()
+		err := s.insert(ictx, cols)
+		cancel()
+		s.m.InsertDuration.Observe(time.Since(start).Seconds())
+		if err == nil {
+			if attempt > 1 {
+				s.m.Retrying.Set(0)
+				s.log.Info("insert succeeded after retries", "attempts", attempt, "rows", len(rows))
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		kind := storage.Classify(err)
+		s.m.InsertErrors.WithLabelValues(string(kind)).Inc()
+		if kind == storage.ErrorData {
+			if len(rows) == 1 {
+				b.addDead(ReasonRejected, "rejected by ClickHouse: "+err.Error(), &rows[0])
+				b.rejected++
+				return nil
+			}
+			s.log.Debug("ClickHouse rejected the data; splitting the batch to find the bad rows", "rows", len(rows), "err", err)
+			mid := len(rows) / 2
+			if err := s.insertRange(ctx, storage.SliceColumns(cols, 0, mid), rows[:mid], b); err != nil {
+				return err
+			}
+			return s.insertRange(ctx, storage.SliceColumns(cols, mid, len(rows)), rows[mid:], b)
+		}
+		s.m.Retrying.Set(1)
+		hint := ""
+		if kind == storage.ErrorSchema {
+			hint = "check the schema (earshot migrate up) and the ClickHouse user's grants"
+		}
+		s.log.Warn("insert into ClickHouse failed; consumption paused, retrying", "kind", kind, "attempt", attempt, "rows", len(rows), "retry_in", backoff, "err", err, "hint", hint)
+		if err := sleep(ctx, backoff); err != nil {
+			return err
+		}
+		backoff = nextBackoff(backoff, s.cfg.RetryMax)
+	}
+}
+
+// retry runs op until it succeeds or ctx ends, with back-off.
+func (s *Sink) retry(ctx context.Context, what string, op func(context.Context) error) error {
+	backoff := s.cfg.RetryInitial
+	for attempt := 1; ; attempt++ {
+		err := op(ctx)
+		if err == nil {
+			if attempt > 1 {
+				s.m.Retrying.Set(0)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.m.Retrying.Set(1)
+		s.log.Warn("sink: "+what+" failed; consumption paused, retrying", "attempt", attempt, "retry_in", backoff, "err", err)
+		if err := sleep(ctx, backoff); err != nil {
+			return err
+		}
+		backoff = nextBackoff(backoff, s.cfg.RetryMax)
+	}
+}
+
+// commitAttempts bounds the retries of a commit: a commit that keeps
+// failing (the group rebalanced and another member owns the partition)
+// only means redelivery, and redelivered rows are deduplicated.
+const commitAttempts = 5
+
+// commit commits the highest record of each partition in the batch.
+func (s *Sink) commit(ctx context.Context, b *batch) {
+	msgs := make([]kafka.Message, 0, len(b.last))
+	for _, m := range b.last {
+		msgs = append(msgs, m)
+	}
+	sort.Slice(msgs, func(i, j int) bool { return msgs[i].Partition < msgs[j].Partition })
+	backoff := s.cfg.RetryInitial
+	var err error
+	for attempt := 1; attempt <= commitAttempts; attempt++ {
+		if err = s.reader.CommitMessages(ctx, msgs...); err == nil {
+			for _, m := range msgs {
+				s.m.Committed.WithLabelValues(strconv.Itoa(m.Partition)).Set(float64(m.Offset + 1))
+			}
+			return
+		}
+		if ctx.Err() != nil || attempt == commitAttempts || sleep(ctx, backoff) != nil {
+			break
+		}
+		backoff = nextBackoff(backoff, s.cfg.RetryMax)
+	}
+	s.m.CommitErrors.Inc()
+	s.log.Warn("commit to Kafka failed; these records will be read again and deduplicated", "partitions", len(msgs), "err", err)
+}
+
+func nextBackoff(d, max time.Duration) time.Duration {
+	d *= 2
+	if d > max {
+		d = max
+	}
+	return d
+}
+
+// sleep waits d ± 20 % or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	d = time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
