@@ -121,20 +121,61 @@ FROM
     SELECT brand, mention_id, ts, has_reply, if(reply_ts > ts, reply_ts - ts, 0) AS frt
     FROM
     (
-        SELECT brand, mention_id, ts
+        -- Inbound posts: customer posts (written by no brand's official
+        -- account) addressed to the brand, or that the brand replied to.
+        SELECT brand, mention_id, any(ts) AS ts
         FROM
         (
-            SELECT
-                brand,
-                mention_id,
-                argMax(` + msExpr + `, version) AS ts,
-                argMax(author_brand, version) AS by_brand,
-                max(addressed) AS is_addressed
-            FROM %[1]s.mention_brands
-            WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?) %[2]s
-            GROUP BY brand, mention_id
+            SELECT brand, mention_id, ts
+            FROM
+            (
+                SELECT
+                    brand,
+                    mention_id,
+                    argMax(` + msExpr + `, version) AS ts,
+                    argMax(author_brand, version) AS by_brand,
+                    max(addressed) AS is_addressed
+                FROM %[1]s.mention_brands
+                WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?) %[2]s
+                GROUP BY brand, mention_id
+            )
+            WHERE ts >= ? AND ts < ? AND by_brand = '' AND is_addressed = 1
+            UNION ALL
+            SELECT brand, mention_id, ts
+            FROM
+            (
+                SELECT brand, mention_id
+                FROM
+                (
+                    SELECT
+                        author_brand AS brand,
+                        id,
+                        argMax(in_reply_to, version) AS mention_id,
+                        argMax(` + msExpr + `, version) AS rts
+                    FROM %[1]s.replies
+                    WHERE created_at < toDateTime(?) %[3]s
+                    GROUP BY author_brand, id
+                )
+                WHERE rts < ?
+                GROUP BY brand, mention_id
+            )
+            ANY INNER JOIN
+            (
+                SELECT mention_id, ts
+                FROM
+                (
+                    SELECT
+                        id AS mention_id,
+                        argMax(` + msExpr + `, version) AS ts,
+                        argMax(author_brand, version) AS by_brand
+                    FROM %[1]s.mentions
+                    WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?)
+                    GROUP BY id
+                )
+                WHERE ts >= ? AND ts < ? AND by_brand = ''
+            ) USING (mention_id)
         )
-        WHERE ts >= ? AND ts < ? AND by_brand != brand AND is_addressed = 1
+        GROUP BY brand, mention_id
     ) AS inbound
     ANY LEFT JOIN
     (
@@ -180,22 +221,18 @@ func Leaderboard(ctx context.Context, conn driver.Conn, db string, q Query) ([]R
 	var out []Row
 	for rows.Next() {
 		var (
-			r               Row
-			nFRT            uint64
-			medianMS, p90MS float64
+			r                                                    Row
+			inbound, answered, pending                           uint64
+			rrNum, rrDen, sla15Num, sla15Den, sla60Num, sla60Den uint64
+			nFRT                                                 uint64
+			medianMS, p90MS                                      float64
 		)
-		if err := rows.Scan(&r.Brand, &r.Inbound, &r.Answered, &r.Pending,
-			&r.RespondedIn24h, &r.OlderThan24h, &r.RespondedIn15m, &r.OlderThan15m, &r.RespondedIn60m, &r.OlderThan60m,
+		if err := rows.Scan(&r.Brand, &inbound, &answered, &pending,
+			&rrNum, &rrDen, &sla15Num, &sla15Den, &sla60Num, &sla60Den,
 			&nFRT, &medianMS, &p90MS); err != nil {
 			return nil, fmt.Errorf("leaderboard: read %s: %w", db, err)
 		}
-		r.ResponseRate = ratio(r.RespondedIn24h, r.OlderThan24h)
-		r.SLA15 = ratio(r.RespondedIn15m, r.OlderThan15m)
-		r.SLA60 = ratio(r.RespondedIn60m, r.OlderThan60m)
-		if nFRT > 0 {
-			med, p90 := medianMS/1000, p90MS/1000
-			r.FRTMedianSeconds, r.FRTP90Seconds = &med, &p90
-		}
+		r = RowFromCounts(r.Brand, inbound, answered, pending, rrNum, rrDen, sla15Num, sla15Den, sla60Num, sla60Den, nFRT, medianMS, p90MS)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -223,12 +260,41 @@ func leaderboardQuery(db string, q Query) (string, []any) {
 		}
 	}
 	sql := fmt.Sprintf(leaderboardSQL, db, brandFilter, replyFilter, day, min15, hour)
-	args := []any{until, until, until, until, until, until, until, sinceS, untilS}
+	// The seven countIf thresholds.
+	args := []any{until, until, until, until, until, until, until}
+	// Inbound, addressed: coarse bounds, brands, exact bounds.
+	args = append(args, sinceS, untilS)
 	args = append(args, brandArgs...)
-	args = append(args, since, until, untilS)
+	args = append(args, since, until)
+	// Inbound, replied to: the brands' replies before until, joined to
+	// their parents in the period.
+	args = append(args, untilS)
+	args = append(args, brandArgs...)
+	args = append(args, until, sinceS, untilS, since, until)
+	// First reply per post.
+	args = append(args, untilS)
 	args = append(args, brandArgs...)
 	args = append(args, until)
 	return sql, args
+}
+
+// RowFromCounts builds a row from the query's counts: the ratios, and the
+// FRT median and p90 (given in milliseconds, defined when nFRT > 0).
+func RowFromCounts(brand string, inbound, answered, pending, rrNum, rrDen, sla15Num, sla15Den, sla60Num, sla60Den, nFRT uint64, medianMS, p90MS float64) Row {
+	r := Row{
+		Brand: brand, Inbound: inbound, Answered: answered, Pending: pending,
+		RespondedIn24h: rrNum, OlderThan24h: rrDen,
+		RespondedIn15m: sla15Num, OlderThan15m: sla15Den,
+		RespondedIn60m: sla60Num, OlderThan60m: sla60Den,
+		ResponseRate: ratio(rrNum, rrDen),
+		SLA15:        ratio(sla15Num, sla15Den),
+		SLA60:        ratio(sla60Num, sla60Den),
+	}
+	if nFRT > 0 {
+		med, p90 := medianMS/1000, p90MS/1000
+		r.FRTMedianSeconds, r.FRTP90Seconds = &med, &p90
+	}
+	return r
 }
 
 func ratio(num, den uint64) *float64 {

@@ -124,7 +124,7 @@ func buildScenario() *scenario {
 	a11 := s.post("a11", at(-3*hr), "alpha")
 	s.reply("a11r", "alpha", a11, 3*hr+5*min) // after until: ignored, a11 is pending
 	a12 := s.post("a12", at(-40*hr), "alpha")
-	s.reply("a12r", "beta", a12, 60*sec) // another brand's reply: a12 stays unanswered
+	s.reply("a12r", "beta", a12, 60*sec) // another brand's reply: a12 stays unanswered for alpha, and is inbound for beta
 	a13 := s.post("a13", at(-30*hr), "alpha")
 	s.reply("a13r", "alpha", a13, 300*sec) // frt 300; a13 and a13r are inserted twice
 	s.ms = append(s.ms, a13, s.ms[len(s.ms)-1])
@@ -157,10 +157,23 @@ func buildScenario() *scenario {
 	s.reply("b6r", "beta", b6, 60*sec)
 	s.post("b7", since, "beta") // exactly at since: inbound, unanswered
 	s.post("b8", until, "beta") // exactly at until: out
-	// beta: inbound b1 b2 b3 b7 = 4, answered 3, frts 0 200 86400:
-	// median 200, p90 element ceil(2.7) = 3 → 86400; pending 0;
-	// rate 3/4; sla15 (b1 b2)/4; sla60 (b1 b2)/4.
-	// gamma: b1 only, frt 400.3.
+	// A brand's post addressed to alpha and answered by alpha is
+	// brand-to-brand banter, not a customer post: no inbound for alpha.
+	x1 := s.add("x1", at(-30*hr), func(m *mention.Mention) {
+		m.AuthorBrand = "beta"
+		m.Brands = []mention.BrandMatch{{Brand: "beta", How: "author"}, {Brand: "alpha", How: "handle", Addressed: true}}
+	})
+	s.reply("x1r", "alpha", x1, 30*sec)
+	// A customer post that names no brand (say, by an anonymised handle),
+	// answered by gamma: gamma's inbound post all the same.
+	g2 := s.add("g2", at(-30*hr), nil)
+	s.reply("g2r", "gamma", g2, 399*sec+700*time.Millisecond)
+	// beta: inbound b1 b2 b3 b7 and a12 (beta replied to it) = 5,
+	// answered b1 b2 b3 a12 = 4, frts 0 60 200 86400: median (60+200)/2 =
+	// 130, p90 element ceil(3.6) = 4 → 86400; pending 0;
+	// rate 4/5; sla15 (b1 b2 a12)/5; sla60 (b1 b2 a12)/5.
+	// gamma: b1 (frt 400.3) and g2 (frt 399.7): median 400.0, p90 element
+	// ceil(1.8) = 2 → 400.3; rate, sla15, sla60 2/2.
 
 	// delta: one young unanswered post. rate undefined; sla15 and sla60
 	// have the post (1 h old ≤ U−60m) in their denominators: 0.
@@ -174,9 +187,9 @@ func buildScenario() *scenario {
 
 const wantCSV = `brand,inbound,answered,pending,response_rate,frt_median_s,frt_p90_s,sla15,sla60
 alpha,14,8,3,0.5000,750.0,90000.0,0.3077,0.3333
-beta,4,3,0,0.7500,200.0,86400.0,0.5000,0.5000
+beta,5,4,0,0.8000,130.0,86400.0,0.6000,0.6000
 delta,1,0,1,,,,0.0000,0.0000
-gamma,1,1,0,1.0000,400.3,400.3,1.0000,1.0000
+gamma,2,2,0,1.0000,400.0,400.3,1.0000,1.0000
 `
 
 func leaderboardCSV(t testing.TB, conn driver.Conn, db string, q analytics.Query) string {
@@ -265,10 +278,13 @@ func TestLeaderboard(t *testing.T) {
 		// ≤ U−24h: a4 a5 a9 a12 a13 = 5, within 24 h: a13 → 0.2;
 		// ≤ U−15m: 10 (not a7); ≤ 900: a8 a13 a14 → 0.3;
 		// ≤ U−60m: 9 (not a7 a8); ≤ 3600: a13 a14 → 0.2222.
+		// beta keeps a12 (it replied after 60 s), gamma keeps g2 (399.7 s).
 		got := leaderboardCSV(t, conn, db, analytics.Query{Since: at(-45*hr - 30*min), Until: until})
 		want := "brand,inbound,answered,pending,response_rate,frt_median_s,frt_p90_s,sla15,sla60\n" +
 			"alpha,11,5,3,0.2000,300.0,90000.0,0.3000,0.2222\n" +
-			"delta,1,0,1,,,,0.0000,0.0000\n"
+			"beta,1,1,0,1.0000,60.0,60.0,1.0000,1.0000\n" +
+			"delta,1,0,1,,,,0.0000,0.0000\n" +
+			"gamma,1,1,0,1.0000,399.7,399.7,1.0000,1.0000\n"
 		if got != want {
 			t.Fatalf("got:\n%s\nwant:\n%s", got, want)
 		}

@@ -375,7 +375,9 @@ type AppendError struct {
 	Err    error
 }
 
-func (e *AppendError) Error() string { return "clickhouse: append column " + e.Column + ": " + e.Err.Error() }
+func (e *AppendError) Error() string {
+	return "clickhouse: append column " + e.Column + ": " + e.Err.Error()
+}
 
 // Unwrap returns the driver's error.
 func (e *AppendError) Unwrap() error { return e.Err }

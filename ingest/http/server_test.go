@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-
 	httpingest "github.com/earshot-dev/earshot/ingest/http"
 )
 

@@ -173,7 +173,8 @@ func (s *Sink) full(b *batch) bool {
 
 // Run consumes until ctx ends or the reader fails, then flushes and
 // commits what it holds within ShutdownTimeout. It returns nil after a
-// shutdown by ctx.
+// shutdown by ctx whose final flush completed, and otherwise the error
+// (records not committed are read again by the next sink of the group).
 func (s *Sink) Run(ctx context.Context) error {
 	s.log.Info("sink started", "batch_rows", s.cfg.BatchRows, "batch_bytes", s.cfg.BatchBytes, "flush_interval", s.cfg.FlushInterval, "group", s.cfg.Group)
 	fetchCtx, stopFetch := context.WithCancel(ctx)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/earshot-dev/earshot/bus"
+	"github.com/earshot-dev/earshot/config"
 	"github.com/earshot-dev/earshot/internal/testenv"
 	"github.com/earshot-dev/earshot/mention"
 	chsink "github.com/earshot-dev/earshot/sink/clickhouse"
@@ -52,6 +55,38 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want an error naming %s", err, tt.field)
 			}
 		})
+	}
+}
+
+// The "sink" section of the configuration file decodes over the defaults;
+// an unknown key is an error naming it.
+func TestConfigFromFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "earshot.yaml")
+	if err := os.WriteFile(path, []byte("sink:\n  group: g2\n  batch_rows: 1000\n  flush_interval: 250ms\n  retry_max: 1m\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := chsink.DefaultConfig()
+	if err := f.Section("sink", &c); err != nil {
+		t.Fatal(err)
+	}
+	want := chsink.DefaultConfig()
+	want.Group, want.BatchRows, want.FlushInterval, want.RetryMax = "g2", 1000, 250*time.Millisecond, time.Minute
+	if c != want {
+		t.Fatalf("got %+v\nwant %+v", c, want)
+	}
+	if err := os.WriteFile(path, []byte("sink:\n  batch_row: 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if f, err = config.Load(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Section("sink", &c); err == nil || !strings.Contains(err.Error(), "batch_row") {
+		t.Fatalf("unknown key: %v", err)
 	}
 }
 

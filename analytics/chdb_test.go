@@ -1,0 +1,237 @@
+package analytics_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/earshot-dev/earshot/analytics"
+	"github.com/earshot-dev/earshot/storage"
+)
+
+// EnvChDBNodePath is a NODE_PATH under which require('chdb') resolves (the
+// npm package chdb: ClickHouse 26.x in-process). Without it the test looks
+// in node's default places and skips when chdb is not installed.
+const EnvChDBNodePath = "EARSHOT_CHDB_NODE_PATH"
+
+// chdbScript runs the statements of a JSON array on stdin in one chDB
+// session and prints a JSON array of {out} or, at the first failure, {err}.
+const chdbScript = `
+const fs = require("fs"), os = require("os"), path = require("path");
+const { Session } = require("chdb");
+const stmts = JSON.parse(fs.readFileSync(0, "utf8"));
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "earshot-chdb-"));
+const s = new Session(dir);
+const out = [];
+for (const q of stmts) {
+  try { out.push({ out: s.query(q, "TSV") || "" }); }
+  catch (e) { out.push({ err: String((e && e.message) || e) }); break; }
+}
+try { s.cleanup(); } catch (e) {}
+fs.rmSync(dir, { recursive: true, force: true });
+process.stdout.write(JSON.stringify(out));
+`
+
+type chdbResult struct {
+	Out string `json:"out"`
+	Err string `json:"err"`
+}
+
+// runChDB runs stmts in one chDB session; it skips the test when node or
+// the chdb package is missing, and fails it on the first failed statement.
+func runChDB(t *testing.T, stmts []string) []string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not installed: current ClickHouse (chDB) not checked")
+	}
+	env := os.Environ()
+	if p := os.Getenv(EnvChDBNodePath); p != "" {
+		env = append(env, "NODE_PATH="+p)
+	}
+	probe := exec.Command(node, "-e", "require.resolve('chdb')")
+	probe.Env = env
+	if err := probe.Run(); err != nil {
+		t.Skipf("npm package chdb not found (install it and set %s): current ClickHouse not checked", EnvChDBNodePath)
+	}
+	in, err := json.Marshal(stmts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, "-e", chdbScript)
+	cmd.Env = env
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chdb: %v\n%s", err, stderr.String())
+	}
+	var res []chdbResult
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("chdb output: %v\n%s", err, out)
+	}
+	var outs []string
+	for i, r := range res {
+		if r.Err != "" {
+			t.Fatalf("chdb: statement %d failed: %s\n%.300s", i+1, r.Err, stmts[i])
+		}
+		outs = append(outs, r.Out)
+	}
+	if len(outs) != len(stmts) {
+		t.Fatalf("chdb ran %d of %d statements", len(outs), len(stmts))
+	}
+	return outs
+}
+
+var quoteRe = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+
+// literal formats a Go value of a MentionBlock column as a ClickHouse
+// literal.
+func literal(v reflect.Value) string {
+	switch x := v.Interface().(type) {
+	case string:
+		return "'" + quoteRe.Replace(x) + "'"
+	case time.Time:
+		return strconv.FormatInt(x.Unix(), 10) // seconds since the epoch: no time zone involved
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	if v.Kind() == reflect.Slice {
+		parts := make([]string, v.Len())
+		for i := range parts {
+			parts[i] = literal(v.Index(i))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// insertValues is an INSERT … VALUES of a block.
+func insertValues(db string, b *storage.MentionBlock) string {
+	cols := b.Columns()
+	var sb strings.Builder
+	sb.WriteString(storage.InsertMentionsSQL(db) + " VALUES ")
+	for row := 0; row < b.Len(); row++ {
+		if row > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(")
+		for i, c := range cols {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(literal(reflect.ValueOf(c).Index(row)))
+		}
+		sb.WriteString(")")
+	}
+	return sb.String()
+}
+
+// inline replaces the positional ? of the leaderboard SQL by literals (the
+// arguments are integers and brand ids).
+func inline(sql string, args []any) string {
+	for _, a := range args {
+		sql = strings.Replace(sql, "?", literal(reflect.ValueOf(a)), 1)
+	}
+	return sql
+}
+
+// The schema and the leaderboard also run on current ClickHouse (chDB),
+// with the same numbers as on the test server: migrations up, the scenario
+// inserted twice, the leaderboard, migrations down.
+func TestCurrentClickHouse(t *testing.T) {
+	const db = "earshot_chdb"
+	migs, err := storage.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &storage.Migrator{Database: db, Migrations: migs}
+	stmts := []string{"CREATE DATABASE IF NOT EXISTS " + db}
+	for _, mig := range migs {
+		s, err := m.Render(mig.Name, mig.Up)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stmts = append(stmts, s...)
+	}
+	var b storage.MentionBlock
+	for _, mm := range buildScenario().ms {
+		if err := b.Append(mm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stmts = append(stmts, insertValues(db, &b), insertValues(db, &b))
+	queries := []analytics.Query{
+		{Since: since, Until: until},
+		{Since: since, Until: until, Brands: []string{"gamma", "beta"}},
+	}
+	first := len(stmts)
+	for _, q := range queries {
+		sql, args := analytics.LeaderboardQuery(db, q)
+		stmts = append(stmts, inline(sql, args))
+	}
+	for i := len(migs) - 1; i >= 0; i-- {
+		s, err := m.Render(migs[i].Name, migs[i].Down)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stmts = append(stmts, s...)
+	}
+	stmts = append(stmts, "SELECT count() FROM system.tables WHERE database = '"+db+"'")
+
+	outs := runChDB(t, stmts)
+	lines := strings.Split(wantCSV, "\n")
+	wants := []string{wantCSV, lines[0] + "\n" + lines[2] + "\n" + lines[4] + "\n"}
+	for i := range queries {
+		got := tsvToCSV(t, outs[first+i])
+		if got != wants[i] {
+			t.Errorf("query %d on chDB:\n got:\n%s\nwant:\n%s", i, got, wants[i])
+		}
+	}
+	if left := strings.TrimSpace(outs[len(outs)-1]); left != "0" {
+		t.Errorf("%s tables left after the down migrations", left)
+	}
+}
+
+// tsvToCSV turns the leaderboard query's TSV rows into Rows and writes
+// them as the CSV the command prints.
+func tsvToCSV(t *testing.T, tsv string) string {
+	t.Helper()
+	var rows []analytics.Row
+	for _, line := range strings.Split(strings.TrimSpace(tsv), "\n") {
+		if line == "" {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 13 {
+			t.Fatalf("chdb row %q has %d fields, want 13", line, len(f))
+		}
+		n := make([]uint64, 10)
+		for i := 1; i <= 10; i++ {
+			v, err := strconv.ParseUint(f[i], 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n[i-1] = v
+		}
+		med, err1 := strconv.ParseFloat(f[11], 64)
+		p90, err2 := strconv.ParseFloat(f[12], 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("chdb row %q", line)
+		}
+		rows = append(rows, analytics.RowFromCounts(f[0], n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9], med, p90))
+	}
+	var buf bytes.Buffer
+	if err := analytics.WriteCSV(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
