@@ -10,9 +10,10 @@ FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 TEST_TIMEOUT ?= 20m
 PKGS      ?= ./...
+CHDB_DIR  ?= .earshot/chdb
 
 .DEFAULT_GOAL := build
-.PHONY: build test demo stack-up stack-down stack-status lint fmt-check vet fuzz-short bench deps clean
+.PHONY: build chdb test demo stack-up stack-down stack-status lint fmt-check vet fuzz-short bench deps clean
 
 ## build: compile the earshot binary into bin/earshot
 build:
@@ -36,19 +37,24 @@ lint: fmt-check vet
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; \
 	else echo "lint: staticcheck not installed; skipped (go install honnef.co/go/tools/cmd/staticcheck@latest)"; fi
 
-## test: gofmt, vet, build, local stack up, race tests of every package (PKGS), stack down (always)
-test: deps fmt-check vet
+## chdb: install chDB (current ClickHouse, in-process) for the dialect check under CHDB_DIR
+chdb:
+	@scripts/install-chdb.sh $(CHDB_DIR)
+
+## test: gofmt, vet, build, chDB, local stack up, race tests of every package (PKGS), stack down (always)
+test: deps fmt-check vet chdb
 	$(GO) build ./...
 	$(GO) build -o $(BIN) ./cmd/earshot
 	@rc=0; \
 	trap '$(BIN) stack down || true' EXIT; \
 	$(BIN) stack up >/dev/null || exit $$?; \
+	EARSHOT_CHDB_NODE_PATH=$(abspath $(CHDB_DIR))/node_modules EARSHOT_REQUIRE_CHDB=1 \
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(PKGS) || rc=$$?; \
 	exit $$rc
 
 ## demo: run earshot end to end on this machine (local stack, dev broker, a simulated week)
-demo: deps
-	$(GO) run ./cmd/earshot demo
+demo: deps build
+	$(BIN) demo
 
 ## stack-up: start the local ClickHouse, Prometheus and Alertmanager; prints export lines
 stack-up: build

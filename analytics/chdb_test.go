@@ -39,6 +39,18 @@ fs.rmSync(dir, { recursive: true, force: true });
 process.stdout.write(JSON.stringify(out));
 `
 
+// EnvRequireChDB, set to 1 (make test and CI do), turns a missing chDB
+// from a skip into a failure: the build must prove both dialects.
+const EnvRequireChDB = "EARSHOT_REQUIRE_CHDB"
+
+func skipOrFail(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv(EnvRequireChDB) == "1" {
+		t.Fatal(why)
+	}
+	t.Skip(why)
+}
+
 type chdbResult struct {
 	Out string `json:"out"`
 	Err string `json:"err"`
@@ -50,7 +62,7 @@ func runChDB(t *testing.T, stmts []string) []string {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node not installed: current ClickHouse (chDB) not checked")
+		skipOrFail(t, "node not installed: current ClickHouse (chDB) not checked")
 	}
 	env := os.Environ()
 	if p := os.Getenv(EnvChDBNodePath); p != "" {
@@ -59,7 +71,7 @@ func runChDB(t *testing.T, stmts []string) []string {
 	probe := exec.Command(node, "-e", "require.resolve('chdb')")
 	probe.Env = env
 	if err := probe.Run(); err != nil {
-		t.Skipf("npm package chdb not found (install it and set %s): current ClickHouse not checked", EnvChDBNodePath)
+		skipOrFail(t, fmt.Sprintf("npm package chdb not found (install it and set %s): current ClickHouse not checked", EnvChDBNodePath))
 	}
 	in, err := json.Marshal(stmts)
 	if err != nil {

@@ -158,7 +158,7 @@ FROM
                 )
                 WHERE rts < ?
                 GROUP BY brand, mention_id
-            )
+            ) AS replied_to
             ANY INNER JOIN
             (
                 SELECT mention_id, ts
@@ -173,7 +173,7 @@ FROM
                     GROUP BY id
                 )
                 WHERE ts >= ? AND ts < ? AND by_brand = ''
-            ) USING (mention_id)
+            ) AS parents USING (mention_id)
         )
         GROUP BY brand, mention_id
     ) AS inbound

@@ -72,9 +72,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("kafka.brokers: %q has a bad port", b)
 		}
 	}
-	for name, t := range map[string]string{"raw_topic": c.RawTopic, "enriched_topic": c.EnrichedTopic, "dlq_topic": c.DLQTopic} {
-		if t == "" {
-			return fmt.Errorf("kafka.%s: empty", name)
+	for _, t := range []struct{ name, topic string }{{"raw_topic", c.RawTopic}, {"enriched_topic", c.EnrichedTopic}, {"dlq_topic", c.DLQTopic}} {
+		if t.topic == "" {
+			return fmt.Errorf("kafka.%s: empty", t.name)
 		}
 	}
 	if c.Partitions < 1 {
@@ -88,6 +88,9 @@ func (c Config) Validate() error {
 	}
 	if c.WriteBatchTimeout <= 0 {
 		return fmt.Errorf("kafka.write_batch_timeout: %s, want > 0", c.WriteBatchTimeout)
+	}
+	if c.DialTimeout <= 0 {
+		return fmt.Errorf("kafka.dial_timeout: %s, want > 0", c.DialTimeout)
 	}
 	return nil
 }

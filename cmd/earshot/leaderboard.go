@@ -28,8 +28,9 @@ func init() {
 addressed to it in the period [--since, --until), as of --until: posts and
 replies created at or after --until are ignored.
 
-  inbound        posts addressed to the brand (an official handle, or a reply to
-                 the brand), not written by the brand
+  inbound        customer posts (written by no brand's official account) that
+                 address the brand (an official handle, or a reply to the brand's
+                 post) or that the brand replied to
   answered       inbound posts with at least one reply from the brand's account
   pending        unanswered inbound posts younger than 24 h
   response_rate  answered within 24 h ÷ inbound posts at least 24 h old

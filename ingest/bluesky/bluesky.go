@@ -51,7 +51,7 @@ type Source struct {
 	sm   *srcutil.For
 
 	cursorPath string
-	handles    *handleCache
+	handles    *srcutil.Recent[string, string] // did → handle
 
 	// Owned by the Run goroutine.
 	seq      int64
@@ -93,7 +93,7 @@ func New(cfg Config, o Options) (*Source, error) {
 		cfg: cfg, o: o, log: o.Log.With("source", SourceName),
 		sm:         srcutil.NewMetrics(o.Registerer).For(SourceName),
 		cursorPath: filepath.Join(cfg.StateDir, "bluesky-cursor.json"),
-		handles:    newHandleCache(cfg.HandleCacheSize),
+		handles:    srcutil.NewRecent[string, string](cfg.HandleCacheSize),
 	}
 	var st cursorState
 	if _, err := srcutil.ReadJSON(s.cursorPath, &st); err != nil {
@@ -313,7 +313,7 @@ func (s *Source) handle(ctx context.Context, typ websocket.MessageType, data []b
 	switch ev.Kind {
 	case "identity":
 		if ev.Identity.Handle != "" {
-			s.handles.put(ev.Identity.Did, ev.Identity.Handle)
+			s.handles.Put(ev.Identity.Did, ev.Identity.Handle)
 		}
 		return nil
 	case "commit":
@@ -329,7 +329,7 @@ func (s *Source) handle(ctx context.Context, typ websocket.MessageType, data []b
 		s.sm.Duplicates.Inc()
 		return nil
 	}
-	m, err := toMention(ev, s.o.Now(), s.handles.get)
+	m, err := toMention(ev, s.o.Now(), s.handles.Get)
 	if err == nil {
 		if verr := m.Validate(); verr != nil {
 			err = verr
@@ -367,41 +367,4 @@ func snippet(b []byte) string {
 		b = b[:120]
 	}
 	return strconv.Quote(string(b))
-}
-
-// handleCache maps DIDs to handles, bounded, oldest evicted first.
-type handleCache struct {
-	mu    sync.Mutex
-	cap   int
-	m     map[string]string
-	order []string
-	head  int
-}
-
-func newHandleCache(n int) *handleCache { return &handleCache{cap: n, m: map[string]string{}} }
-
-func (c *handleCache) put(did, handle string) {
-	if c.cap == 0 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.m[did]; ok {
-		c.m[did] = handle
-		return
-	}
-	if len(c.order) < c.cap {
-		c.order = append(c.order, did)
-	} else {
-		delete(c.m, c.order[c.head])
-		c.order[c.head] = did
-		c.head = (c.head + 1) % c.cap
-	}
-	c.m[did] = handle
-}
-
-func (c *handleCache) get(did string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[did]
 }

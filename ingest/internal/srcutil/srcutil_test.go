@@ -171,3 +171,19 @@ func TestSecret(t *testing.T) {
 		t.Fatalf("env wins: got %q", v)
 	}
 }
+
+func TestRecent(t *testing.T) {
+	r := NewRecent[string, string](2)
+	r.Put("a", "1")
+	r.Put("b", "2")
+	r.Put("a", "3") // update, no eviction
+	r.Put("c", "4") // evicts a, the oldest key
+	if r.Get("a") != "" || r.Get("b") != "2" || r.Get("c") != "4" || r.Len() != 2 {
+		t.Fatalf("a=%q b=%q c=%q len=%d", r.Get("a"), r.Get("b"), r.Get("c"), r.Len())
+	}
+	z := NewRecent[string, int](0)
+	z.Put("x", 1)
+	if z.Len() != 0 {
+		t.Fatal("zero capacity kept a key")
+	}
+}
