@@ -12,7 +12,12 @@ import (
 // the group never committed counts its whole length. Lag 0 means the group
 // has acknowledged every message written so far.
 func Lag(ctx context.Context, c Config, group, topic string) (lag, end int64, err error) {
-	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Timeout: c.DialTimeout}
+	// A transport of its own, as in EnsureTopics: the shared default one
+	// serves metadata from a cache that may predate the topic, and would
+	// keep idle connections to the brokers after the call.
+	tr := &kafka.Transport{ClientID: c.ClientID, DialTimeout: c.DialTimeout}
+	defer tr.CloseIdleConnections()
+	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Timeout: c.DialTimeout, Transport: tr}
 	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
 		return 0, 0, fmt.Errorf("kafka: metadata of %s: %w", topic, err)

@@ -412,8 +412,8 @@ func TestEncodeInvalid(t *testing.T) {
 		{"reason NaN", func(m *mention.Mention) { m.ContactReason = []mention.Reason{{Reason: "refund", Confidence: nan}} }, "contact_reason[0].confidence"},
 		{"text invalid UTF-8", func(m *mention.Mention) { m.Text = "bag \xff lost" }, "text"},
 		{"too large once escaped", func(m *mention.Mention) {
-			// 200 kB of '<' decode from 200 kB but encode as \u003c: 1.2 MB.
-			m.Extra = map[string]any{"html": strings.Repeat("<", 200_000)}
+			// 200 kB of control characters encode as \u0001 each: 1.2 MB.
+			m.Extra = map[string]any{"ctl": strings.Repeat("\x01", 200_000)}
 		}, "record"},
 	}
 	for _, tt := range tests {

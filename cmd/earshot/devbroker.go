@@ -45,7 +45,7 @@ broker's listen backlog is 5, and joining a consumer group takes about 3 s.`,
 }
 
 func runDevbroker(cmd *cobra.Command, _ []string) error {
-	a, err := newApp("devbroker", false)
+	a, err := newApp("devbroker", true)
 	if err != nil {
 		return err
 	}
