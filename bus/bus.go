@@ -206,7 +206,9 @@ func WaitReachable(ctx context.Context, c Config) error {
 				conn.Close()
 				return nil
 			}
-			last = err
+			if last == nil || ctx.Err() == nil { // keep the real reason, not "canceled"
+				last = err
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -8,7 +8,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,15 +83,39 @@ func (f *File) Section(name string, dst any) error {
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
-	if err := enc.Encode(&n); err != nil {
+	if hasAlias(&n, 0) {
+		// The section uses anchors defined elsewhere in the file, which
+		// the section alone would not carry: let yaml resolve the aliases
+		// (with its own limits on alias expansion), then check the keys.
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return fmt.Errorf("config %s: section %s: %w", f.Path, name, err)
+		}
+		if err := enc.Encode(v); err != nil {
+			return fmt.Errorf("config %s: section %s: %w", f.Path, name, err)
+		}
+	} else if err := enc.Encode(&n); err != nil {
 		return fmt.Errorf("config %s: section %s: %w", f.Path, name, err)
 	}
 	dec := yaml.NewDecoder(&buf)
 	dec.KnownFields(true)
-	if err := dec.Decode(dst); err != nil {
+	if err := dec.Decode(dst); err != nil && !errors.Is(err, io.EOF) { // EOF: an empty section
 		return fmt.Errorf("config %s: section %s: %w", f.Path, name, err)
 	}
 	return nil
+}
+
+// hasAlias reports whether n contains an alias (it does not follow them).
+func hasAlias(n *yaml.Node, depth int) bool {
+	if n.Kind == yaml.AliasNode || depth > 10000 {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAlias(c, depth+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // Common decodes the common sections over the defaults and applies the
@@ -170,8 +197,8 @@ func Duration(s string) (time.Duration, error) {
 	if d, err := time.ParseDuration(s); err == nil {
 		return d, nil
 	}
-	var secs float64
-	if _, err := fmt.Sscanf(s, "%g", &secs); err == nil {
+	// The whole string must be a number: "5x" or "10 apples" are not 5 s.
+	if secs, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil && !math.IsNaN(secs) && math.Abs(secs) < math.MaxInt64/float64(time.Second) {
 		return time.Duration(secs * float64(time.Second)), nil
 	}
 	return 0, fmt.Errorf("%q is not a duration (e.g. 500ms, 10s, 5m)", s)

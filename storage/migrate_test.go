@@ -157,7 +157,10 @@ func TestMigrateUpDownStatus(t *testing.T) {
 	if len(applied) != len(m.Migrations) {
 		t.Fatalf("Up applied %v, want all %d", applied, len(m.Migrations))
 	}
-	want := []string{"mention_brands", "mention_brands_mv", "mentions", "replies", "replies_mv", "schema_migrations"}
+	want := []string{
+		"brand_frt_hourly", "brand_frt_hourly_mv", "brand_hourly", "brand_hourly_mv", "brand_reason_hourly", "brand_reason_hourly_mv",
+		"first_responses", "mention_brands", "mention_brands_mv", "mentions", "replies", "replies_mv", "rollup_hours", "schema_migrations",
+	}
 	if got := tables(t, conn, cfg.Database); !reflect.DeepEqual(got, want) {
 		t.Fatalf("tables after Up = %v, want %v", got, want)
 	}

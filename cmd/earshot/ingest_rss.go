@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,7 +27,8 @@ func init() {
 (id rss:<guid or link>, text = title + content as plain text) and publishes it
 to the raw topic. Items are de-duplicated by id across polls and restarts
 (seen-set in <state_dir>/rss-seen.jsonl). Failing feeds back off with jitter;
-429/503 honour Retry-After. --once polls every feed a single time and exits.
+429/503 honour Retry-After. --once polls every feed a single time, prints a
+summary line and exits non-zero when a feed failed (for cron).
 
 Configuration: the top-level section "ingest_rss" (every key is in the
 README), plus ingest.publisher for batching.`,
@@ -87,18 +89,24 @@ func runIngestRSS(cmd *cobra.Command, _ []string) error {
 	}
 	res, err := p.PollAll(ctx)
 	cerr := p.Close(ctx)
-	var published, dups, rejected, failed int
+	var published, dups, rejected, failed, notModified int
 	for _, r := range res {
 		published += r.Published
 		dups += r.Duplicates
 		rejected += r.Rejected
-		if r.Status != 200 && r.Status != 304 {
+		if r.NotModified {
+			notModified++
+		}
+		if r.Err != nil {
 			failed++
 		}
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "feeds=%d failed=%d published=%d duplicates=%d rejected=%d\n", len(res), failed, published, dups, rejected)
-	if err != nil {
+	fmt.Fprintf(cmd.OutOrStdout(), "feeds=%d failed=%d not_modified=%d published=%d duplicates=%d rejected=%d\n", len(res), failed, notModified, published, dups, rejected)
+	if err := errors.Join(err, cerr); err != nil {
 		return err
 	}
-	return cerr
+	if failed > 0 {
+		return fmt.Errorf("ingest rss: %d of %d feeds failed (see the log)", failed, len(res))
+	}
+	return nil
 }

@@ -5,17 +5,24 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/earshot-dev/earshot/analytics"
+	"github.com/earshot-dev/earshot/registry"
 )
 
 var leaderboardFlags struct {
 	Since, Until string
 	Brands       string
+	Sector       string
+	By           string
+	Columns      string
+	Weights      string
+	HoursTZ      string
 	Format       string
 	Out          string
 }
@@ -38,6 +45,32 @@ replies created at or after --until are ignored.
                  values for an even count); frt_p90_s: nearest-rank 90th percentile
   sla15, sla60   answered within 15 (60) min ÷ inbound posts at least 15 (60) min old
 
+--columns all adds, after those nine columns (which never change):
+
+  sector                 the brand's registry sector
+  score                  composite responsiveness score 0-100 (--weights:
+                         sla60, response_rate and the FRT median normalised
+                         as R/(R+median), R = frt_reference; defaults
+                         sla60=0.4,response_rate=0.3,frt=0.3,frt_reference=1h)
+  rank_sector, rank_competitors
+                         rank by score among the period's brands of the same
+                         sector / among the brand and its registry competitors
+  frt_business_median_s, frt_business_p90_s
+                         FRT counting only the brand's support hours
+  sentiment_mean, negative_share
+                         inbound posts' mean compound sentiment, share negative
+  deflection_rate, canned_rate, empathy_median
+                         quality of first replies; undefined unless the data
+                         carries reply quality
+  active_hours           hour-of-week buckets (of 168, --hours-tz) with a reply
+  platforms              inbound posts per platform (x=12;bluesky=3)
+  prev_inbound, inbound_change, prev_score, score_change
+                         the previous period of the same length, and the change
+
+--by day|week splits the period at UTC midnights / Mondays: one block per
+period (table), or the columns period_start,period_end after the others (CSV),
+or an array of {period_start, period_end, rows} (JSON).
+
 A ratio with an empty denominator is undefined: "-" in the table, empty in CSV,
 null in JSON. A mention stored twice counts once. Times: RFC 3339
 (2024-03-10T12:00:00Z) or a date (2024-03-10, midnight UTC). Defaults: --until
@@ -49,6 +82,11 @@ now, --since 7 days before --until.`,
 	f.StringVar(&leaderboardFlags.Since, "since", "", "start of the period, inclusive (default --until minus 7 days)")
 	f.StringVar(&leaderboardFlags.Until, "until", "", "end of the period, exclusive; the leaderboard is as of this time (default now)")
 	f.StringVar(&leaderboardFlags.Brands, "brands", "", "only these brand ids, comma separated (default all)")
+	f.StringVar(&leaderboardFlags.Sector, "sector", "", "only brands of this registry sector (airline, bank, telecom, …)")
+	f.StringVar(&leaderboardFlags.By, "by", "", "split the period: day or week (one block per period)")
+	f.StringVar(&leaderboardFlags.Columns, "columns", "default", "default (the nine columns) or all (every column, after the nine)")
+	f.StringVar(&leaderboardFlags.Weights, "weights", "", "score weights, e.g. sla60=0.4,response_rate=0.3,frt=0.3,frt_reference=1h (with --columns all)")
+	f.StringVar(&leaderboardFlags.HoursTZ, "hours-tz", "UTC", "time zone of the reply hour-of-week profile (active_hours)")
 	f.StringVar(&leaderboardFlags.Format, "format", "table", "output format: "+strings.Join(analytics.Formats, ", "))
 	f.StringVar(&leaderboardFlags.Out, "out", "", "write to this file instead of standard output")
 	rootCmd.AddCommand(c)
@@ -85,16 +123,35 @@ func runLeaderboard(cmd *cobra.Command, _ []string) error {
 		}
 	}
 
+	all := false
+	switch fl.Columns {
+	case "default", "":
+	case "all":
+		all = true
+	default:
+		return fmt.Errorf("--columns %q: want default or all", fl.Columns)
+	}
+	weights, err := analytics.ParseWeights(fl.Weights)
+	if err != nil {
+		return fmt.Errorf("--weights: %w", err)
+	}
+	var periods [][2]time.Time
+	if fl.By != "" {
+		if periods, err = analytics.Periods(q.Since, q.Until, fl.By); err != nil {
+			return err
+		}
+	}
+
 	a, err := newApp("leaderboard", false)
 	if err != nil {
 		return err
 	}
 	defer a.close()
+	reg, err := a.registry()
+	if err != nil {
+		return err
+	}
 	if fl.Brands != "" {
-		reg, err := a.registry()
-		if err != nil {
-			return err
-		}
 		for _, b := range strings.Split(fl.Brands, ",") {
 			if b = strings.TrimSpace(b); b == "" {
 				continue
@@ -103,6 +160,12 @@ func runLeaderboard(cmd *cobra.Command, _ []string) error {
 				return fmt.Errorf("--brands: %q is not a brand id of the registry", b)
 			}
 			q.Brands = append(q.Brands, b)
+		}
+	}
+	if fl.Sector != "" {
+		q.Brands, err = sectorBrands(reg, fl.Sector, q.Brands, fl.Brands != "")
+		if err != nil {
+			return err
 		}
 	}
 	if err := q.Validate(); err != nil {
@@ -115,14 +178,42 @@ func runLeaderboard(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	defer conn.Close()
-	rows, err := analytics.Leaderboard(ctx, conn, chc.Database, q)
-	if err != nil {
-		return err
-	}
 	var buf bytes.Buffer
-	if err := analytics.Write(&buf, fl.Format, rows); err != nil {
-		return err
+	if !all && periods == nil {
+		rows, err := analytics.Leaderboard(ctx, conn, chc.Database, q)
+		if err != nil {
+			return err
+		}
+		if err := analytics.Write(&buf, fl.Format, rows); err != nil {
+			return err
+		}
+	} else {
+		if periods == nil {
+			periods = [][2]time.Time{{q.Since, q.Until}}
+		}
+		var blocks []analytics.Block
+		for _, p := range periods {
+			pq := analytics.Query{Since: p[0], Until: p[1], Brands: q.Brands}
+			var rows []analytics.ExtRow
+			if all {
+				rows, err = analytics.Extended(ctx, conn, chc.Database, reg, pq, analytics.ExtOptions{Weights: weights, HoursTZ: fl.HoursTZ, Previous: true})
+			} else {
+				var plain []analytics.Row
+				plain, err = analytics.Leaderboard(ctx, conn, chc.Database, pq)
+				for _, r := range plain {
+					rows = append(rows, analytics.ExtRow{Row: r})
+				}
+			}
+			if err != nil {
+				return err
+			}
+			blocks = append(blocks, analytics.Block{Since: p[0], Until: p[1], Rows: rows})
+		}
+		if err := analytics.WriteBlocks(&buf, fl.Format, blocks, all, fl.By != ""); err != nil {
+			return err
+		}
 	}
+
 	if fl.Out == "" {
 		_, err := cmd.OutOrStdout().Write(buf.Bytes())
 		return err
@@ -146,6 +237,36 @@ func runLeaderboard(cmd *cobra.Command, _ []string) error {
 	if err := os.Rename(tmp.Name(), fl.Out); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	a.Log.Info("leaderboard written", "path", fl.Out, "brands", len(rows), "since", q.Since.Format(time.RFC3339), "until", q.Until.Format(time.RFC3339))
+	a.Log.Info("leaderboard written", "path", fl.Out, "bytes", buf.Len(), "since", q.Since.Format(time.RFC3339), "until", q.Until.Format(time.RFC3339))
 	return nil
+}
+
+// sectorBrands keeps the brands of sector: of brands when restrict is set
+// (--brands given), else every registry brand of the sector.
+func sectorBrands(reg *registry.Registry, sector string, brands []string, restrict bool) ([]string, error) {
+	var out, sectors []string
+	seen := map[string]bool{}
+	for _, id := range reg.IDs() {
+		b, _ := reg.ByID(id)
+		if !seen[b.Sector] {
+			seen[b.Sector] = true
+			sectors = append(sectors, b.Sector)
+		}
+	}
+	if !seen[sector] {
+		sort.Strings(sectors)
+		return nil, fmt.Errorf("--sector %q: not a sector of the registry; use one of %s", sector, strings.Join(sectors, ", "))
+	}
+	if !restrict {
+		brands = reg.IDs()
+	}
+	for _, id := range brands {
+		if b, ok := reg.ByID(id); ok && b.Sector == sector {
+			out = append(out, id)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--sector %s: none of --brands is in that sector", sector)
+	}
+	return out, nil
 }

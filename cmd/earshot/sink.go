@@ -104,7 +104,13 @@ func runSink(cmd *cobra.Command, _ []string) error {
 		}
 	}
 
-	reader := bus.NewReader(kc, kc.EnrichedTopic, cfg.Group)
+	// GroupReader, not bus.NewReader: it commits only partitions this
+	// member owns in the current generation (see its doc).
+	met := chsink.NewMetrics(a.Reg)
+	reader, err := chsink.NewGroupReader(kc, kc.EnrichedTopic, cfg.Group, met, a.Log)
+	if err != nil {
+		return err
+	}
 	defer reader.Close() // leaves the group, so that the partitions move at once
 	dlq := bus.NewWriter(kc, kc.DLQTopic)
 	defer dlq.Close()
@@ -113,7 +119,7 @@ func runSink(cmd *cobra.Command, _ []string) error {
 		Database: chc.Database,
 		Reader:   reader,
 		DLQ:      dlq,
-		Metrics:  chsink.NewMetrics(a.Reg),
+		Metrics:  met,
 		Log:      a.Log,
 	})
 	if err != nil {

@@ -106,7 +106,7 @@ func New(cfg Config, o Options) (*Source, error) {
 	}
 	s.seen = seen
 	s.pub, err = ingest.NewPublisher(o.Publisher, ingest.PublisherOptions{
-		Source: SourceName, Writer: o.Writer, Metrics: o.Metrics, Log: s.log, OnAck: s.onAck,
+		Source: SourceName, Writer: o.Writer, Metrics: o.Metrics, Log: o.Log, OnAck: s.onAck,
 	})
 	if err != nil {
 		seen.Close()

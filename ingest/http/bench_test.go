@@ -15,7 +15,9 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/earshot-dev/earshot/bus"
 	httpingest "github.com/earshot-dev/earshot/ingest/http"
+	"github.com/earshot-dev/earshot/internal/testenv"
 )
 
 // discard is a bus.Writer that counts and drops messages, so the benchmark
@@ -35,20 +37,35 @@ func (d *discard) Close() error { return nil }
 // default 100 ms flush interval).
 //
 //	go test -run XXX -bench IngestHTTP -benchtime 5s ./ingest/http/
+//
+// The kafka case writes to the librdkafka mock cluster with earshot's
+// writer (RequireAll, 20 ms batch timeout), the others to a writer that
+// drops the messages, to show the endpoint's own cost.
 func BenchmarkIngestHTTP(b *testing.B) {
-	for _, wait := range []bool{true, false} {
-		b.Run(fmt.Sprintf("wait_for_ack=%v", wait), func(b *testing.B) {
-			benchIngest(b, wait, 10)
+	def := httpingest.DefaultConfig().FlushInterval
+	for _, c := range []struct {
+		wait  bool
+		flush time.Duration
+	}{{true, def}, {true, 10 * time.Millisecond}, {false, def}} {
+		b.Run(fmt.Sprintf("discard/wait_for_ack=%v/flush=%s", c.wait, c.flush), func(b *testing.B) {
+			benchIngest(b, &discard{}, c.wait, c.flush, 10)
+		})
+	}
+	for _, flush := range []time.Duration{def, 10 * time.Millisecond} {
+		b.Run(fmt.Sprintf("kafka/wait_for_ack=true/flush=%s", flush), func(b *testing.B) {
+			kc := testenv.Kafka(b)
+			w := bus.NewWriter(kc, kc.RawTopic)
+			defer w.Close()
+			benchIngest(b, w, true, flush, 10)
 		})
 	}
 }
 
-func benchIngest(b *testing.B, wait bool, perRequest int) {
+func benchIngest(b *testing.B, w bus.Writer, wait bool, flush time.Duration, perRequest int) {
 	cfg := testConfig(b)
 	cfg.RateLimit = 0
 	cfg.WaitForAck = wait
-	cfg.FlushInterval = httpingest.DefaultConfig().FlushInterval
-	w := &discard{}
+	cfg.FlushInterval = flush
 	s, err := httpingest.New(cfg, httpingest.Options{Writer: w})
 	if err != nil {
 		b.Fatal(err)

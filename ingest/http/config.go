@@ -23,11 +23,16 @@ type Config struct {
 	// "name token" (the name appears in logs and keys the rate limit);
 	// blank lines and lines starting with # are ignored.
 	TokensFile string `yaml:"tokens_file" json:"tokens_file"`
+	// TokensReloadInterval is how often the tokens file is checked for
+	// changes (added or revoked tokens apply without a restart); 0 never.
+	TokensReloadInterval time.Duration `yaml:"tokens_reload_interval" json:"tokens_reload_interval"`
 	// TokensEnv names an environment variable holding tokens separated by
 	// commas (read in addition to TokensFile).
 	TokensEnv string `yaml:"tokens_env" json:"tokens_env"`
-	// AllowUnauthenticated accepts requests without a token (the rate limit
-	// then applies per client IP). Only for a listener no one else reaches.
+	// AllowUnauthenticated, when no token is configured, accepts requests
+	// without one (the rate limit then applies per client IP). Only for a
+	// listener no one else reaches. With tokens configured they are always
+	// required.
 	AllowUnauthenticated bool `yaml:"allow_unauthenticated" json:"allow_unauthenticated"`
 	// MaxBodyBytes bounds a request body (after gzip decoding); larger → 413.
 	MaxBodyBytes int64 `yaml:"max_body_bytes" json:"max_body_bytes"`
@@ -77,25 +82,26 @@ type Config struct {
 // requests/s per token (burst 100), answers after Kafka's acknowledgement.
 func DefaultConfig() Config {
 	return Config{
-		Addr:              ":8088",
-		Path:              "/v1/mentions",
-		TokensEnv:         DefaultTokensEnv,
-		MaxBodyBytes:      10 << 20,
-		MaxRecords:        10_000,
-		RateLimit:         50,
-		Burst:             100,
-		ServeOps:          true,
-		WaitForAck:        true,
-		FlushInterval:     100 * time.Millisecond,
-		AckTimeout:        30 * time.Second,
-		SeenCapacity:      1_000_000,
-		StateDir:          ".earshot",
-		DefaultSource:     "http",
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      90 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ShutdownTimeout:   30 * time.Second,
+		Addr:                 ":8088",
+		Path:                 "/v1/mentions",
+		TokensEnv:            DefaultTokensEnv,
+		TokensReloadInterval: 10 * time.Second,
+		MaxBodyBytes:         10 << 20,
+		MaxRecords:           10_000,
+		RateLimit:            50,
+		Burst:                100,
+		ServeOps:             true,
+		WaitForAck:           true,
+		FlushInterval:        100 * time.Millisecond,
+		AckTimeout:           30 * time.Second,
+		SeenCapacity:         1_000_000,
+		StateDir:             ".earshot",
+		DefaultSource:        "http",
+		ReadHeaderTimeout:    10 * time.Second,
+		ReadTimeout:          60 * time.Second,
+		WriteTimeout:         90 * time.Second,
+		IdleTimeout:          2 * time.Minute,
+		ShutdownTimeout:      30 * time.Second,
 	}
 }
 
@@ -109,6 +115,9 @@ func (c Config) Validate() error {
 	}
 	if c.TokensFile == "" && c.TokensEnv == "" && !c.AllowUnauthenticated {
 		return errors.New("ingest_http.tokens_file: no token source; set tokens_file or tokens_env, or allow_unauthenticated: true on a private listener")
+	}
+	if c.TokensReloadInterval < 0 {
+		return fmt.Errorf("ingest_http.tokens_reload_interval: %s, want ≥ 0 (0 = never)", c.TokensReloadInterval)
 	}
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 1<<30 {
 		return fmt.Errorf("ingest_http.max_body_bytes: %d, want 1024..1073741824 (default 10485760)", c.MaxBodyBytes)

@@ -40,7 +40,9 @@
 // "name token" a line, # comments) and/or the environment variable named
 // by tokens_env (default EARSHOT_INGEST_HTTP_TOKENS, tokens separated by
 // commas). A token has at least 16 characters. Tokens are compared as
-// SHA-256 digests with crypto/subtle, in constant time. The rate limit
+// SHA-256 digests with crypto/subtle, in constant time. A changed
+// tokens_file is re-read (every tokens_reload_interval), so tokens are added
+// and revoked without a restart. The rate limit
 // (a token bucket of burst requests refilled at rate_limit per second) is
 // per token name.
 //

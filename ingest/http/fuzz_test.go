@@ -47,6 +47,9 @@ func FuzzDecodeRequest(f *testing.F) {
 				t.Fatalf("record %d: index %d, %d bytes", i, r.Index, len(r.Data))
 			}
 			m, err := decodeRecord(r.Data, now, "http")
+			if _, derr := mention.Decode(r.Data); derr == nil && err != nil {
+				t.Fatalf("mention.Decode accepts a record the endpoint rejects: %v", err)
+			}
 			if err != nil {
 				re, reason := rejection(r, err)
 				if re.Error == "" || !strings.HasPrefix(reason, "invalid_") && reason != "malformed_json" {

@@ -64,26 +64,7 @@ func serve(tb testing.TB, cfg httpingest.Config, w *writer) (string, context.Can
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	finished := make(chan struct{})
-	go func() {
-		done <- s.Serve(ctx, ln)
-		close(finished)
-	}()
-	tb.Cleanup(func() {
-		cancel()
-		select {
-		case <-finished:
-		case <-time.After(30 * time.Second):
-			tb.Error("Serve did not return")
-		}
-	})
-	return ln.Addr().String(), cancel, done
+	return serveWith(tb, s)
 }
 
 func TestTLS(t *testing.T) {
@@ -174,5 +155,45 @@ func TestGracefulShutdown(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		c.Close()
 		t.Fatal("listener still open after shutdown")
+	}
+}
+
+func listen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+// TestTokensReload rotates the tokens file while serving: the new token
+// is accepted and the revoked one refused, without a restart.
+func TestTokensReload(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.TokensEnv = ""
+	cfg.TokensFile = filepath.Join(t.TempDir(), "tokens")
+	cfg.TokensReloadInterval = 20 * time.Millisecond
+	if err := os.WriteFile(cfg.TokensFile, []byte("# pushers\nalpha "+tokenA+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr, _, _ := serve(t, cfg, newWriter())
+	url := "http://" + addr + "/v1/mentions"
+	if r := post(t, nil, url, tokenA, "", []byte(record(1))); r.Status != 202 {
+		t.Fatalf("token a before rotation: %d", r.Status)
+	}
+	// Rotate: b replaces a. (A different size guarantees the change is seen
+	// even where file times are coarse.)
+	if err := os.WriteFile(cfg.TokensFile, []byte("beta "+tokenB+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for post(t, nil, url, tokenB, "", []byte(record(2))).Status != 202 {
+		if time.Now().After(deadline) {
+			t.Fatal("the new token was never accepted")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r := post(t, nil, url, tokenA, "", []byte(record(3))); r.Status != 401 {
+		t.Fatalf("revoked token: %d, want 401", r.Status)
+	}
+	// A broken file keeps the tokens in force.
+	os.WriteFile(cfg.TokensFile, []byte("too many fields on this line\n"), 0o600)
+	time.Sleep(100 * time.Millisecond)
+	if r := post(t, nil, url, tokenB, "", []byte(record(4))); r.Status != 202 {
+		t.Fatalf("after a broken tokens file: %d, want the previous tokens kept", r.Status)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -61,14 +62,14 @@ type Server struct {
 	cfg    Config
 	o      Options
 	log    *slog.Logger
-	tokens *tokenSet
+	tokens atomic.Pointer[tokenSet]
 	pub    *ingest.Publisher
 	seen   *srcutil.Seen
 	sm     *srcutil.For
 	hm     httpMetrics
 
 	limMu    sync.Mutex
-	limiters map[string]*rate.Limiter
+	limiters *srcutil.Recent[string, *rate.Limiter] // per token name (or client IP)
 
 	pubMu sync.Mutex // orders cursors with the Publish calls
 	seq   int64
@@ -123,11 +124,12 @@ func New(cfg Config, o Options) (*Server, error) {
 		return nil, fmt.Errorf("ingest_http: no tokens (tokens_file %q, env %s); add tokens or set allow_unauthenticated: true", cfg.TokensFile, cfg.TokensEnv)
 	}
 	s := &Server{
-		cfg: cfg, o: o, log: o.Log.With("source", SourceName), tokens: tokens,
+		cfg: cfg, o: o, log: o.Log.With("source", SourceName),
 		sm:       srcutil.NewMetrics(o.Registerer).For(SourceName),
-		limiters: map[string]*rate.Limiter{},
+		limiters: srcutil.NewRecent[string, *rate.Limiter](100_000),
 		ackCh:    make(chan struct{}),
 	}
+	s.tokens.Store(tokens)
 	s.hm = newHTTPMetrics(o.Registerer)
 	if cfg.SeenCapacity > 0 {
 		var err error
@@ -136,7 +138,7 @@ func New(cfg Config, o Options) (*Server, error) {
 		}
 	}
 	pub, err := ingest.NewPublisher(o.Publisher, ingest.PublisherOptions{
-		Source: SourceName, Writer: o.Writer, Metrics: o.Metrics, Log: s.log, OnAck: s.onAck,
+		Source: SourceName, Writer: o.Writer, Metrics: o.Metrics, Log: o.Log, OnAck: s.onAck,
 	})
 	if err != nil {
 		if s.seen != nil {
@@ -233,9 +235,9 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 // Serve serves on ln until ctx ends. Then it stops accepting, drains the
-// requests in flight (they are answered), flushes the publisher (every
-// accepted record is written and acknowledged) and closes the seen-set,
-// all within ShutdownTimeout.
+// requests in flight (they are answered) within ShutdownTimeout, flushes
+// the publisher (every accepted record is written and acknowledged) within
+// another ShutdownTimeout, and closes the seen-set.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -256,13 +258,23 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("ingest_http.tls_cert_file/tls_key_file: %w", err)
 		}
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-		ln = tls.NewListener(ln, srv.TLSConfig)
 		scheme = "https"
 	}
+	rctx, stopReload := context.WithCancel(ctx)
+	defer stopReload()
+	if s.cfg.TokensFile != "" && s.cfg.TokensReloadInterval > 0 {
+		go s.reloadTokens(rctx)
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if scheme == "https" {
+			errc <- srv.ServeTLS(ln, "", "") // HTTP/2 and HTTP/1.1
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	s.log.Info("push endpoint listening", "addr", ln.Addr().String(), "scheme", scheme, "path", s.cfg.Path,
-		"tokens", len(s.tokens.hashes), "wait_for_ack", s.cfg.WaitForAck, "rate_limit", s.cfg.RateLimit)
+		"tokens", len(s.tokens.Load().hashes), "wait_for_ack", s.cfg.WaitForAck, "rate_limit", s.cfg.RateLimit)
 
 	var serveErr error
 	select {
@@ -279,13 +291,57 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			serveErr = err
 		}
 	}
-	closeErr := s.Close(sctx)
+	// The flush gets its own budget: requests that waited until the drain
+	// deadline must not leave their records unwritten.
+	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer fcancel()
+	closeErr := s.Close(fctx)
 	st := s.pub.Stats()
 	s.log.Info("push endpoint stopped", "published", st.Published, "rejected", st.RejectedTotal(), "drain", time.Since(started).Round(time.Millisecond))
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		serveErr = nil
 	}
 	return errors.Join(serveErr, shutErr, closeErr)
+}
+
+// reloadTokens re-reads the tokens file when its modification time or
+// size changes, so that tokens are added and revoked without a restart. A
+// file that cannot be read or parsed keeps the tokens in force.
+func (s *Server) reloadTokens(ctx context.Context) {
+	stat := func() (time.Time, int64) {
+		fi, err := os.Stat(s.cfg.TokensFile)
+		if err != nil {
+			return time.Time{}, -1
+		}
+		return fi.ModTime(), fi.Size()
+	}
+	mod, size := stat()
+	t := time.NewTicker(s.cfg.TokensReloadInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		m, sz := stat()
+		if m.Equal(mod) && sz == size {
+			continue
+		}
+		mod, size = m, sz
+		ts, err := loadTokens(s.cfg.TokensFile, s.cfg.TokensEnv)
+		if err != nil {
+			s.sm.Error("tokens_reload")
+			s.log.Error("cannot reload the tokens file; the previous tokens stay in force", "err", err)
+			continue
+		}
+		if len(ts.hashes) == 0 && !s.cfg.AllowUnauthenticated {
+			s.log.Error("the tokens file holds no token; the previous tokens stay in force", "file", s.cfg.TokensFile)
+			continue
+		}
+		s.tokens.Store(ts)
+		s.log.Info("tokens reloaded", "file", s.cfg.TokensFile, "tokens", len(ts.hashes))
+	}
 }
 
 // Close flushes the publisher and closes the seen-set. Serve calls it; call
@@ -313,6 +369,9 @@ func (s *Server) onAck(_ context.Context, a ingest.Ack) error {
 	s.ackMu.Lock()
 	if a.Cursor > s.acked {
 		s.acked = a.Cursor
+	}
+	if s.lastErr != nil {
+		s.log.Info("Kafka acknowledges pushed records again")
 	}
 	s.lastErr = nil
 	close(s.ackCh)
@@ -345,8 +404,8 @@ func (s *Server) serveMentions(w http.ResponseWriter, r *http.Request) int {
 	}
 	// Authenticate.
 	client := ""
-	if len(s.tokens.hashes) > 0 || !s.cfg.AllowUnauthenticated {
-		name, err := s.tokens.check(r.Header.Get("Authorization"))
+	if tokens := s.tokens.Load(); len(tokens.hashes) > 0 || !s.cfg.AllowUnauthenticated {
+		name, err := tokens.check(r.Header.Get("Authorization"))
 		if err != nil {
 			reason := "missing"
 			hdr := `Bearer realm="earshot"`
@@ -397,7 +456,9 @@ func (s *Server) serveMentions(w http.ResponseWriter, r *http.Request) int {
 		m, err := decodeRecord(rec.Data, received, s.cfg.DefaultSource)
 		decoded[i] = &decodedRecord{rec: rec, m: m, err: err}
 	}
-	waitFor, pubErr := s.publish(r.Context(), decoded, &resp)
+	// A client that hangs up must not abort a Kafka write that carries
+	// other requests' records: publishing ignores the request's end.
+	waitFor, pubErr := s.publish(context.WithoutCancel(r.Context()), decoded, &resp)
 	if pubErr != nil {
 		s.noteKafkaError(pubErr)
 		w.Header().Set("Retry-After", "5")
@@ -489,7 +550,7 @@ func (s *Server) waitAck(ctx context.Context, cursor int64) error {
 		select {
 		case <-ch:
 		case <-kick.C:
-			if err := s.pub.Flush(ctx); err != nil {
+			if err := s.pub.Flush(context.WithoutCancel(ctx)); err != nil {
 				s.noteKafkaError(err)
 				return err
 			}
@@ -501,12 +562,17 @@ func (s *Server) waitAck(ctx context.Context, cursor int64) error {
 	}
 }
 
+// noteKafkaError records a failed write; it logs once per outage (the
+// recovery is logged by onAck), not once per request.
 func (s *Server) noteKafkaError(err error) {
 	s.ackMu.Lock()
+	first := s.lastErr == nil
 	s.lastErr, s.lastErrAt = err, s.o.Now()
 	s.ackMu.Unlock()
 	s.sm.Error("kafka")
-	s.log.Warn("cannot publish pushed records", "err", err)
+	if first {
+		s.log.Warn("cannot publish pushed records; answering 503 until Kafka acknowledges again", "err", err)
+	}
 }
 
 // reserve takes a token from client's bucket, or returns how long to wait.
@@ -515,10 +581,10 @@ func (s *Server) reserve(client string) time.Duration {
 		return 0
 	}
 	s.limMu.Lock()
-	lim, ok := s.limiters[client]
-	if !ok {
+	lim := s.limiters.Get(client)
+	if lim == nil {
 		lim = rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.Burst)
-		s.limiters[client] = lim
+		s.limiters.Put(client, lim)
 	}
 	s.limMu.Unlock()
 	now := s.o.Now()

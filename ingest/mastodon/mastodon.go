@@ -135,7 +135,7 @@ func New(cfg Config, o Options) (*Source, error) {
 		return nil, fmt.Errorf("ingest_mastodon.state_dir: %w", err)
 	}
 	s.pub, err = ingest.NewPublisher(o.Publisher, ingest.PublisherOptions{
-		Source: SourceName, Writer: o.Writer, Metrics: o.Metrics, Log: s.log, OnAck: s.onAck,
+		Source: SourceName, Writer: o.Writer, Metrics: o.Metrics, Log: o.Log.With("server", s.host, "stream", cfg.Stream), OnAck: s.onAck,
 	})
 	if err != nil {
 		s.seen.Close()
@@ -236,7 +236,7 @@ type sessionResult struct {
 func (s *Source) newRequest(ctx context.Context, base, path string, q url.Values, accept string) (*http.Request, error) {
 	u := strings.TrimSuffix(base, "/") + path
 	if len(q) > 0 {
-		u += "?" + encodeQuery(q)
+		u += "?" + q.Encode()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -249,8 +249,6 @@ func (s *Source) newRequest(ctx context.Context, base, path string, q url.Values
 	}
 	return req, nil
 }
-
-func encodeQuery(q url.Values) string { return q.Encode() }
 
 // statusError turns a non-2xx answer into a result: 401/403 wrap
 // ErrUnauthorized with the server's message; 429/503 carry Retry-After.
@@ -311,7 +309,7 @@ func (s *Source) session(ctx context.Context) sessionResult {
 	// the gap since the last status handled from the REST timeline, then
 	// read the stream (its early events wait in the connection).
 	if s.lastID != "" && s.cfg.BackfillPages > 0 {
-		n, r := s.backfill(sctx)
+		n, r := s.backfill(sctx, ctx)
 		res.events += n
 		if r.err != nil {
 			r.reason = "backfill_" + r.reason
@@ -352,7 +350,9 @@ func (s *Source) session(ctx context.Context) sessionResult {
 			s.pub.Reject(s.seq, ReasonMalformed, snippet(ev.data), err)
 			continue
 		}
-		if err := s.publishStatus(sctx, st); err != nil {
+		// Publish with Run's context: a read timeout must not abort a
+		// Kafka write.
+		if err := s.publishStatus(ctx, st); err != nil {
 			res.reason, res.err = "publish", err
 			return res
 		}
@@ -361,8 +361,9 @@ func (s *Source) session(ctx context.Context) sessionResult {
 
 // backfill pages the REST timeline forward from lastID (min_id returns the
 // statuses immediately newer than it, oldest page first), publishing what
-// the stream missed. It returns how many statuses it read.
-func (s *Source) backfill(ctx context.Context) (int, sessionResult) {
+// the stream missed. It returns how many statuses it read. Requests use
+// ctx, publishing pubCtx.
+func (s *Source) backfill(ctx, pubCtx context.Context) (int, sessionResult) {
 	path, q := s.cfg.timelinePath()
 	from := s.lastID
 	read := 0
@@ -416,7 +417,7 @@ func (s *Source) backfill(ctx context.Context) (int, sessionResult) {
 			return -1
 		})
 		for _, st := range sts {
-			if err := s.publishStatus(ctx, st); err != nil {
+			if err := s.publishStatus(pubCtx, st); err != nil {
 				return read, sessionResult{reason: "publish", err: err}
 			}
 			if newerID(st.ID, from) {
@@ -534,7 +535,7 @@ func (sr *sseReader) next(alive func()) (sseEvent, error) {
 		}
 		field, value, _ := bytes.Cut(line, []byte(":"))
 		value = bytes.TrimPrefix(value, []byte(" "))
-		size += len(value)
+		size += len(value) + 1 // + the "\n" joining data lines
 		if size > sr.limit {
 			return ev, errEventTooLarge
 		}

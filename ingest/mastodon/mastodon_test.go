@@ -19,9 +19,9 @@ import (
 )
 
 type env struct {
-	src  *mastodon.Source
-	sm   *srcutil.For
-	im   *ingest.Metrics
+	src      *mastodon.Source
+	sm       *srcutil.For
+	im       *ingest.Metrics
 	stop     func() error
 	finished chan struct{} // closed when Run returned
 	runErr   *error

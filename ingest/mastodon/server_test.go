@@ -190,7 +190,7 @@ func status(id int, over map[string]any) string {
 		"language": "en", "uri": fmt.Sprintf("https://social.example/users/alice/statuses/%d", id),
 		"url": fmt.Sprintf("https://social.example/@alice/%d", id), "replies_count": 0, "reblogs_count": 1, "favourites_count": 2,
 		"content": fmt.Sprintf("<p>status %d about <span class=\"h-card\"><a href=\"https://social.example/@KLM\" class=\"u-url mention\">@<span>KLM</span></a></span></p>", id),
-		"reblog": nil, "mentions": []any{map[string]any{"id": "9", "username": "KLM", "acct": "KLM", "url": "https://social.example/@KLM"}},
+		"reblog":  nil, "mentions": []any{map[string]any{"id": "9", "username": "KLM", "acct": "KLM", "url": "https://social.example/@KLM"}},
 		"account": map[string]any{"id": "100", "username": "alice", "acct": "alice", "display_name": "Alice", "followers_count": 42, "bot": false, "url": "https://social.example/@alice"},
 	}
 	for k, v := range over {

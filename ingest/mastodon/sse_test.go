@@ -97,3 +97,10 @@ func TestNewerID(t *testing.T) {
 		}
 	}
 }
+
+func TestSSEReaderEmptyDataLines(t *testing.T) {
+	sr := newSSEReader(strings.NewReader(strings.Repeat("data:\n", 10000)+"\n"), 4096)
+	if ev, err := sr.next(func() {}); !errors.Is(err, errEventTooLarge) {
+		t.Fatalf("10,000 empty data lines: %d bytes, %v; want errEventTooLarge", len(ev.data), err)
+	}
+}

@@ -75,7 +75,6 @@ type feed struct {
 	url     string
 	backoff srcutil.Backoff
 	failing bool
-	nextAt  time.Time
 }
 
 // PollResult is what one poll of one feed did.
@@ -89,6 +88,8 @@ type PollResult struct {
 	Rejected     int
 	RetryAfter   time.Duration // the server's Retry-After on 429/503
 	NextPollWait time.Duration
+	// Err is why the poll failed (nil when it succeeded, 304 included).
+	Err error
 }
 
 // New opens the state and starts the publisher.
@@ -127,7 +128,7 @@ func New(cfg Config, o Options) (*Poller, error) {
 	}
 	p.seen = seen
 	pub, err := ingest.NewPublisher(o.Publisher, ingest.PublisherOptions{
-		Source: SourceName, Writer: o.Writer, Metrics: o.Metrics, Log: p.log,
+		Source: SourceName, Writer: o.Writer, Metrics: o.Metrics, Log: o.Log,
 		OnAck: func(_ context.Context, a ingest.Ack) error { return p.seen.Ack(a.Cursor) },
 	})
 	if err != nil {
@@ -169,8 +170,9 @@ func (p *Poller) Run(ctx context.Context) error {
 }
 
 // PollAll polls every feed once, now, and returns the results (for a
-// one-shot run from cron, and for tests). Errors of single feeds are
-// in the results and the metrics; the error is a publishing failure.
+// one-shot run from cron, and for tests). Errors of single feeds are in
+// the results and the metrics; the error is a publishing failure. Do not
+// call it while Run runs.
 func (p *Poller) PollAll(ctx context.Context) ([]PollResult, error) {
 	out := make([]PollResult, len(p.feeds))
 	errs := make([]error, len(p.feeds))
@@ -232,7 +234,7 @@ func (p *Poller) pollFeed(ctx context.Context, f *feed) (PollResult, error) {
 		}
 		res.RetryAfter = retryAfter
 		res.NextPollWait = wait
-		f.nextAt = p.o.Now().Add(wait)
+		res.Err = err
 		if !f.failing || f.backoff.Attempts()%10 == 1 {
 			p.log.Warn("feed poll failed", "feed", f.url, "reason", reason, "err", err, "attempt", f.backoff.Attempts(), "retry_in", wait.Round(time.Millisecond))
 		}
@@ -326,7 +328,6 @@ func (p *Poller) succeeded(f *feed, res *PollResult) {
 	// ±10 % jitter so that feeds of one host are not fetched in step.
 	j := time.Duration(rand.Int64N(int64(p.cfg.Interval)/5+1)) - p.cfg.Interval/10
 	res.NextPollWait = p.cfg.Interval + j
-	f.nextAt = p.o.Now().Add(res.NextPollWait)
 }
 
 func (p *Poller) publishItems(ctx context.Context, feedURL string, parsed *gofeed.Feed, received time.Time, res *PollResult) error {

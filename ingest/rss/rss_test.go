@@ -343,11 +343,11 @@ func TestMalformedFeeds(t *testing.T) {
 	e := newPoller(t, config(t, t.TempDir(), fs.URL+"/truncated.rss", fs.URL+"/notafeed", fs.URL+"/news.rss"), w)
 	res := pollAll(t, e)
 	for _, r := range res[:2] {
-		if r.Published != 0 || r.NextPollWait <= 0 || r.NextPollWait > 100*time.Millisecond {
+		if r.Published != 0 || r.Err == nil || r.NextPollWait <= 0 || r.NextPollWait > 100*time.Millisecond {
 			t.Errorf("%s: %+v, want nothing published and a backoff wait", r.URL, r)
 		}
 	}
-	if res[2].Published != 2 {
+	if res[2].Published != 2 || res[2].Err != nil {
 		t.Fatalf("a good feed beside broken ones published %d, want 2", res[2].Published)
 	}
 	if got := testutil.ToFloat64(e.sm.ErrorCounter("malformed")); got != 2 {

@@ -31,6 +31,8 @@ type Child struct {
 	err  error
 	log  *os.File
 	once sync.Once
+	// Set by Stop (inside once): it sent SIGTERM, it had to SIGKILL.
+	termed, killed bool
 }
 
 // Start launches the process. Its output goes to LogPath.
@@ -89,7 +91,8 @@ func (c *Child) Wait(ctx context.Context) error {
 }
 
 // Stop sends SIGTERM and waits up to grace for a clean exit, then kills.
-// A process that already exited is not an error unless it failed.
+// A process that already exited is not an error unless it failed; one
+// that ends on Stop's SIGTERM (its default action) stopped as asked.
 func (c *Child) Stop(grace time.Duration) error {
 	if c.cmd == nil || c.done == nil {
 		return nil
@@ -101,17 +104,28 @@ func (c *Child) Stop(grace time.Duration) error {
 		default:
 		}
 		_ = c.cmd.Process.Signal(syscall.SIGTERM)
+		c.termed = true
 		select {
 		case <-c.done:
 		case <-time.After(grace):
 			_ = c.cmd.Process.Kill()
+			c.killed = true
 			<-c.done
 		}
 	})
 	if c.err != nil {
+		var sig syscall.Signal = -1
 		var ee *exec.ExitError
-		if errors.As(c.err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() {
-			return fmt.Errorf("%s was killed after %s (log: %s)", c.Name, grace, c.LogPath)
+		if errors.As(c.err, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				sig = ws.Signal()
+			}
+		}
+		switch {
+		case c.killed && sig == syscall.SIGKILL:
+			return fmt.Errorf("%s did not stop on SIGTERM and was killed after %s (log: %s)", c.Name, grace, c.LogPath)
+		case c.termed && sig == syscall.SIGTERM:
+			return nil
 		}
 		return fmt.Errorf("%s: %w (log: %s)", c.Name, c.err, c.LogPath)
 	}
@@ -138,6 +152,7 @@ func (c *Child) Tail(n int64) string {
 	if err != nil {
 		return ""
 	}
+	n = max(n, 0)
 	off := st.Size() - n
 	if off < 0 {
 		off = 0

@@ -28,6 +28,14 @@ type Metrics struct {
 	CommitErrors   prometheus.Counter
 	Committed      *prometheus.GaugeVec
 	Retrying       prometheus.Gauge
+	// Buffered is what the sink holds in memory: the records of the
+	// current batch and those fetched for it. It stays ≤ BatchRows +
+	// FetchBuffer.
+	Buffered prometheus.Gauge
+	// Set by GroupReader.
+	Rebalances     prometheus.Counter
+	StaleDropped   prometheus.Counter
+	CommitsSkipped *prometheus.CounterVec
 }
 
 // NewMetrics registers the sink's metrics on reg.
@@ -62,6 +70,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			[]string{"partition"}),
 		Retrying: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "retrying",
 			Help: "1 while a write is being retried and consumption is paused."}),
+		Buffered: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "buffered_records",
+			Help: "Records held in memory: the current batch plus those fetched for it (≤ batch_rows + fetch_buffer)."}),
+		Rebalances: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "rebalances_total",
+			Help: "Consumer-group generations this sink joined."}),
+		StaleDropped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "stale_records_dropped_total",
+			Help: "Fetched records dropped because their generation ended before the sink took them (the partition's next owner reads them)."}),
+		CommitsSkipped: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "commits_skipped_total",
+			Help: "Partition commits not sent: revoked (the partition belongs to another member now) or not_forward (at or below the committed offset)."},
+			[]string{"reason"}),
 	}
 	for _, k := range []storage.ErrorKind{storage.ErrorTransient, storage.ErrorSchema, storage.ErrorData} {
 		m.InsertErrors.WithLabelValues(string(k))
@@ -69,7 +86,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	for _, r := range []string{ReasonDecode, ReasonInvalid, ReasonRejected} {
 		m.DLQ.WithLabelValues(r)
 	}
+	for _, r := range []string{"revoked", "not_forward"} {
+		m.CommitsSkipped.WithLabelValues(r)
+	}
 	reg.MustRegister(m.Messages, m.RowsInserted, m.Batches, m.BatchRows, m.BatchBytes, m.InsertDuration,
-		m.InsertErrors, m.DLQ, m.CommitErrors, m.Committed, m.Retrying)
+		m.InsertErrors, m.DLQ, m.CommitErrors, m.Committed, m.Retrying,
+		m.Buffered, m.Rebalances, m.StaleDropped, m.CommitsSkipped)
 	return m
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -61,6 +62,9 @@ type Sink struct {
 	insert InsertFunc
 	m      *Metrics
 	log    *slog.Logger
+	// held counts the records in memory: fetched and handed to the
+	// batcher, not yet flushed (earshot_sink_buffered_records).
+	held atomic.Int64
 }
 
 // New checks the configuration and returns a sink; Run starts it.
@@ -151,7 +155,12 @@ func (s *Sink) add(b *batch, f fetched) {
 	s.m.Messages.Inc()
 	b.records++
 	b.bytes += len(msg.Key) + len(msg.Value)
-	b.last[msg.Partition] = msg
+	// The highest record per partition: after a rebalance a partition can
+	// be delivered again from its committed offset, and a commit must
+	// never move a partition backwards.
+	if last, ok := b.last[msg.Partition]; !ok || msg.Offset > last.Offset {
+		b.last[msg.Partition] = msg
+	}
 	if err != nil {
 		if errors.Is(err, mention.ErrDecode) {
 			b.addDead(ReasonDecode, "undecodable record: "+err.Error(), &msg)
@@ -167,8 +176,11 @@ func (s *Sink) add(b *batch, f fetched) {
 	b.rows = append(b.rows, msg)
 }
 
+// full counts records, not only rows: a run of poison records (dead
+// letters, no row) must close a batch too, or it would grow unbounded
+// until the flush interval.
 func (s *Sink) full(b *batch) bool {
-	return b.block.Len() >= s.cfg.BatchRows || b.bytes >= s.cfg.BatchBytes
+	return b.records >= s.cfg.BatchRows || b.bytes >= s.cfg.BatchBytes
 }
 
 // Run consumes until ctx ends or the reader fails, then flushes and
@@ -190,9 +202,11 @@ func (s *Sink) Run(ctx context.Context) error {
 				return
 			}
 			m, err := mention.Decode(msg.Value)
+			s.m.Buffered.Set(float64(s.held.Add(1)))
 			select {
 			case msgs <- fetched{msg: msg, m: m, err: err}:
 			case <-fetchCtx.Done():
+				s.m.Buffered.Set(float64(s.held.Add(-1)))
 				return // not handed over, not committed: redelivered
 			}
 		}
@@ -308,6 +322,7 @@ func (s *Sink) flush(ctx context.Context, b *batch) error {
 	s.m.BatchRows.Observe(float64(rows))
 	s.m.BatchBytes.Observe(float64(b.bytes))
 	s.log.Debug("batch flushed", "records", b.records, "rows", rows, "dead", len(b.dead), "bytes", b.bytes, "took", time.Since(start))
+	s.m.Buffered.Set(float64(s.held.Add(-int64(b.records))))
 	b.reset()
 	return nil
 }
@@ -390,6 +405,10 @@ func (s *Sink) retry(ctx context.Context, what string, op func(context.Context) 
 // only means redelivery, and redelivered rows are deduplicated.
 const commitAttempts = 5
 
+// rebalanceWait bounds how long a commit waits for the group to finish a
+// rebalance (the reader's RebalanceTimeout is 10 s).
+const rebalanceWait = 15 * time.Second
+
 // commit commits the highest record of each partition in the batch.
 func (s *Sink) commit(ctx context.Context, b *batch) {
 	msgs := make([]kafka.Message, 0, len(b.last))
@@ -398,6 +417,7 @@ func (s *Sink) commit(ctx context.Context, b *batch) {
 	}
 	sort.Slice(msgs, func(i, j int) bool { return msgs[i].Partition < msgs[j].Partition })
 	backoff := s.cfg.RetryInitial
+	start := time.Now()
 	var err error
 	for attempt := 1; attempt <= commitAttempts; attempt++ {
 		if err = s.reader.CommitMessages(ctx, msgs...); err == nil {
@@ -406,7 +426,20 @@ func (s *Sink) commit(ctx context.Context, b *batch) {
 			}
 			return
 		}
-		if ctx.Err() != nil || attempt == commitAttempts || sleep(ctx, backoff) != nil {
+		if ctx.Err() != nil {
+			break
+		}
+		// The group is rebalancing (a join takes seconds): wait for the
+		// next generation rather than give the batch up to redelivery.
+		// GroupReader commits then only what this member still owns.
+		if errors.Is(err, ErrNoGeneration) && time.Since(start) < rebalanceWait {
+			attempt--
+			if sleep(ctx, 250*time.Millisecond) != nil {
+				break
+			}
+			continue
+		}
+		if attempt == commitAttempts || sleep(ctx, backoff) != nil {
 			break
 		}
 		backoff = nextBackoff(backoff, s.cfg.RetryMax)

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/earshot-dev/earshot/enrich/sentiment"
+	"github.com/earshot-dev/earshot/eval"
+)
+
+var evalFlags struct {
+	Data   string
+	Format string
+}
+
+// evalCmd is the parent of the eval tasks.
+var evalCmd = &cobra.Command{
+	Use:   "eval",
+	Short: "Measure an enricher on a labelled data set",
+	Long: `eval runs one of earshot's enrichers in-process over a labelled data set and
+prints one name=value line per figure (scores as fractions between 0 and 1),
+the headline figure last. It needs no Kafka and no ClickHouse.`,
+	Args: cobra.NoArgs,
+}
+
+func init() {
+	c := &cobra.Command{
+		Use:   "sentiment --data FILE --format semeval|vader|s140|crowdflower",
+		Short: "Measure the sentiment enricher; last line macro_f1 (pearson_r for vader)",
+		Long: `eval sentiment scores every text of FILE with the sentiment enricher as
+configured (section enrich.sentiment) and compares with the gold labels.
+
+Formats:
+  semeval      TSV id, label, text (SemEval 2013–2017 Task 4A; extra columns ignored)
+  vader        TSV id, mean valence −4..4, text (VADER's tweets_GroundTruth.txt)
+  s140         Sentiment140 CSV: polarity 0/2/4, id, date, query, user, text
+  crowdflower  CSV with a header: text or tweet_text, and airline_sentiment or
+               is_there_an_emotion_directed_at_a_brand_or_product ("I can't tell"
+               rows are skipped and counted)
+
+Output: n, skipped counts (skipped_<reason>), accuracy, per-class precision,
+recall and F1, f1_pn, macro_recall, and last macro_f1. For vader: sign_n,
+sign_accuracy, neutral_predicted, and last pearson_r. Rows that cannot be read
+are skipped and counted, never fatal.`,
+		Args: cobra.NoArgs,
+		RunE: runEvalSentiment,
+	}
+	f := c.Flags()
+	f.StringVar(&evalFlags.Data, "data", "", "the labelled data set (required)")
+	f.StringVar(&evalFlags.Format, "format", "", "data set format: "+strings.Join(eval.SentimentFormats, ", ")+" (required)")
+	evalCmd.AddCommand(c)
+	rootCmd.AddCommand(evalCmd)
+}
+
+func runEvalSentiment(cmd *cobra.Command, _ []string) error {
+	if evalFlags.Data == "" || evalFlags.Format == "" {
+		return fmt.Errorf("eval sentiment: --data FILE and --format (%s) are required", strings.Join(eval.SentimentFormats, ", "))
+	}
+	a, err := newApp("eval", false)
+	if err != nil {
+		return err
+	}
+	cfg := defaultEnrichSection()
+	if err := a.File.Section("enrich", &cfg); err != nil {
+		return err
+	}
+	if err := cfg.Sentiment.Validate(); err != nil {
+		return fmt.Errorf("config enrich: %w", err)
+	}
+	se, err := sentiment.New(cfg.Sentiment)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(evalFlags.Data)
+	if err != nil {
+		return fmt.Errorf("eval sentiment: %w", err)
+	}
+	defer f.Close()
+	ds, err := eval.Read(f, evalFlags.Format)
+	if err != nil {
+		return fmt.Errorf("eval sentiment: %s: %w", evalFlags.Data, err)
+	}
+	for _, reason := range ds.SkipReasons() {
+		a.Log.Warn("rows skipped", "file", evalFlags.Data, "reason", reason, "count", ds.Skipped[reason], "first", ds.FirstSkip[reason])
+	}
+	rep, err := eval.Sentiment(cmd.Context(), ds, eval.EnricherScorer{Enricher: se})
+	if err != nil {
+		return fmt.Errorf("eval sentiment: %s: %w", evalFlags.Data, err)
+	}
+	_, err = rep.WriteTo(cmd.OutOrStdout())
+	return err
+}
