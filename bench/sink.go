@@ -107,9 +107,12 @@ type SinkEnv struct {
 }
 
 // Sink runs the sink benchmark (see the bench sink command's help) and
-// reports n, partitions, the sink's batch settings, sink_inserts,
-// sink_seconds, ceiling_seconds, ratio, ceiling_rows_per_sec and last
-// sink_rows_per_sec. It fails when either table does not hold exactly N
+// reports n, partitions, the sink's batch settings, record_bytes,
+// sink_inserts, publish_waits, publish_seconds, sink_seconds (first fetch
+// to last confirmed insert), sink_insert_seconds (time inside the
+// INSERTs: the rest is Kafka fetch and decode), sink_phase_cpu_seconds
+// (this process: publisher, broker, sink), json_bytes, ceiling_seconds,
+// ratio, ceiling_rows_per_sec and last sink_rows_per_sec. It fails when either table does not hold exactly N
 // distinct ids at the end.
 func Sink(ctx context.Context, cfg SinkConfig, env SinkEnv) (*Report, error) {
 	if err := cfg.Validate(); err != nil {
@@ -210,7 +213,10 @@ func Sink(ctx context.Context, cfg SinkConfig, env SinkEnv) (*Report, error) {
 	r.int("record_bytes", sinkRes.bytes)
 	r.int("sink_inserts", sinkRes.inserts)
 	r.int("publish_waits", sinkRes.waits)
+	r.float("publish_seconds", sinkRes.pubS, 3)
 	r.float("sink_seconds", sinkRes.seconds, 3)
+	r.float("sink_insert_seconds", sinkRes.insertS, 3)
+	r.float("sink_phase_cpu_seconds", sinkRes.cpuS, 3)
 	r.int("json_bytes", jsonBytes)
 	r.float("ceiling_seconds", ceilSec, 3)
 	r.float("ratio", sinkRate/ceilRate, 3)
@@ -389,6 +395,9 @@ func (c *countingReader) CommitMessages(ctx context.Context, msgs ...kafka.Messa
 
 type sinkResult struct {
 	seconds float64
+	insertS float64 // time inside the INSERTs
+	pubS    float64 // from the first publish to the last acknowledged one
+	cpuS    float64 // this process's CPU time during the sink phase
 	inserts int64
 	waits   int64
 	bytes   int64
@@ -405,12 +414,15 @@ func runSink(ctx context.Context, cfg SinkConfig, kc bus.Config, conn driver.Con
 	dlq := bus.NewWriter(kc, kc.DLQTopic)
 	defer dlq.Close()
 	cfg.Sink.Group = group
-	var rows, inserts, lastInsert atomic.Int64
+	var rows, inserts, lastInsert, insertNanos atomic.Int64
 	sink, err := chsink.New(cfg.Sink, chsink.Options{
 		Conn: conn, Database: db, Reader: reader, DLQ: dlq, Log: log,
 		// The production insert, counted.
 		Insert: func(ctx context.Context, cols []any) error {
-			if err := storage.InsertColumns(ctx, conn, db, cols); err != nil {
+			t0 := time.Now()
+			err := storage.InsertColumns(ctx, conn, db, cols)
+			insertNanos.Add(int64(time.Since(t0)))
+			if err != nil {
 				return err
 			}
 			rows.Add(int64(reflect.ValueOf(cols[0]).Len()))
@@ -433,8 +445,14 @@ func runSink(ctx context.Context, cfg SinkConfig, kc bus.Config, conn driver.Con
 	pctx, stopPub := context.WithCancel(ctx)
 	defer stopPub()
 	pubDone := make(chan error, 1)
-	var waits atomic.Int64
-	go func() { pubDone <- publish(pctx, kc, cfg, msgs, reader, &waits) }()
+	var waits, pubEnd atomic.Int64
+	cpu0 := cpuSeconds()
+	pubStart := time.Now()
+	go func() {
+		err := publish(pctx, kc, cfg, msgs, reader, &waits)
+		pubEnd.Store(time.Now().UnixNano())
+		pubDone <- err
+	}()
 
 	var total int64
 	for _, m := range msgs {
@@ -470,6 +488,11 @@ func runSink(ctx context.Context, cfg SinkConfig, kc bus.Config, conn driver.Con
 	end := lastInsert.Load()
 	first := reader.first.Load()
 	res.seconds = float64(end-first) / 1e9
+	res.cpuS = cpuSeconds() - cpu0
+	res.insertS = float64(insertNanos.Load()) / 1e9
+	if pe := pubEnd.Load(); pe > 0 {
+		res.pubS = float64(pe-pubStart.UnixNano()) / 1e9
+	}
 	res.inserts = inserts.Load()
 	res.waits = waits.Load()
 	stopSink()

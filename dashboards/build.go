@@ -338,7 +338,7 @@ ORDER BY bucket`, []string{"bucket", "posts"}, nil)
 	cols, sums := hourColumns()
 	heat := tablePanel("Replies by hour of week (UTC) — inferred support hours", "The brand's replies per weekday and hour (UTC); cells are coloured by count, so the staffed hours stand out.",
 		GridPos{0, 13, 24, 9},
-		fmt.Sprintf("SELECT day, %s\nFROM\n(\n    SELECT toDayOfWeek(t) AS dow, %s[dow] AS day, toHour(t) AS hour, count() AS n\n    FROM (SELECT toDateTime(intDiv(rts, 1000)) AS t FROM (%s) AS r) AS rt\n    GROUP BY dow, day, hour\n) AS h\nGROUP BY dow, day\nORDER BY dow",
+		fmt.Sprintf("SELECT day, %s\nFROM\n(\n    SELECT toDayOfWeek(t, 'UTC') AS dow, %s[dow] AS day, toHour(t, 'UTC') AS hour, count() AS n\n    FROM (SELECT toDateTime(intDiv(rts, 1000)) AS t FROM (%s) AS r) AS rt\n    GROUP BY dow, day, hour\n) AS h\nGROUP BY dow, day\nORDER BY dow",
 			sums, dayNames, replies), cols)
 	heat.Shape = ShapeHeatmap
 	heat.FieldConfig = map[string]any{
@@ -406,7 +406,7 @@ func reasons(o Options) *Dashboard {
 FROM
 (
     SELECT brand, reason, count() AS posts,
-        uniqExact(toMonday(%[2]s)) AS weeks_seen,
+        uniqExact(toMonday(%[2]s, 'UTC')) AS weeks_seen,
         countIf(ts >= %[3]s - 604800000) AS last_7d,
         countIf(ts < %[3]s - 604800000 AND ts >= %[3]s - 1209600000) AS prev_7d,
         countIf(has_reply = 1) / count() AS answered_share,

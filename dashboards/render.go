@@ -109,7 +109,7 @@ func RenderLeaderboard(w io.Writer, rows []LeaderRow, title string, since, until
 		}
 		bars = append(bars, chart.Value{
 			Value: math.Round(*r.Score*10) / 10,
-			Label: fmt.Sprintf("%s%s %.0f (FRT %s)", rank, r.Brand, *r.Score, shortDuration(r.FRTMedianS)),
+			Label: fmt.Sprintf("%s%s: %.0f, FRT %s", rank, r.Brand, *r.Score, shortDuration(r.FRTMedianS)),
 			Style: chart.Style{FillColor: color, StrokeColor: color},
 		})
 	}
@@ -117,9 +117,10 @@ func RenderLeaderboard(w io.Writer, rows []LeaderRow, title string, since, until
 		return fmt.Errorf("dashboards: no brand has a score in the period: nothing to draw")
 	}
 	g := chart.BarChart{
-		Title:      fmt.Sprintf("%s — %s to %s", title, since.UTC().Format("2006-01-02"), until.UTC().Format("2006-01-02")),
+		Title: fmt.Sprintf("%s, %s to %s — bar colour: FRT median ≤ 15 min green, ≤ 60 min orange, longer red",
+			title, since.UTC().Format("2006-01-02"), until.UTC().Format("2006-01-02")),
 		TitleStyle: chart.Style{FontSize: 13},
-		Background: chart.Style{Padding: chart.Box{Top: 50, Left: 20, Right: 20, Bottom: 20}},
+		Background: chart.Style{Padding: chart.Box{Top: 50, Left: 20, Right: 20, Bottom: 45}},
 		Width:      160 * len(bars),
 		Height:     520,
 		BarWidth:   110,

@@ -201,7 +201,7 @@ func TestDetectorScenarios(t *testing.T) {
 		{"seasonal peak", &event{from: onset.Add(-10 * time.Hour), to: onset.Add(14 * time.Hour), mult: constant(2), neg: 0.35, pos: 0.2},
 			want{}},
 		{"viral positive", &event{brands: []string{"echo"}, from: onset, to: onset.Add(3 * time.Hour), mult: constant(5), neg: 0.03, pos: 0.85, term: "#bestcrew"},
-			want{detect.KindViral, "echo", 30 * time.Minute, "#bestcrew"}},
+			want{detect.KindViral, "echo", time.Hour, "#bestcrew"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,6 +6,10 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/earshot-dev/earshot/ingest/bluesky"
+	httpingest "github.com/earshot-dev/earshot/ingest/http"
+	"github.com/earshot-dev/earshot/ingest/mastodon"
+	"github.com/earshot-dev/earshot/ingest/rss"
 	chsink "github.com/earshot-dev/earshot/sink/clickhouse"
 
 	"github.com/earshot-dev/earshot/config"
@@ -68,9 +72,26 @@ func TestExampleConfigIsCompleteAndDefault(t *testing.T) {
 		t.Errorf("sink differs from the defaults:\n got %+v\nwant %+v", snk, want)
 	}
 
-	for _, name := range []string{"kafka", "clickhouse", "registry", "log", "metrics_addr", "ingest", "enrich", "sink"} {
+	// The live sources: every documented key exists and the example is valid.
+	for name, cfg := range map[string]interface{ Validate() error }{
+		"ingest_http":     ptr(httpingest.DefaultConfig()),
+		"ingest_rss":      ptr(rss.DefaultConfig()),
+		"ingest_bluesky":  ptr(bluesky.DefaultConfig()),
+		"ingest_mastodon": ptr(mastodon.DefaultConfig()),
+	} {
+		if err := f.Section(name, cfg); err != nil {
+			t.Error(err)
+		} else if err := cfg.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+
+	for _, name := range []string{"kafka", "clickhouse", "registry", "log", "metrics_addr", "ingest", "enrich", "sink",
+		"ingest_http", "ingest_rss", "ingest_bluesky", "ingest_mastodon"} {
 		if !f.Has(name) {
 			t.Errorf("the example has no %q section", name)
 		}
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
