@@ -1,8 +1,6 @@
 package ingest
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/earshot-dev/earshot/telemetry"
@@ -53,25 +51,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	if reg == nil {
 		return m
 	}
-	m.Published = register(reg, m.Published)
-	m.Rejected = register(reg, m.Rejected)
-	m.PublishedSize = register(reg, m.PublishedSize)
-	m.BatchDuration = register(reg, m.BatchDuration)
-	m.BatchRecords = register(reg, m.BatchRecords)
-	m.WriteErrors = register(reg, m.WriteErrors)
+	m.Published = telemetry.Register(reg, m.Published)
+	m.Rejected = telemetry.Register(reg, m.Rejected)
+	m.PublishedSize = telemetry.Register(reg, m.PublishedSize)
+	m.BatchDuration = telemetry.Register(reg, m.BatchDuration)
+	m.BatchRecords = telemetry.Register(reg, m.BatchRecords)
+	m.WriteErrors = telemetry.Register(reg, m.WriteErrors)
 	return m
-}
-
-// register registers c, or returns the equal collector already registered.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		panic(err) // a programming error: two different metrics with one name
-	}
-	return c
 }

@@ -127,3 +127,20 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // Stderr is the default log destination.
 var Stderr io.Writer = os.Stderr
+
+// Register registers c on reg and returns it, or returns the equal
+// collector already registered there (so that several components of one
+// process can ask for the same metrics). A different collector under the
+// same name panics: that is a programming error.
+func Register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+		panic(err)
+	}
+	return c
+}

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
-	"github.com/earshot-dev/earshot/ingest"
 	"github.com/earshot-dev/earshot/ingest/bluesky"
 )
 
@@ -43,43 +40,19 @@ README), plus ingest.publisher for batching.`,
 }
 
 func runIngestBluesky(cmd *cobra.Command, _ []string) error {
-	ctx := cmd.Context()
-	a, err := newApp("ingest bluesky", true)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	base, err := loadIngestSection(a, func(*ingestSection) {})
-	if err != nil {
-		return err
-	}
 	cfg := bluesky.DefaultConfig()
-	if err := a.File.Section("ingest_bluesky", &cfg); err != nil {
-		return err
-	}
-	fl := cmd.Flags()
-	if fl.Changed("endpoint") {
-		cfg.Endpoint = ingestBlueskyFlags.Endpoint
-	}
-	if fl.Changed("wanted-did") {
-		cfg.WantedDids = ingestBlueskyFlags.WantedDids
-	}
-	if fl.Changed("state-dir") {
-		cfg.StateDir = ingestBlueskyFlags.StateDir
-	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("config %w", err)
-	}
-	w, err := kafkaWriter(ctx, a, base.CreateTopics)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	s, err := bluesky.New(cfg, bluesky.Options{
-		Writer: w, Metrics: ingest.NewMetrics(a.Reg), Registerer: a.Reg, Publisher: base.Publisher, Log: a.Log,
+	src, err := setupLiveSource(cmd, "ingest bluesky", "ingest_bluesky", true, &cfg, map[string]any{
+		"endpoint": &cfg.Endpoint, "wanted-did": &cfg.WantedDids, "state-dir": &cfg.StateDir,
 	})
 	if err != nil {
 		return err
 	}
-	return s.Run(ctx)
+	defer src.Close()
+	s, err := bluesky.New(cfg, bluesky.Options{
+		Writer: src.Writer, Metrics: src.Metrics, Registerer: src.App.Reg, Publisher: src.Publisher, Log: src.App.Log,
+	})
+	if err != nil {
+		return err
+	}
+	return s.Run(cmd.Context())
 }

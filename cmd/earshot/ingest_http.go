@@ -1,11 +1,8 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
-	"github.com/earshot-dev/earshot/ingest"
 	httpingest "github.com/earshot-dev/earshot/ingest/http"
 )
 
@@ -54,44 +51,21 @@ README), plus ingest.publisher for batching.`,
 }
 
 func runIngestHTTP(cmd *cobra.Command, _ []string) error {
-	ctx := cmd.Context()
-	a, err := newApp("ingest http", true)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	base, err := loadIngestSection(a, func(*ingestSection) {})
-	if err != nil {
-		return err
-	}
 	cfg := httpingest.DefaultConfig()
-	if err := a.File.Section("ingest_http", &cfg); err != nil {
-		return err
-	}
-	fl := cmd.Flags()
-	if fl.Changed("addr") {
-		cfg.Addr = ingestHTTPFlags.Addr
-	}
-	if fl.Changed("tokens-file") {
-		cfg.TokensFile = ingestHTTPFlags.TokensFile
-	}
-	if fl.Changed("state-dir") {
-		cfg.StateDir = ingestHTTPFlags.StateDir
-	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("config %w", err)
-	}
-	w, err := kafkaWriter(ctx, a, base.CreateTopics)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	s, err := httpingest.New(cfg, httpingest.Options{
-		Writer: w, Metrics: ingest.NewMetrics(a.Reg), Registerer: a.Reg, Gatherer: a.Reg, Health: a.Health,
-		Publisher: base.Publisher, Log: a.Log,
+	src, err := setupLiveSource(cmd, "ingest http", "ingest_http", true, &cfg, map[string]any{
+		"addr": &cfg.Addr, "tokens-file": &cfg.TokensFile, "state-dir": &cfg.StateDir,
 	})
 	if err != nil {
 		return err
 	}
-	return s.Run(ctx)
+	defer src.Close()
+	a := src.App
+	s, err := httpingest.New(cfg, httpingest.Options{
+		Writer: src.Writer, Metrics: src.Metrics, Registerer: a.Reg, Gatherer: a.Reg, Health: a.Health,
+		Publisher: src.Publisher, Log: a.Log,
+	})
+	if err != nil {
+		return err
+	}
+	return s.Run(cmd.Context())
 }

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
-	"github.com/earshot-dev/earshot/ingest"
 	"github.com/earshot-dev/earshot/ingest/mastodon"
 )
 
@@ -50,40 +47,19 @@ README), plus ingest.publisher for batching.`,
 }
 
 func runIngestMastodon(cmd *cobra.Command, _ []string) error {
-	ctx := cmd.Context()
-	a, err := newApp("ingest mastodon", true)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	base, err := loadIngestSection(a, func(*ingestSection) {})
-	if err != nil {
-		return err
-	}
 	cfg := mastodon.DefaultConfig()
-	if err := a.File.Section("ingest_mastodon", &cfg); err != nil {
-		return err
-	}
-	fl := cmd.Flags()
-	for flag, dst := range map[string]*string{"server": &cfg.Server, "stream": &cfg.Stream, "tag": &cfg.Tag, "list": &cfg.List, "state-dir": &cfg.StateDir} {
-		if fl.Changed(flag) {
-			v, _ := fl.GetString(flag)
-			*dst = v
-		}
-	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("config %w", err)
-	}
-	w, err := kafkaWriter(ctx, a, base.CreateTopics)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	s, err := mastodon.New(cfg, mastodon.Options{
-		Writer: w, Metrics: ingest.NewMetrics(a.Reg), Registerer: a.Reg, Publisher: base.Publisher, Log: a.Log,
+	src, err := setupLiveSource(cmd, "ingest mastodon", "ingest_mastodon", true, &cfg, map[string]any{
+		"server": &cfg.Server, "stream": &cfg.Stream, "tag": &cfg.Tag, "list": &cfg.List, "state-dir": &cfg.StateDir,
 	})
 	if err != nil {
 		return err
 	}
-	return s.Run(ctx)
+	defer src.Close()
+	s, err := mastodon.New(cfg, mastodon.Options{
+		Writer: src.Writer, Metrics: src.Metrics, Registerer: src.App.Reg, Publisher: src.Publisher, Log: src.App.Log,
+	})
+	if err != nil {
+		return err
+	}
+	return s.Run(cmd.Context())
 }

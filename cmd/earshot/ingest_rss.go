@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/earshot-dev/earshot/ingest"
 	"github.com/earshot-dev/earshot/ingest/rss"
 )
 
@@ -47,39 +46,16 @@ README), plus ingest.publisher for batching.`,
 
 func runIngestRSS(cmd *cobra.Command, _ []string) error {
 	ctx := cmd.Context()
-	a, err := newApp("ingest rss", !ingestRSSFlags.Once)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	base, err := loadIngestSection(a, func(*ingestSection) {})
-	if err != nil {
-		return err
-	}
 	cfg := rss.DefaultConfig()
-	if err := a.File.Section("ingest_rss", &cfg); err != nil {
-		return err
-	}
-	fl := cmd.Flags()
-	if fl.Changed("feed") {
-		cfg.Feeds = ingestRSSFlags.Feeds
-	}
-	if fl.Changed("interval") {
-		cfg.Interval = ingestRSSFlags.Interval
-	}
-	if fl.Changed("state-dir") {
-		cfg.StateDir = ingestRSSFlags.StateDir
-	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("config %w", err)
-	}
-	w, err := kafkaWriter(ctx, a, base.CreateTopics)
+	src, err := setupLiveSource(cmd, "ingest rss", "ingest_rss", !ingestRSSFlags.Once, &cfg, map[string]any{
+		"feed": &cfg.Feeds, "interval": &cfg.Interval, "state-dir": &cfg.StateDir,
+	})
 	if err != nil {
 		return err
 	}
-	defer w.Close()
+	defer src.Close()
 	p, err := rss.New(cfg, rss.Options{
-		Writer: w, Metrics: ingest.NewMetrics(a.Reg), Registerer: a.Reg, Publisher: base.Publisher, Log: a.Log,
+		Writer: src.Writer, Metrics: src.Metrics, Registerer: src.App.Reg, Publisher: src.Publisher, Log: src.App.Log,
 	})
 	if err != nil {
 		return err

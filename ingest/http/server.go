@@ -171,10 +171,10 @@ func newHTTPMetrics(reg prometheus.Registerer) httpMetrics {
 		Help: "Push requests refused with 429 by the per-token rate limit.",
 	}, []string{"source"})
 	if reg != nil {
-		requests = srcutil.Register(reg, requests)
-		duration = srcutil.Register(reg, duration)
-		auth = srcutil.Register(reg, auth)
-		limited = srcutil.Register(reg, limited)
+		requests = telemetry.Register(reg, requests)
+		duration = telemetry.Register(reg, duration)
+		auth = telemetry.Register(reg, auth)
+		limited = telemetry.Register(reg, limited)
 	}
 	return httpMetrics{
 		requests:     requests.MustCurryWith(prometheus.Labels{"source": SourceName}),

@@ -1,8 +1,6 @@
 package srcutil
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/earshot-dev/earshot/telemetry"
@@ -54,33 +52,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	if reg == nil {
 		return m
 	}
-	m.Received = register(reg, m.Received)
-	m.Duplicates = register(reg, m.Duplicates)
-	m.Reconnects = register(reg, m.Reconnects)
-	m.Errors = register(reg, m.Errors)
-	m.LastEvent = register(reg, m.LastEvent)
-	m.Connected = register(reg, m.Connected)
+	m.Received = telemetry.Register(reg, m.Received)
+	m.Duplicates = telemetry.Register(reg, m.Duplicates)
+	m.Reconnects = telemetry.Register(reg, m.Reconnects)
+	m.Errors = telemetry.Register(reg, m.Errors)
+	m.LastEvent = telemetry.Register(reg, m.LastEvent)
+	m.Connected = telemetry.Register(reg, m.Connected)
 	return m
-}
-
-// Register registers c on reg, or returns the equal collector already
-// registered. A different collector under the same name panics: that is a
-// programming error.
-func Register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	return register(reg, c)
-}
-
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		panic(err)
-	}
-	return c
 }
 
 // For is the metrics of one source, curried.
