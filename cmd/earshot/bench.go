@@ -11,8 +11,6 @@ import (
 
 	"github.com/earshot-dev/earshot/bench"
 	"github.com/earshot-dev/earshot/enrich"
-	"github.com/earshot-dev/earshot/enrich/brands"
-	"github.com/earshot-dev/earshot/enrich/sentiment"
 	"github.com/earshot-dev/earshot/internal/embedded"
 	"github.com/earshot-dev/earshot/localstack"
 	chsink "github.com/earshot-dev/earshot/sink/clickhouse"
@@ -120,15 +118,7 @@ func benchPipeline(a *app) (*enrich.Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	be, err := brands.New(reg, cfg.Brands)
-	if err != nil {
-		return nil, err
-	}
-	se, err := sentiment.New(cfg.Sentiment)
-	if err != nil {
-		return nil, err
-	}
-	return enrich.NewPipeline(be, se)
+	return buildPipeline(cfg, reg)
 }
 
 // datasetsDir is ../shared/datasets beside the repository, or "".

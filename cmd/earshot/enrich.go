@@ -13,6 +13,7 @@ import (
 	"github.com/earshot-dev/earshot/enrich"
 	"github.com/earshot-dev/earshot/enrich/brands"
 	"github.com/earshot-dev/earshot/enrich/sentiment"
+	"github.com/earshot-dev/earshot/registry"
 )
 
 var enrichFlags struct {
@@ -70,6 +71,21 @@ It runs until SIGTERM or Ctrl-C, then flushes the batch in flight.`,
 	rootCmd.AddCommand(c)
 }
 
+// buildPipeline is THE enrich pipeline, in order: every enricher earshot
+// runs. `earshot enrich` and `earshot bench enrich` both build it here, so a
+// new enricher is added in one place.
+func buildPipeline(cfg enrichSection, reg *registry.Registry) (*enrich.Pipeline, error) {
+	be, err := brands.New(reg, cfg.Brands)
+	if err != nil {
+		return nil, err
+	}
+	se, err := sentiment.New(cfg.Sentiment)
+	if err != nil {
+		return nil, err
+	}
+	return enrich.NewPipeline(be, se)
+}
+
 func runEnrich(cmd *cobra.Command, _ []string) error {
 	ctx := cmd.Context()
 	a, err := newApp("enrich", true)
@@ -100,15 +116,7 @@ func runEnrich(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	be, err := brands.New(reg, cfg.Brands)
-	if err != nil {
-		return err
-	}
-	se, err := sentiment.New(cfg.Sentiment)
-	if err != nil {
-		return err
-	}
-	pipe, err := enrich.NewPipeline(be, se)
+	pipe, err := buildPipeline(cfg, reg)
 	if err != nil {
 		return err
 	}
