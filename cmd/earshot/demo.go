@@ -17,7 +17,7 @@ import (
 
 	"github.com/earshot-dev/earshot/bus"
 	"github.com/earshot-dev/earshot/config"
-	"github.com/earshot-dev/earshot/devbroker"
+	"github.com/earshot-dev/earshot/internal/embedded"
 	"github.com/earshot-dev/earshot/internal/proc"
 	"github.com/earshot-dev/earshot/localstack"
 )
@@ -73,9 +73,7 @@ type demoRun struct {
 	dir      string
 	exe      string
 	env      []string
-	stack    *localstack.Stack
-	started  []string // stack servers this run started
-	broker   *devbroker.Broker
+	servers  *embedded.Env // the servers, and what this run started
 	kafka    bus.Config
 	children []*proc.Child
 	step     int
@@ -149,59 +147,31 @@ func runDemo(cmd *cobra.Command, _ []string) error {
 }
 
 func (d *demoRun) startServers(ctx context.Context, a *app) error {
-	d.env = []string{"EARSHOT_LOG_LEVEL=" + a.Common.Log.Level}
-	chAddr := os.Getenv(config.EnvClickHouseAddr)
-	if chAddr == "" && !a.File.Has("clickhouse") {
-		cfg := localstack.DefaultConfig()
-		cfg.Log = a.Log
-		st, err := localstack.New(cfg)
-		if err != nil {
-			return err
-		}
-		before, _ := st.Status(ctx)
-		running := map[string]bool{}
-		for _, s := range before {
-			running[s.Name] = s.Healthy
-		}
-		ep, err := st.Up(ctx)
-		if err != nil {
-			return fmt.Errorf("demo: local stack: %w", err)
-		}
-		d.stack = st
-		for _, name := range localstack.AllServers {
-			if !running[name] {
-				d.started = append(d.started, name)
-			}
-		}
-		chAddr = ep.ClickHouseAddr
-		d.env = append(d.env, ep.Env()...)
-		d.say("local stack: ClickHouse %s, Prometheus %s, Alertmanager %s (data in %s)", ep.ClickHouseAddr, ep.PrometheusURL, ep.AlertmanagerURL, st.Root())
-	} else {
-		if chAddr == "" {
-			chAddr = a.Common.ClickHouse.Addr
-		}
-		d.env = append(d.env, config.EnvClickHouseAddr+"="+chAddr)
-		d.say("ClickHouse: using %s", chAddr)
+	env, err := embedded.Start(ctx, embedded.Options{
+		ClickHouse: true, Kafka: true, Common: a.Common, File: a.File,
+		StackServers: localstack.AllServers, Log: a.Log,
+	})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
-	a.Common.ClickHouse.Addr = chAddr
-
-	d.kafka = a.Common.Kafka
-	if os.Getenv(config.EnvKafkaBrokers) == "" && !a.File.Has("kafka") {
-		b, err := devbroker.Start(1)
-		if err != nil {
-			return fmt.Errorf("demo: dev broker: %w", err)
-		}
-		d.broker = b
-		d.kafka.Brokers = b.BootstrapServers()
-		// The mock cluster does not implement CreateTopics: create them on it.
-		if err := b.CreateTopics(d.kafka); err != nil {
-			return fmt.Errorf("demo: dev broker topics: %w", err)
-		}
+	d.servers = env
+	d.kafka = env.Kafka
+	if ep := env.Endpoints; ep.ClickHouseAddr != "" {
+		d.say("local stack: ClickHouse %s, Prometheus %s, Alertmanager %s", ep.ClickHouseAddr, ep.PrometheusURL, ep.AlertmanagerURL)
+	} else {
+		d.say("ClickHouse: using %s", env.ClickHouse.Addr)
+	}
+	if env.Broker != nil {
 		fmt.Fprintf(d.out, "      dev Kafka broker (librdkafka mock cluster, in memory): %s\n", strings.Join(d.kafka.Brokers, ","))
 	} else {
 		fmt.Fprintf(d.out, "      Kafka: using %s\n", strings.Join(d.kafka.Brokers, ","))
 	}
-	d.env = append(d.env, config.EnvKafkaBrokers+"="+strings.Join(d.kafka.Brokers, ","))
+	// The workers are separate processes: they get the servers through
+	// the environment.
+	d.env = append([]string{"EARSHOT_LOG_LEVEL=" + a.Common.Log.Level}, env.Endpoints.Env()...)
+	d.env = append(d.env,
+		config.EnvClickHouseAddr+"="+env.ClickHouse.Addr,
+		config.EnvKafkaBrokers+"="+strings.Join(d.kafka.Brokers, ","))
 	if db := a.Common.ClickHouse.Database; db != "" {
 		d.env = append(d.env, config.EnvClickHouseDatabase+"="+db)
 	}
@@ -209,7 +179,7 @@ func (d *demoRun) startServers(ctx context.Context, a *app) error {
 }
 
 func (d *demoRun) prepare(ctx context.Context, a *app) error {
-	if err := bus.EnsureTopics(ctx, d.kafka); err != nil {
+	if err := d.servers.CreateTopics(ctx, d.kafka); err != nil {
 		return err
 	}
 	out, err := d.run(ctx, "migrate", "migrate", "up")
@@ -407,21 +377,17 @@ func (d *demoRun) stop(a *app) {
 			fmt.Fprintf(d.out, "      %v\n", err)
 		}
 	}
-	if d.broker != nil {
-		d.broker.Close()
-	}
-	if d.stack != nil && len(d.started) > 0 && !demoFlags.KeepStack {
+	if d.servers != nil {
+		if demoFlags.KeepStack {
+			d.servers.Started = nil // leave the stack's servers running
+		}
+		started := strings.Join(d.servers.Started, ", ")
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		cfg := localstack.DefaultConfig()
-		cfg.Only = d.started
-		cfg.Log = a.Log
-		if st, err := localstack.New(cfg); err == nil {
-			if err := st.Down(ctx); err != nil {
-				fmt.Fprintf(d.out, "      stopping the local stack: %v\n", err)
-			} else {
-				fmt.Fprintf(d.out, "      stopped %s (data kept in %s)\n", strings.Join(d.started, ", "), st.Root())
-			}
+		if err := d.servers.Stop(ctx); err != nil {
+			fmt.Fprintf(d.out, "      %v\n", err)
+		} else if started != "" {
+			fmt.Fprintf(d.out, "      stopped %s (data kept in %s)\n", started, localstack.DefaultRoot())
 		}
 	}
 }

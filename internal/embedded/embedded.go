@@ -40,8 +40,12 @@ type Options struct {
 	// LookupEnv reads the environment; nil is os.LookupEnv.
 	LookupEnv func(string) (string, bool)
 	// Stack configures the local stack; the zero value is
-	// localstack.DefaultConfig(). Only is always set to ClickHouse.
+	// localstack.DefaultConfig(). Its Only is replaced by StackServers.
 	Stack *localstack.Config
+	// StackServers are the local stack's servers to bring up when
+	// ClickHouse is not configured; empty means ClickHouse alone (the demo
+	// asks for Prometheus and Alertmanager too).
+	StackServers []string
 	// Log receives one line per server started or stopped; nil discards.
 	Log *slog.Logger
 	// Out, when set, receives a human-readable line per server.
@@ -55,6 +59,10 @@ type Env struct {
 	// StartedClickHouse is true when this Env started the local ClickHouse
 	// (it was not running); Stop then stops it.
 	StartedClickHouse bool
+	// Started lists the local stack's servers this Env started (Stop stops
+	// them); Endpoints are where the local stack's servers answer.
+	Started   []string
+	Endpoints localstack.Endpoints
 	// Broker is the dev broker this Env started, or nil.
 	Broker *devbroker.Broker
 
@@ -115,7 +123,10 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 			if o.Stack != nil {
 				cfg = *o.Stack
 			}
-			cfg.Only = []string{localstack.ServerClickHouse}
+			cfg.Only = o.StackServers
+			if len(cfg.Only) == 0 {
+				cfg.Only = []string{localstack.ServerClickHouse}
+			}
 			if cfg.Log == nil {
 				cfg.Log = e.log
 			}
@@ -125,12 +136,21 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 				return nil, fmt.Errorf("embedded: local stack: %w", err)
 			}
 			before, _ := st.Status(ctx)
-			wasHealthy := len(before) == 1 && before[0].Healthy
+			healthy := map[string]bool{}
+			for _, s := range before {
+				healthy[s.Name] = s.Healthy
+			}
 			ep, err := st.Up(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("embedded: start the local ClickHouse (stack in %s; or set %s to a ClickHouse): %w", st.Root(), config.EnvClickHouseAddr, err)
+				return nil, fmt.Errorf("embedded: start the local stack (in %s; or set %s to a ClickHouse): %w", st.Root(), config.EnvClickHouseAddr, err)
 			}
-			e.StartedClickHouse = !wasHealthy
+			for _, name := range cfg.Only {
+				if !healthy[name] {
+					e.Started = append(e.Started, name)
+				}
+			}
+			e.StartedClickHouse = !healthy[localstack.ServerClickHouse]
+			e.Endpoints = ep
 			e.ClickHouse.Addr = ep.ClickHouseAddr
 			verb := "already running"
 			if e.StartedClickHouse {
@@ -179,17 +199,19 @@ func (e *Env) Stop(ctx context.Context) error {
 		e.Broker = nil
 		e.log.Info("dev broker stopped")
 	}
-	if e.StartedClickHouse {
-		st, err := localstack.New(e.stackCfg)
+	if len(e.Started) > 0 {
+		cfg := e.stackCfg
+		cfg.Only = e.Started
+		st, err := localstack.New(cfg)
 		if err == nil {
 			err = st.Down(ctx)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("embedded: stop the local ClickHouse: %w", err))
+			errs = append(errs, fmt.Errorf("embedded: stop the local stack: %w", err))
 		} else {
-			e.StartedClickHouse = false
-			e.log.Info("local ClickHouse stopped", "dir", st.Root())
-			fmt.Fprintf(e.out, "ClickHouse: local stack server stopped (data kept in %s)\n", st.Root())
+			e.log.Info("local stack servers stopped", "servers", strings.Join(e.Started, ","), "dir", st.Root())
+			fmt.Fprintf(e.out, "stopped %s (data kept in %s)\n", strings.Join(e.Started, ", "), st.Root())
+			e.Started, e.StartedClickHouse = nil, false
 		}
 	}
 	return errors.Join(errs...)
