@@ -29,11 +29,20 @@ import (
 //	    flush_interval: 1s
 //	    write_timeout: 2m
 //	  replay:
-//	    format: ""            # jsonl, twcs, or empty to detect
+//	    format: ""            # jsonl, twcs, crowdflower, csv, or empty to detect
 //	    speed: 0
 //	    state_dir: .earshot
 //	    progress: auto
 //	    progress_interval: 10s
+//	    default_created_at: "2000-01-01T00:00:00Z"  # rows without a date
+//	    time_zone: UTC        # dates written without an offset
+//	    crowdflower:
+//	      repair_mojibake: true
+//	    csv:
+//	      map: {}             # e.g. {id: tweet_id, text: body, created_at: date}
+//	      platform: csv
+//	      time_format: rfc3339
+//	      delimiter: ","
 //	  simulate:
 //	    seed: 1
 //	    start: 2026-11-09
@@ -79,6 +88,13 @@ sub-sections "publisher" (batching), "replay" and "simulate"; flags override it.
 
 var replayFlags struct {
 	Format           string
+	Map              string
+	Platform         string
+	TimeFormat       string
+	Delimiter        string
+	DefaultCreatedAt string
+	TimeZone         string
+	RepairMojibake   bool
 	Speed            float64
 	Resume           bool
 	Checkpoint       string
@@ -106,37 +122,78 @@ var simulateFlags struct {
 func init() {
 	replayCmd := &cobra.Command{
 		Use:   "replay FILE",
-		Short: "Publish a file of posts (JSONL of Mention v1, or the twcs CSV) to the raw topic",
+		Short: "Publish a file of posts (JSONL of Mention v1, twcs, CrowdFlower, or any CSV through a column mapping) to the raw topic",
 		Long: `replay publishes FILE to the raw topic in created_at order and prints a summary
 line on stdout when it ends:
 
-  published=N skipped=N [reason=N ...] [resumed_from=N] first_created_at=T last_created_at=T
+  published=N skipped=N [skipped_<reason>=N ...] [resumed_from=N] first_created_at=T last_created_at=T
 
 Formats (detected from the first line, then the extension; --format forces one):
-  jsonl  one Mention v1 JSON record per line (what 'ingest simulate --out' writes);
-         records are published as they are.
-  twcs   the Customer Support on Twitter CSV (tweet_id, author_id, inbound,
-         created_at, text, response_tweet_id, in_response_to_tweet_id; an extra
-         leading index column, float reply ids, CRLF and quoted multi-line text
-         are fine). Records get platform twcs, id twcs:<tweet_id>, source
-         replay:twcs, and the conversation root found by following the reply
-         chain through the file. The whole file is held in memory (≈ 250 bytes a
-         row; the full 2.8 M-row file ≈ 0.7 GB).
+  jsonl        one Mention v1 JSON record per line (what 'ingest simulate --out'
+               writes); records are published as they are.
+  twcs         the Customer Support on Twitter CSV (tweet_id, author_id, inbound,
+               created_at, text, response_tweet_id, in_response_to_tweet_id; an
+               extra leading index column, float reply ids, CRLF and quoted
+               multi-line text are fine). Records get platform twcs, id
+               twcs:<tweet_id>, source replay:twcs, and the conversation root found
+               by following the reply chain through the file. The whole file is
+               held in memory (≈ 250 bytes a row; the full 2.8 M-row file ≈ 0.7 GB).
+  crowdflower  the CrowdFlower / Figure Eight labelled tweet CSVs: Twitter US Airline
+               Sentiment (tweet_id, airline_sentiment[_confidence], negativereason,
+               airline, name, retweet_count, text, tweet_created "2015-02-24
+               11:35:52 -0800", …) and brands-and-products emotions (tweet_text,
+               emotion_in_tweet_is_directed_at, is_there_an_emotion_…). Detected by a
+               text column plus a sentiment column. Ids: x:<tweet_id> (platform x)
+               only for a real tweet id; otherwise platform crowdflower, id
+               crowdflower:<16 hex digits of the SHA-256 of the text>, with -2, -3 …
+               for the 2nd, 3rd … identical text (distinct posts; stable across
+               re-exports and re-orderings of the file). Author: name, else
+               "anonymous". Rows without a date get --default-created-at and
+               extra.created_at_default=true. extra.target (airline, brand or
+               product), extra.label (positive, negative, neutral, cant_tell),
+               extra.label_raw, extra.label_confidence, extra.negative_reason,
+               extra.negative_reason_confidence. Windows-1252 files, the CrowdFlower
+               mojibake ("‰Ûª" for "’"; --repair-mojibake) and &amp; &quot; &lt; &gt;
+               are undone.
+  csv          any CSV through a column mapping, --map field=column,… (or
+               ingest.replay.csv.map). Fields: text (required), id, created_at,
+               author, author_handle, author_name, followers, in_reply_to,
+               conversation_id, quoted_id, url, lang, likes, reposts, replies,
+               quotes, and extra.<name> for any other column. Ids are qualified with
+               --platform (default csv); without an id column a content id is used
+               as for crowdflower; without conversation_id the reply chain through
+               the file gives the root. --time-format: rfc3339, unix, unix_ms or a Go
+               layout ("2006-01-02 15:04:05 -0700"); dates without an offset are read
+               in --time-zone. --delimiter: one character, or \t. A mapped column
+               the header lacks is an error that names it. --map alone implies
+               --format csv.
 
-Rows that cannot be mapped (bad date, empty text, bad id, broken CSV) are
-skipped and counted by reason; they never stop the replay.
+Rows that cannot be mapped (bad date, empty text, bad id, duplicate id, broken
+CSV, …) are skipped and counted by reason; they never stop the replay.
 
 After every batch Kafka acknowledged, the position is saved in a checkpoint
 (--checkpoint, default <state_dir>/checkpoints/<file name>-<path hash>.json).
 With --resume a run publishes only what the previous runs did not; a changed
-input is refused. Ctrl-C flushes and checkpoints what is buffered first.`,
+input, or other mapping settings, is refused. Ctrl-C flushes and checkpoints
+what is buffered first.`,
 		Example: `  earshot ingest replay ../shared/datasets/twcs/twcs_first5000.csv
-  earshot ingest replay week.jsonl --speed 3600 --resume`,
+  earshot ingest replay week.jsonl --speed 3600 --resume
+  earshot ingest replay ../shared/datasets/sentiment/brand_emotion_sxsw/brand_product_emotion.csv --format crowdflower
+  earshot ingest replay Tweets.csv --default-created-at 2015-02-16T00:00:00Z
+  earshot ingest replay export.csv --map id=tweet_id,text=body,created_at=date,author=user,in_reply_to=parent \
+      --platform x --time-format "2006-01-02 15:04:05" --time-zone Europe/London`,
 		Args: cobra.ExactArgs(1),
 		RunE: runReplay,
 	}
 	f := replayCmd.Flags()
-	f.StringVar(&replayFlags.Format, "format", "", "input format: jsonl or twcs (default: detect; ingest.replay.format)")
+	f.StringVar(&replayFlags.Format, "format", "", "input format: jsonl, twcs, crowdflower or csv (default: detect; ingest.replay.format)")
+	f.StringVar(&replayFlags.Map, "map", "", "csv column mapping, field=column,… e.g. id=tweet_id,text=body,created_at=date (ingest.replay.csv.map)")
+	f.StringVar(&replayFlags.Platform, "platform", "", "csv: the platform that qualifies the ids (default csv; ingest.replay.csv.platform)")
+	f.StringVar(&replayFlags.TimeFormat, "time-format", "", "csv: created_at format: rfc3339, unix, unix_ms or a Go layout (default rfc3339; ingest.replay.csv.time_format)")
+	f.StringVar(&replayFlags.Delimiter, "delimiter", "", "csv: field delimiter, one character or \\t (default \",\"; ingest.replay.csv.delimiter)")
+	f.StringVar(&replayFlags.DefaultCreatedAt, "default-created-at", "", "crowdflower, csv: created_at (RFC 3339) of rows without a date (default "+replay.DefaultCreatedAt+"; ingest.replay.default_created_at)")
+	f.StringVar(&replayFlags.TimeZone, "time-zone", "", "crowdflower, csv: zone of dates written without an offset (default UTC; ingest.replay.time_zone)")
+	f.BoolVar(&replayFlags.RepairMojibake, "repair-mojibake", true, "crowdflower: undo the mis-decoded punctuation of the CrowdFlower exports (ingest.replay.crowdflower.repair_mojibake)")
 	f.Float64Var(&replayFlags.Speed, "speed", 0, "pace by created_at: 0 = as fast as possible, 1 = real time, 60 = an hour of posts a minute (ingest.replay.speed)")
 	f.BoolVar(&replayFlags.Resume, "resume", false, "skip what previous runs of this file published, as recorded in the checkpoint")
 	f.StringVar(&replayFlags.Checkpoint, "checkpoint", "", "checkpoint file (default <state-dir>/checkpoints/<file name>-<path hash>.json; ingest.replay.checkpoint)")
@@ -241,9 +298,40 @@ func runReplay(cmd *cobra.Command, args []string) error {
 	}
 	defer a.close()
 	fl := cmd.Flags()
+	var csvMap map[string]string
+	if fl.Changed("map") {
+		if csvMap, err = replay.ParseMap(replayFlags.Map); err != nil {
+			return fmt.Errorf("ingest replay: %w", err)
+		}
+		if fl.Changed("format") && replayFlags.Format != replay.FormatCSV {
+			return fmt.Errorf("ingest replay: --map applies to --format csv, not %q", replayFlags.Format)
+		}
+	}
 	cfg, err := loadIngestSection(a, func(c *ingestSection) {
+		if csvMap != nil {
+			c.Replay.CSV.Map = csvMap
+			c.Replay.Format = replay.FormatCSV // --map implies --format csv
+		}
 		if fl.Changed("format") {
 			c.Replay.Format = replayFlags.Format
+		}
+		if fl.Changed("platform") {
+			c.Replay.CSV.Platform = replayFlags.Platform
+		}
+		if fl.Changed("time-format") {
+			c.Replay.CSV.TimeFormat = replayFlags.TimeFormat
+		}
+		if fl.Changed("delimiter") {
+			c.Replay.CSV.Delimiter = replayFlags.Delimiter
+		}
+		if fl.Changed("default-created-at") {
+			c.Replay.DefaultCreatedAt = replayFlags.DefaultCreatedAt
+		}
+		if fl.Changed("time-zone") {
+			c.Replay.TimeZone = replayFlags.TimeZone
+		}
+		if fl.Changed("repair-mojibake") {
+			c.Replay.CrowdFlower.RepairMojibake = replayFlags.RepairMojibake
 		}
 		if fl.Changed("speed") {
 			c.Replay.Speed = replayFlags.Speed

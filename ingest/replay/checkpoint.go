@@ -22,7 +22,10 @@ import (
 type Checkpoint struct {
 	Version int    `json:"version"`
 	Input   string `json:"input"`  // absolute path when written
-	Format  string `json:"format"` // jsonl or twcs
+	Format  string `json:"format"` // jsonl, twcs, crowdflower or csv
+	// Options are the settings that shape the records (the csv mapping,
+	// the default created_at, …); empty for jsonl and twcs.
+	Options string `json:"options,omitempty"`
 	Size    int64  `json:"size"`
 	SHA256  string `json:"sha256"` // of the whole input: a changed file is not resumed
 	// Total is the number of publishable records in the input.
@@ -78,10 +81,12 @@ func readCheckpoint(path string) (*Checkpoint, error) {
 }
 
 // matches says why c is not a checkpoint of this input, or "".
-func (c *Checkpoint) mismatch(format string, size int64, sha string) string {
+func (c *Checkpoint) mismatch(format, options string, size int64, sha string) string {
 	switch {
 	case c.Format != format:
 		return fmt.Sprintf("it was written for format %s, this replay reads %s", c.Format, format)
+	case c.Options != options:
+		return fmt.Sprintf("it was written with other settings (%s; now %s)", c.Options, options)
 	case c.Size != size || c.SHA256 != sha:
 		return fmt.Sprintf("it was written for another version of the input (%d bytes, sha256 %.12s…; now %d bytes, %.12s…)", c.Size, c.SHA256, size, sha)
 	}

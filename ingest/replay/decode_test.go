@@ -207,13 +207,17 @@ func TestDetectFormat(t *testing.T) {
 		{"a.txt", "  \n{\"v\":1}\n", FormatJSONL},
 		{"dump.jsonl", "", FormatJSONL},
 		{"x.ndjson", "garbage", FormatJSONL},
-		{"x.csv", "a,b,c", FormatTWCS},
+		{"x.csv", "a,b,c", ""},
+		{"Tweets.csv", "tweet_id,airline_sentiment,airline_sentiment_confidence,negativereason,airline,name,text,tweet_created\r\n", FormatCrowdFlower},
+		{"sxsw.csv", "tweet_text,emotion_in_tweet_is_directed_at,is_there_an_emotion_directed_at_a_brand_or_product\r\n\".@w I have\"", FormatCrowdFlower},
+		{"orig.csv", "_unit_id,_golden,airline_sentiment,airline_sentiment:confidence,text", FormatCrowdFlower},
+		{"x.tsv", "id\ttext\tsentiment\n", ""}, // CrowdFlower files are comma-separated: a TSV needs --format csv
 		{"x.bin", "garbage", ""},
 	}
 	for _, tt := range tests {
 		got, err := DetectFormat(tt.path, []byte(tt.head))
 		if tt.want == "" {
-			if err == nil || !strings.Contains(err.Error(), "pass --format") {
+			if err == nil || !strings.Contains(err.Error(), "--format") {
 				t.Errorf("DetectFormat(%s) = %q, %v; want an error", tt.path, got, err)
 			}
 			continue
@@ -318,5 +322,5 @@ func BenchmarkDecodeTWCSRow(b *testing.B) {
 func ExampleSummary_String() {
 	s := Summary{Published: 4998, Skipped: map[string]int64{"empty_text": 1, "bad_date": 1}}
 	fmt.Println(s)
-	// Output: published=4998 skipped=2 bad_date=1 empty_text=1
+	// Output: published=4998 skipped=2 skipped_bad_date=1 skipped_empty_text=1
 }

@@ -1,5 +1,7 @@
 // Package replay publishes a file of posts to the raw topic: JSONL of
-// Mention v1 records, or the Customer Support on Twitter CSV ("twcs").
+// Mention v1 records, the Customer Support on Twitter CSV ("twcs"), the
+// CrowdFlower / Figure Eight labelled tweet CSVs ("crowdflower"), or any
+// CSV through a column mapping ("csv").
 //
 // A replay publishes in created_at order (stable: file order breaks ties),
 // as fast as possible or paced by created_at × a speed factor, checkpoints
@@ -10,8 +12,10 @@
 // Memory: a twcs file is held in memory because a conversation's root is
 // known only once every row is: ≈ 250 bytes a row live (measured: 142 MB
 // for 560,000 rows), so the full 2.8 M-row twcs.csv needs ≈ 0.7 GB, and the
-// Go heap may grow to about twice that between collections. A JSONL file is
-// indexed (24 bytes a record) and read twice.
+// Go heap may grow to about twice that between collections. crowdflower
+// and csv files are held in memory too, as records (measured: 1.2 KB a row
+// live for the SXSW file, texts of ≈ 100 bytes), so a million rows need
+// ≈ 1.2 GB. A JSONL file is indexed (24 bytes a record) and read twice.
 package replay
 
 import (
@@ -19,6 +23,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -52,8 +57,12 @@ type Options struct {
 
 // Replayer replays files.
 type Replayer struct {
-	cfg Config
-	o   Options
+	cfg            Config
+	o              Options
+	defaultCreated time.Time
+	loc            *time.Location
+	delim          rune
+	readTime       timeReader
 }
 
 // New checks cfg and returns a Replayer.
@@ -79,7 +88,49 @@ func New(cfg Config, o Options) (*Replayer, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Replayer{cfg: cfg, o: o}, nil
+	r := &Replayer{cfg: cfg, o: o}
+	var err error
+	if r.defaultCreated, err = cfg.defaultCreatedAt(); err != nil {
+		return nil, err
+	}
+	if r.loc, err = cfg.location(); err != nil {
+		return nil, err
+	}
+	if r.delim, err = parseDelimiter(cfg.CSV.Delimiter); err != nil {
+		return nil, fmt.Errorf("ingest.replay.csv.delimiter: %w", err)
+	}
+	if r.readTime, err = newTimeReader(cfg.CSV.TimeFormat, r.loc); err != nil {
+		return nil, fmt.Errorf("ingest.replay.csv.time_format: %w", err)
+	}
+	return r, nil
+}
+
+// options describes the settings that shape the records of a format, for
+// the checkpoint: a run with other settings publishes other records (or
+// in another order), so it does not resume a checkpoint written with
+// these.
+func (r *Replayer) options(format string) string {
+	var b strings.Builder
+	switch format {
+	case FormatCrowdFlower:
+		fmt.Fprintf(&b, "default_created_at=%s time_zone=%s repair_mojibake=%v", r.defaultCreated.Format(time.RFC3339), r.loc, r.cfg.CrowdFlower.RepairMojibake)
+	case FormatCSV:
+		fields := make([]string, 0, len(r.cfg.CSV.Map))
+		for f := range r.cfg.CSV.Map {
+			fields = append(fields, f)
+		}
+		sort.Strings(fields)
+		b.WriteString("map=")
+		for i, f := range fields {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "%s=%s", f, r.cfg.CSV.Map[f])
+		}
+		fmt.Fprintf(&b, " platform=%s time_format=%s delimiter=%q default_created_at=%s time_zone=%s",
+			r.cfg.CSV.Platform, r.cfg.CSV.TimeFormat, r.delim, r.defaultCreated.Format(time.RFC3339), r.loc)
+	}
+	return b.String()
 }
 
 // Summary is what one replay run did.
@@ -114,7 +165,7 @@ func (s Summary) SkippedTotal() int64 {
 }
 
 // String is the one-line summary the command prints:
-// "published=N skipped=N", then each skip reason ("bad_date=1"), then
+// "published=N skipped=N", then each skip reason ("skipped_bad_date=1"), then
 // "resumed_from=N" on a resumed run, then first_created_at= and
 // last_created_at= (RFC 3339, UTC) of the input's records.
 func (s Summary) String() string {
@@ -126,7 +177,7 @@ func (s Summary) String() string {
 	}
 	sort.Strings(reasons)
 	for _, r := range reasons {
-		fmt.Fprintf(&b, " %s=%d", r, s.Skipped[r])
+		fmt.Fprintf(&b, " skipped_%s=%d", r, s.Skipped[r])
 	}
 	if s.Resumed > 0 {
 		fmt.Fprintf(&b, " resumed_from=%d", s.Resumed)
@@ -149,7 +200,6 @@ type dataset interface {
 // skips collects the rows skipped while loading.
 type skips struct {
 	log     *slog.Logger
-	input   string
 	counts  map[string]int64
 	example map[string]string
 }
@@ -166,7 +216,7 @@ func (s *skips) logSummary() {
 		return
 	}
 	var total int64
-	attrs := []any{"input", s.input}
+	var attrs []any // the logger already carries the input
 	reasons := make([]string, 0, len(s.counts))
 	for r, c := range s.counts {
 		reasons = append(reasons, r)
@@ -180,27 +230,62 @@ func (s *skips) logSummary() {
 	s.log.Warn("skipped input rows that cannot be mapped to a mention", attrs...)
 }
 
-// DetectFormat tells jsonl from twcs by the first line, then by the
-// extension.
+// DetectFormat tells the formats apart by the first line: a JSON object
+// is jsonl; a CSV header with tweet_id and author_id is twcs; one with a
+// CrowdFlower text and sentiment column (text or tweet_text, and
+// airline_sentiment, is_there_an_emotion_directed_at_a_brand_or_product or
+// sentiment) is crowdflower. Then by the extension (.jsonl, .ndjson,
+// .json). Any other CSV needs --format csv and a column mapping.
 func DetectFormat(path string, head []byte) (string, error) {
+	return detectFormat(path, head, false)
+}
+
+// detectFormat is DetectFormat; haveMap (a csv mapping is configured)
+// makes an unrecognised CSV header csv.
+func detectFormat(path string, head []byte, haveMap bool) (string, error) {
 	head = bytes.TrimPrefix(head, []byte("\uFEFF"))
 	first := bytes.TrimSpace(head)
 	if i := bytes.IndexByte(first, '\n'); i >= 0 {
 		first = first[:i]
 	}
-	switch {
-	case bytes.HasPrefix(first, []byte("{")):
+	if bytes.HasPrefix(first, []byte("{")) {
 		return FormatJSONL, nil
-	case bytes.Contains(bytes.ToLower(first), []byte("tweet_id")):
-		return FormatTWCS, nil
 	}
-	switch strings.ToLower(filepath.Ext(path)) {
+	readHeader := func(comma rune) []string {
+		cr := csv.NewReader(bytes.NewReader(first))
+		cr.Comma, cr.LazyQuotes = comma, true
+		rec, _ := cr.Read()
+		return rec
+	}
+	// twcs and CrowdFlower files are comma-separated.
+	header := readHeader(',')
+	cols := map[string]bool{}
+	for _, h := range header {
+		cols[normalizeColumn(h)] = true
+	}
+	switch {
+	case cols["tweet_id"] && cols["author_id"]:
+		return FormatTWCS, nil
+	case isCrowdFlowerHeader(header):
+		return FormatCrowdFlower, nil
+	case haveMap:
+		return FormatCSV, nil
+	}
+	if len(header) <= 1 { // perhaps tab-separated: name its columns in the error
+		if tab := readHeader('\t'); len(tab) > 1 {
+			header = tab
+		}
+	}
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".jsonl", ".ndjson", ".json":
 		return FormatJSONL, nil
-	case ".csv":
-		return FormatTWCS, nil
+	case ".csv", ".tsv", ".txt":
+		if len(header) > 1 {
+			return "", fmt.Errorf("cannot tell the format of %s: its header (%s) is neither twcs (tweet_id, author_id, created_at, text) nor CrowdFlower (text or tweet_text, and a sentiment column); pass --format csv --map text=<column>,created_at=<column>,id=<column>,…",
+				path, clip(strings.Join(header, ", ")))
+		}
 	}
-	return "", fmt.Errorf("cannot tell the format of %s (neither a JSON record nor a twcs header on its first line); pass --format jsonl or --format twcs", path)
+	return "", fmt.Errorf("cannot tell the format of %s (neither a JSON record nor a known CSV header on its first line); pass --format %s (csv with --map)", path, strings.Join(Formats, ", --format "))
 }
 
 // Run replays one file. It returns when every record is published and
@@ -229,7 +314,7 @@ func (r *Replayer) Run(ctx context.Context, path string) (Summary, error) {
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 			return sum, fmt.Errorf("replay: %w", err)
 		}
-		if format, err = DetectFormat(path, head[:n]); err != nil {
+		if format, err = detectFormat(path, head[:n], len(r.cfg.CSV.Map) > 0); err != nil {
 			return sum, err
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -240,7 +325,7 @@ func (r *Replayer) Run(ctx context.Context, path string) (Summary, error) {
 	log := r.o.Log.With("input", path, "format", format)
 
 	// Load (and hash) the whole input.
-	sk := &skips{log: log, input: path, counts: map[string]int64{}, example: map[string]string{}}
+	sk := &skips{log: log, counts: map[string]int64{}, example: map[string]string{}}
 	h := sha256.New()
 	in := io.TeeReader(bufio.NewReaderSize(ctxReader{ctx, f}, 1<<20), h)
 	loadStart := time.Now()
@@ -248,6 +333,14 @@ func (r *Replayer) Run(ctx context.Context, path string) (Summary, error) {
 	switch format {
 	case FormatTWCS:
 		ds, err = loadTWCS(in, r.o.Now, sk.add)
+	case FormatCrowdFlower:
+		ds, err = loadTable(in, format, SourceCrowdFlower, ',', r.o.Now, func(h []string) (tableDecoder, error) {
+			return parseCrowdFlowerHeader(h, r.defaultCreated, r.loc, r.cfg.CrowdFlower.RepairMojibake)
+		}, sk.add)
+	case FormatCSV:
+		ds, err = loadTable(in, format, SourceCSV, r.delim, r.o.Now, func(h []string) (tableDecoder, error) {
+			return parseCSVHeader(h, r.cfg.CSV, r.readTime, r.defaultCreated)
+		}, sk.add)
 	default:
 		ds, err = loadJSONL(in, f, sk.add)
 	}
@@ -277,7 +370,8 @@ func (r *Replayer) Run(ctx context.Context, path string) (Summary, error) {
 	}
 	sum.Checkpoint = cpPath
 	abs, _ := filepath.Abs(path)
-	cp := &Checkpoint{Version: checkpointVersion, Input: abs, Format: format, Size: st.Size(), SHA256: sha, Total: ds.Len()}
+	opts := r.options(format)
+	cp := &Checkpoint{Version: checkpointVersion, Input: abs, Format: format, Options: opts, Size: st.Size(), SHA256: sha, Total: ds.Len()}
 	if r.cfg.Resume {
 		prev, err := readCheckpoint(cpPath)
 		if err != nil {
@@ -286,8 +380,8 @@ func (r *Replayer) Run(ctx context.Context, path string) (Summary, error) {
 		switch {
 		case prev == nil:
 			log.Info("no checkpoint yet; replaying from the start", "checkpoint", cpPath)
-		case prev.mismatch(format, st.Size(), sha) != "":
-			return sum, fmt.Errorf("replay: cannot resume from checkpoint %s: %s; delete it or run without --resume", cpPath, prev.mismatch(format, st.Size(), sha))
+		case prev.mismatch(format, opts, st.Size(), sha) != "":
+			return sum, fmt.Errorf("replay: cannot resume from checkpoint %s: %s; delete it or run without --resume", cpPath, prev.mismatch(format, opts, st.Size(), sha))
 		default:
 			cp.Position = min(prev.Position, ds.Len())
 			cp.Published = prev.Published

@@ -146,7 +146,7 @@ func TestReplayTWCSQuirks(t *testing.T) {
 	if sum.Format != replay.FormatTWCS {
 		t.Errorf("format = %q, want twcs (detected)", sum.Format)
 	}
-	wantSum := "published=10 skipped=8 bad_csv=2 bad_date=1 bad_id=1 bad_in_reply_to=1 duplicate_id=1 empty_author=1 empty_text=1" +
+	wantSum := "published=10 skipped=8 skipped_bad_csv=2 skipped_bad_date=1 skipped_bad_id=1 skipped_bad_in_reply_to=1 skipped_duplicate_id=1 skipped_empty_author=1 skipped_empty_text=1" +
 		" first_created_at=2017-10-31T21:00:00Z last_created_at=2017-11-01T09:00:00Z"
 	if sum.String() != wantSum {
 		t.Errorf("summary = %q\n          want %q", sum.String(), wantSum)
@@ -215,7 +215,7 @@ func TestReplayJSONL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := sum.String(), "published=4 skipped=2 bad_json=1 invalid_text=1 first_created_at=2025-06-02T09:01:00Z last_created_at=2025-06-02T09:04:00Z"; got != want {
+	if got, want := sum.String(), "published=4 skipped=2 skipped_bad_json=1 skipped_invalid_text=1 first_created_at=2025-06-02T09:01:00Z last_created_at=2025-06-02T09:04:00Z"; got != want {
 		t.Errorf("summary = %q, want %q", got, want)
 	}
 	var ids []string
@@ -355,7 +355,7 @@ func TestReplayErrors(t *testing.T) {
 	}{
 		{"missing file", filepath.Join(dir, "nope.csv"), "", "no such file"},
 		{"unknown format", write("x.bin", "hello"), "", "pass --format"},
-		{"csv without twcs columns", write("y.csv", "a,b\n1,2\n"), "", "lacks column"},
+		{"csv without twcs or crowdflower columns", write("y.csv", "a,b\n1,2\n"), "", "--format csv --map"},
 		{"forced twcs on jsonl", write("z.jsonl", "{}\n"), replay.FormatTWCS, "lacks column"},
 		{"empty twcs", write("e.csv", ""), replay.FormatTWCS, "empty"},
 		{"directory", dir, replay.FormatJSONL, "directory"},
@@ -379,7 +379,23 @@ func TestConfigValidate(t *testing.T) {
 		want   string
 	}{
 		{"defaults", func(*replay.Config) {}, ""},
-		{"format", func(c *replay.Config) { c.Format = "csv" }, "ingest.replay.format"},
+		{"format", func(c *replay.Config) { c.Format = "xml" }, "ingest.replay.format"},
+		{"csv without a map", func(c *replay.Config) { c.Format = "csv" }, "ingest.replay.csv.map: empty"},
+		{"csv map without text", func(c *replay.Config) { c.Format = "csv"; c.CSV.Map = map[string]string{"id": "a"} }, "no text column"},
+		{"csv map unknown field", func(c *replay.Config) { c.CSV.Map = map[string]string{"text": "a", "body": "b"} }, `unknown field "body"`},
+		{"csv map empty column", func(c *replay.Config) { c.CSV.Map = map[string]string{"text": " "} }, "text has no column name"},
+		{"csv map extra", func(c *replay.Config) { c.CSV.Map = map[string]string{"text": "a", "extra.label": "b"} }, ""},
+		{"csv platform", func(c *replay.Config) { c.CSV.Map = map[string]string{"text": "a"}; c.CSV.Platform = "x:y" }, "ingest.replay.csv.platform"},
+		{"csv time format", func(c *replay.Config) { c.CSV.Map = map[string]string{"text": "a"}; c.CSV.TimeFormat = "15:04" }, "ingest.replay.csv.time_format"},
+		{"csv go layout", func(c *replay.Config) {
+			c.CSV.Map = map[string]string{"text": "a"}
+			c.CSV.TimeFormat = "02/01/2006 15:04"
+		}, ""},
+		{"csv delimiter", func(c *replay.Config) { c.CSV.Map = map[string]string{"text": "a"}; c.CSV.Delimiter = ";;" }, "ingest.replay.csv.delimiter"},
+		{"default created_at", func(c *replay.Config) { c.DefaultCreatedAt = "2011-03-11" }, "ingest.replay.default_created_at"},
+		{"default created_at too old", func(c *replay.Config) { c.DefaultCreatedAt = "1999-12-31T23:59:59Z" }, "between 2000-01-01 and now"},
+		{"time zone", func(c *replay.Config) { c.TimeZone = "Mars/Olympus" }, "ingest.replay.time_zone"},
+		{"time zone name", func(c *replay.Config) { c.TimeZone = "America/Los_Angeles" }, ""},
 		{"speed", func(c *replay.Config) { c.Speed = -1 }, "ingest.replay.speed"},
 		{"state dir", func(c *replay.Config) { c.StateDir = "" }, "ingest.replay.state_dir"},
 		{"state dir not needed with a checkpoint", func(c *replay.Config) { c.StateDir = ""; c.Checkpoint = "cp.json" }, ""},

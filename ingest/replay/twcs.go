@@ -85,7 +85,7 @@ func parseTWCSHeader(rec []string) (twcsColumns, error) {
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return c, fmt.Errorf("twcs header %q lacks column(s) %s; is this the Customer Support on Twitter CSV? (else pass --format jsonl)",
+		return c, fmt.Errorf("twcs header %q lacks column(s) %s; is this the Customer Support on Twitter CSV? (else pass --format crowdflower, --format jsonl, or --format csv --map text=<column>,…)",
 			strings.Join(rec, ","), strings.Join(missing, ", "))
 	}
 	return c, nil
