@@ -3,7 +3,6 @@ package analytics
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -332,14 +331,4 @@ func Periods(since, until time.Time, by string) ([][2]time.Time, error) {
 		}
 	}
 	return out, nil
-}
-
-// sortedBrands is a helper for deterministic output of maps.
-func sortedBrands[T any](m map[string]T) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

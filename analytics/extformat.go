@@ -121,17 +121,58 @@ func writeExtCSV(w io.Writer, blocks []Block, all, periods bool) error {
 	return cw.Error()
 }
 
-// extJSON is an object keyed by the CSV header; numbers as in the CSV,
-// undefined values null, platforms and the reply hours as arrays.
-func extJSON(r ExtRow, all bool) map[string]any {
-	m := map[string]any{}
+// object is a JSON object that keeps its keys in order.
+type object struct {
+	keys []string
+	vals map[string]any
+}
+
+func (o *object) set(k string, v any) {
+	if o.vals == nil {
+		o.vals = map[string]any{}
+	}
+	if _, ok := o.vals[k]; !ok {
+		o.keys = append(o.keys, k)
+	}
+	o.vals[k] = v
+}
+
+// MarshalJSON writes the keys in insertion order.
+func (o *object) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, k := range o.keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		kb, err := json.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		vb, err := json.Marshal(o.vals[k])
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(kb)
+		buf.WriteByte(':')
+		buf.Write(vb)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// extJSON is an object keyed by the CSV header, in its order; numbers as
+// in the CSV, undefined values null, platforms and the reply hours as
+// arrays.
+func extJSON(r ExtRow, all bool) *object {
+	m := &object{}
 	base := r.fields()
 	for i, k := range CSVHeader {
 		switch {
 		case i == 0:
-			m[k] = base[i]
+			m.set(k, base[i])
 		default:
-			m[k] = rawNumber(base[i])
+			m.set(k, rawNumber(base[i]))
 		}
 	}
 	if !all {
@@ -141,18 +182,18 @@ func extJSON(r ExtRow, all bool) map[string]any {
 	for i, k := range ExtColumns {
 		switch k {
 		case "sector":
-			m[k] = r.Sector
+			m.set(k, r.Sector)
 		case "platforms":
 			ps := r.Platforms
 			if ps == nil {
 				ps = []PlatformCount{}
 			}
-			m[k] = ps
+			m.set(k, ps)
 		default:
-			m[k] = rawNumber(ext[i])
+			m.set(k, rawNumber(ext[i]))
 		}
 	}
-	m["reply_hours"] = r.ReplyHours
+	m.set("reply_hours", r.ReplyHours)
 	return m
 }
 
@@ -160,7 +201,7 @@ func writeExtJSON(w io.Writer, blocks []Block, all, periods bool) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if !periods {
-		out := []map[string]any{}
+		out := []*object{}
 		for _, b := range blocks {
 			for _, r := range b.Rows {
 				out = append(out, extJSON(r, all))
@@ -169,13 +210,13 @@ func writeExtJSON(w io.Writer, blocks []Block, all, periods bool) error {
 		return enc.Encode(out)
 	}
 	type block struct {
-		Start string           `json:"period_start"`
-		End   string           `json:"period_end"`
-		Rows  []map[string]any `json:"rows"`
+		Start string    `json:"period_start"`
+		End   string    `json:"period_end"`
+		Rows  []*object `json:"rows"`
 	}
 	out := []block{}
 	for _, b := range blocks {
-		bl := block{Start: b.Since.UTC().Format(time.RFC3339), End: b.Until.UTC().Format(time.RFC3339), Rows: []map[string]any{}}
+		bl := block{Start: b.Since.UTC().Format(time.RFC3339), End: b.Until.UTC().Format(time.RFC3339), Rows: []*object{}}
 		for _, r := range b.Rows {
 			bl.Rows = append(bl.Rows, extJSON(r, all))
 		}

@@ -112,7 +112,18 @@ const msCol = "(toInt64(toUInt32(created_at)) * 1000 + created_ms)"
 // version's fields, created before the scope's until: brand (the author
 // brand), id, mention_id (the replied-to post), rts (ms) and the reply
 // quality fields.
-func brandRepliesSQL(db string, s Scope) string {
+//
+// With toPeriodPosts only the replies to mentions created in the scope's
+// coarse period are read (by id, so every version of such a reply is
+// still deduplicated): the inbound posts' replies are among them, and the
+// cost follows the period rather than the whole history of replies.
+func brandRepliesSQL(db string, s Scope, toPeriodPosts bool) string {
+	candidates := ""
+	if toPeriodPosts {
+		candidates = fmt.Sprintf(`
+                    AND id IN (SELECT id FROM %[1]s WHERE in_reply_to IN (SELECT id FROM %[2]s WHERE created_at >= %[3]s AND created_at < %[4]s))`,
+			table(db, "replies"), table(db, "mentions"), s.SinceDT, s.UntilDT)
+	}
 	return fmt.Sprintf(`
             SELECT brand, id, mention_id, rts, has_quality, empathy, deflection, canned
             FROM
@@ -127,10 +138,10 @@ func brandRepliesSQL(db string, s Scope) string {
                     argMax(reply_deflection, version) AS deflection,
                     argMax(reply_canned, version) AS canned
                 FROM %[1]s
-                WHERE created_at < %[3]s AND (%[4]s)
+                WHERE created_at < %[3]s AND (%[4]s)%[6]s
                 GROUP BY author_brand, id
             )
-            WHERE rts < %[5]s`, table(db, "replies"), msCol, s.UntilDT, s.Brand, s.UntilMS)
+            WHERE rts < %[5]s`, table(db, "replies"), msCol, s.UntilDT, s.Brand, s.UntilMS, candidates)
 }
 
 // InboundPostsSQL is one row per (brand, inbound post) of the scope, with
@@ -156,7 +167,7 @@ func InboundPostsSQL(db string, s Scope) (string, error) {
 	if err := s.validate(); err != nil {
 		return "", err
 	}
-	replies := brandRepliesSQL(db, s)
+	replies := brandRepliesSQL(db, s, true)
 	return fmt.Sprintf(`
 SELECT
     brand, mention_id, ts, platform, sentiment, sentiment_label, reasons,

@@ -103,7 +103,7 @@ func ReplyHoursSQL(db string, s Scope, tz string) (string, error) {
 		return "", fmt.Errorf("analytics: time zone %q is not an IANA name", tz)
 	}
 	return fmt.Sprintf(`
-SELECT brand, toUInt8(toDayOfWeek(t, '%[4]s')) AS dow, toUInt8(toHour(t, '%[4]s')) AS hour, count() AS n
+SELECT brand, toUInt8(toDayOfWeek(toTimeZone(t, '%[4]s'))) AS dow, toUInt8(toHour(toTimeZone(t, '%[4]s'))) AS hour, count() AS n
 FROM
 (
     SELECT brand, toDateTime(intDiv(rts, 1000)) AS t
@@ -114,7 +114,7 @@ FROM
 ) AS r
 GROUP BY brand, dow, hour
 ORDER BY brand, dow, hour
-`, db, brandRepliesSQL(db, s), s.SinceMS, tz), nil
+`, db, brandRepliesSQL(db, s, false), s.SinceMS, tz), nil
 }
 
 // RepliesSQL lists the brand replies created in the scope's period,
@@ -129,5 +129,5 @@ func RepliesSQL(db string, s Scope) (string, error) {
 		return "", err
 	}
 	return "SELECT brand, id, mention_id, rts, has_quality, empathy, deflection, canned FROM (" +
-		brandRepliesSQL(db, s) + "\n) WHERE rts >= " + s.SinceMS, nil
+		brandRepliesSQL(db, s, false) + "\n) WHERE rts >= " + s.SinceMS, nil
 }

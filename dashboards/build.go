@@ -338,7 +338,7 @@ ORDER BY bucket`, []string{"bucket", "posts"}, nil)
 	cols, sums := hourColumns()
 	heat := tablePanel("Replies by hour of week (UTC) — inferred support hours", "The brand's replies per weekday and hour (UTC); cells are coloured by count, so the staffed hours stand out.",
 		GridPos{0, 13, 24, 9},
-		fmt.Sprintf("SELECT day, %s\nFROM\n(\n    SELECT toDayOfWeek(t, 'UTC') AS dow, %s[dow] AS day, toHour(t, 'UTC') AS hour, count() AS n\n    FROM (SELECT toDateTime(intDiv(rts, 1000)) AS t FROM (%s) AS r) AS rt\n    GROUP BY dow, day, hour\n) AS h\nGROUP BY dow, day\nORDER BY dow",
+		fmt.Sprintf("SELECT day, %s\nFROM\n(\n    SELECT toUInt8((intDiv(toUInt32(t), 86400) + 3) %% 7 + 1) AS dow, %s[dow] AS day, toUInt8(intDiv(toUInt32(t) %% 86400, 3600)) AS hour, count() AS n\n    FROM (SELECT toDateTime(intDiv(rts, 1000)) AS t FROM (%s) AS r) AS rt\n    GROUP BY dow, day, hour\n) AS h\nGROUP BY dow, day\nORDER BY dow",
 			sums, dayNames, replies), cols)
 	heat.Shape = ShapeHeatmap
 	heat.FieldConfig = map[string]any{
@@ -506,13 +506,26 @@ LIMIT 20`, []string{"term", "last_24h", "before"})
 	return d
 }
 
-// AlertsAnnotationSQL reads the alerts table of migration 0003 (earshot
-// detect), with the columns it assumes: brand String, fired_at DateTime,
-// kind String, summary String.
-const AlertsAnnotationSQL = `SELECT fired_at AS time, concat(brand, ': ', summary) AS text, kind AS tags
-FROM alerts
-WHERE $__timeFilter(fired_at) AND (${brand:sqlstring} = 'all' OR brand = ${brand:sqlstring})
-ORDER BY time`
+// AlertsAnnotationSQL reads the crisis detector's incidents (the alerts
+// table of migration 0003; one row per version, the newest wins): one
+// region per incident from its onset to its resolution (or its last
+// update while open), for the selected brand or all.
+const AlertsAnnotationSQL = `SELECT a_onset AS time, if(a_resolved = toDateTime(0), a_updated, a_resolved) AS timeEnd,
+    concat(a_brand, ' · ', a_kind, ' · ', a_severity, ': ', a_summary) AS text,
+    concat(a_kind, ',', a_severity, ',', a_status) AS tags
+FROM
+(
+    SELECT incident_id,
+        argMax(brand, version) AS a_brand, argMax(kind, version) AS a_kind, argMax(severity, version) AS a_severity,
+        argMax(status, version) AS a_status, argMax(onset, version) AS a_onset, argMax(updated_at, version) AS a_updated,
+        argMax(resolved_at, version) AS a_resolved, argMax(summary, version) AS a_summary
+    FROM alerts
+    WHERE onset <= $__toTime
+    GROUP BY incident_id
+) AS incidents
+WHERE (${brand:sqlstring} = 'all' OR a_brand = ${brand:sqlstring})
+    AND a_onset <= $__toTime AND (a_resolved = toDateTime(0) OR a_resolved >= $__fromTime)
+ORDER BY time, incident_id`
 
 func weeksArray() string {
 	ks := make([]string, baselineWeeks+1)

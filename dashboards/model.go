@@ -36,7 +36,7 @@ const (
 	// ShapeHeatmap: a day column and 24 numeric hour columns h00 … h23,
 	// seven rows at most.
 	ShapeHeatmap Shape = "heatmap"
-	// ShapeAnnotation: time (DateTime), text and tags (String) columns.
+	// ShapeAnnotation: time, timeEnd (DateTime), text and tags (String).
 	ShapeAnnotation Shape = "annotation"
 )
 

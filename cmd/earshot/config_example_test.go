@@ -9,7 +9,9 @@ import (
 	"github.com/earshot-dev/earshot/ingest/bluesky"
 	httpingest "github.com/earshot-dev/earshot/ingest/http"
 	"github.com/earshot-dev/earshot/ingest/mastodon"
+	"github.com/earshot-dev/earshot/ingest/reddit"
 	"github.com/earshot-dev/earshot/ingest/rss"
+	"github.com/earshot-dev/earshot/ingest/x"
 	chsink "github.com/earshot-dev/earshot/sink/clickhouse"
 
 	"github.com/earshot-dev/earshot/config"
@@ -78,6 +80,8 @@ func TestExampleConfigIsCompleteAndDefault(t *testing.T) {
 		"ingest_rss":      ptr(rss.DefaultConfig()),
 		"ingest_bluesky":  ptr(bluesky.DefaultConfig()),
 		"ingest_mastodon": ptr(mastodon.DefaultConfig()),
+		"ingest_x":        ptr(x.DefaultConfig()),
+		"ingest_reddit":   ptr(reddit.DefaultConfig()),
 	} {
 		if err := f.Section(name, cfg); err != nil {
 			t.Error(err)
@@ -87,7 +91,7 @@ func TestExampleConfigIsCompleteAndDefault(t *testing.T) {
 	}
 
 	for _, name := range []string{"kafka", "clickhouse", "registry", "log", "metrics_addr", "ingest", "enrich", "sink",
-		"ingest_http", "ingest_rss", "ingest_bluesky", "ingest_mastodon"} {
+		"ingest_http", "ingest_rss", "ingest_bluesky", "ingest_mastodon", "ingest_x", "ingest_reddit"} {
 		if !f.Has(name) {
 			t.Errorf("the example has no %q section", name)
 		}

@@ -85,3 +85,17 @@ func (f *For) Error(reason string) { f.errors.WithLabelValues(reason).Inc() }
 
 // ErrorCounter returns the counter of reason (for tests).
 func (f *For) ErrorCounter(reason string) prometheus.Counter { return f.errors.WithLabelValues(reason) }
+
+// NewSkippedCounter registers earshot_ingest_skipped_total{source,reason}:
+// posts a source received and deliberately did not publish (an X retweet,
+// a removed Reddit comment).
+func NewSkippedCounter(reg prometheus.Registerer) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: telemetry.Namespace, Subsystem: "ingest", Name: "skipped_total",
+		Help: "Posts a source received and deliberately did not publish, by reason (retweet, removed, …).",
+	}, []string{"source", "reason"})
+	if reg == nil {
+		return c
+	}
+	return telemetry.Register(reg, c)
+}
