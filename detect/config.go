@@ -71,39 +71,43 @@ type Config struct {
 	// ViralPositiveShareZ is how far above its baseline the positive share
 	// must be for a volume spike to be called viral_positive (default 2).
 	ViralPositiveShareZ float64 `yaml:"viral_positive_share_z" json:"viral_positive_share_z"`
+	// ViralMinPositiveShare is the least positive share of the window for a
+	// viral spike (default 0.4): a spike carried by positive posts.
+	ViralMinPositiveShare float64 `yaml:"viral_min_positive_share" json:"viral_min_positive_share"`
 }
 
 // DefaultConfig returns the defaults described on Config.
 func DefaultConfig() Config {
 	return Config{
-		Bucket:               5 * time.Minute,
-		ShortWindow:          3,
-		LongWindow:           12,
-		SeasonalWeeks:        4,
-		MinSeasonalWeeks:     2,
-		MinDailyDays:         3,
-		TrailingWindow:       6 * time.Hour,
-		SeasonalSpread:       6,
-		MinVolume:            8,
-		OpenScore:            5,
-		CloseScore:           2.5,
-		SustainFor:           2,
-		FastOpenScore:        10,
-		ResolveAfter:         12,
-		MajorScore:           10,
-		CriticalScore:        20,
-		MajorRatio:           3,
-		CriticalRatio:        6,
-		MarketMinBrands:      4,
-		MarketMax:            4,
-		TermWindow:           12,
-		TermBaseline:         7 * 24 * time.Hour,
-		MinTermCount:         4,
-		TermMinRatio:         4,
-		MinTermBaselinePosts: 200,
-		TopTerms:             8,
-		Examples:             5,
-		ViralPositiveShareZ:  2,
+		Bucket:                5 * time.Minute,
+		ShortWindow:           3,
+		LongWindow:            12,
+		SeasonalWeeks:         4,
+		MinSeasonalWeeks:      2,
+		MinDailyDays:          3,
+		TrailingWindow:        6 * time.Hour,
+		SeasonalSpread:        6,
+		MinVolume:             8,
+		OpenScore:             5,
+		CloseScore:            2.5,
+		SustainFor:            2,
+		FastOpenScore:         10,
+		ResolveAfter:          12,
+		MajorScore:            10,
+		CriticalScore:         20,
+		MajorRatio:            3,
+		CriticalRatio:         6,
+		MarketMinBrands:       4,
+		MarketMax:             4,
+		TermWindow:            12,
+		TermBaseline:          7 * 24 * time.Hour,
+		MinTermCount:          4,
+		TermMinRatio:          4,
+		MinTermBaselinePosts:  200,
+		TopTerms:              8,
+		Examples:              5,
+		ViralPositiveShareZ:   2,
+		ViralMinPositiveShare: 0.4,
 	}
 }
 
@@ -169,6 +173,9 @@ func (c Config) Validate() error {
 	}
 	if c.TopTerms < 1 || c.Examples < 0 {
 		errs = append(errs, fmt.Errorf("detect.detector.top_terms/examples: %d/%d, want ≥ 1 and ≥ 0", c.TopTerms, c.Examples))
+	}
+	if c.ViralMinPositiveShare < 0 || c.ViralMinPositiveShare > 1 {
+		errs = append(errs, fmt.Errorf("detect.detector.viral_min_positive_share: %g, want 0..1", c.ViralMinPositiveShare))
 	}
 	if c.ViralPositiveShareZ <= 0 {
 		errs = append(errs, fmt.Errorf("detect.detector.viral_positive_share_z: %g, want > 0", c.ViralPositiveShareZ))

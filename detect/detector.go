@@ -284,7 +284,12 @@ func (d *Detector) Step(at time.Time, buckets []*Bucket) ([]Event, error) {
 	for i, name := range names {
 		st := d.brands[name]
 		s := &sigs[i]
-		st.score(d, n, s, mShort[i], mLong[i])
+		// The market level comes from the long window (the short
+		// one's counts are too noisy for a median of ratios); a rise
+		// that every brand sees within the last 15 minutes only is
+		// not discounted until it shows there.
+		_ = mShort
+		st.score(d, n, s, mLong[i], mLong[i])
 		d.last[name] = *s
 		events = append(events, st.track(d, n, s)...)
 	}
@@ -323,6 +328,9 @@ func (d *Detector) market(sigs []Signals) (short, long []float64) {
 type countSlot struct {
 	n             int64
 	vol, neg, pos int32
+	// Cumulative sums since the start of the history, this bucket
+	// included: a window's sum is two lookups.
+	cvol, cneg, cpos int64
 }
 
 type termCount struct {
@@ -365,8 +373,12 @@ type brandState struct {
 	basePosts   int
 	pbase       map[string]int // positive posts' terms
 	pbasePosts  int
-	crisis      tracker
-	viral       tracker
+	// The term window: the same counts over its TermWindow slots.
+	win    termCounts
+	buf    [3][]float64 // baseline samples (reused)
+	dev    []float64    // scratch for the MAD
+	crisis tracker
+	viral  tracker
 	// Per-step baseline statistics, kept for scoring.
 	med  [2][3]float64 // [short,long][vol,neg,pos] medians
 	mad  [2][3]float64
@@ -374,6 +386,32 @@ type brandState struct {
 	// total sums the count ring: the brand's volume, negatives and
 	// positives over its whole history.
 	total [3]float64
+}
+
+// termCounts are term, reason and positive-term counts over some slots.
+type termCounts struct {
+	posts, pposts         int
+	terms, reasons, pterm map[string]int
+}
+
+func newTermCounts() termCounts {
+	return termCounts{terms: map[string]int{}, reasons: map[string]int{}, pterm: map[string]int{}}
+}
+
+func addCounts(m map[string]int, tcs []termCount, sign int) {
+	for _, t := range tcs {
+		if m[t.term] += sign * int(t.n); m[t.term] <= 0 {
+			delete(m, t.term)
+		}
+	}
+}
+
+func (c *termCounts) add(s termSlot, sign int) {
+	c.posts += sign * int(s.posts)
+	c.pposts += sign * int(s.pposts)
+	addCounts(c.terms, s.terms, sign)
+	addCounts(c.reasons, s.reasons, sign)
+	addCounts(c.pterm, s.pterms, sign)
 }
 
 // sharePrior is the weight, in posts, of the brand's long-run share in a
@@ -391,6 +429,7 @@ func (d *Detector) newBrand(name string) *brandState {
 		base:        map[string]int{},
 		baseReasons: map[string]int{},
 		pbase:       map[string]int{},
+		win:         newTermCounts(),
 		crisis:      tracker{kind: KindCrisis},
 		viral:       tracker{kind: KindViral},
 	}
@@ -428,6 +467,14 @@ func (st *brandState) put(d *Detector, n int64, b *Bucket) {
 		ts.pterms = flatten(b.PositiveTerms)
 		ts.examples = append([]Post(nil), b.Examples...)
 	}
+	if n > st.first {
+		if prev := st.counts[mod(n-1, len(st.counts))]; prev.n == n-1 {
+			cs.cvol, cs.cneg, cs.cpos = prev.cvol, prev.cneg, prev.cpos
+		}
+	}
+	cs.cvol += int64(cs.vol)
+	cs.cneg += int64(cs.neg)
+	cs.cpos += int64(cs.pos)
 	ci := mod(n, len(st.counts))
 	if old := st.counts[ci]; old.n >= st.first && old.n != n && (old.vol != 0 || old.neg != 0 || old.pos != 0) {
 		st.total[0] -= float64(old.vol)
@@ -445,8 +492,10 @@ func (st *brandState) put(d *Detector, n int64, b *Bucket) {
 		st.baseline(old, -1)
 	}
 	st.terms[i] = ts
+	st.win.add(ts, +1)
 	if in := n - int64(d.cfg.TermWindow); in >= st.first {
 		if s := st.terms[mod(in, len(st.terms))]; s.n == in {
+			st.win.add(s, -1)
 			st.baseline(s, +1)
 		}
 	}
@@ -489,19 +538,21 @@ func flatten(m map[string]int) []termCount {
 // window sums the counts of the w buckets ending with n; ok is false when
 // part of it lies before the history.
 func (st *brandState) window(n int64, w int) (vol, neg, pos float64, ok bool) {
-	if n-int64(w)+1 < st.first || n > st.last {
+	lo := n - int64(w)
+	if lo+1 < st.first || n > st.last {
 		return 0, 0, 0, false
 	}
-	for m := n - int64(w) + 1; m <= n; m++ {
-		s := st.counts[mod(m, len(st.counts))]
-		if s.n != m {
+	hi := st.counts[mod(n, len(st.counts))]
+	if hi.n != n {
+		return 0, 0, 0, false
+	}
+	var base countSlot
+	if lo >= st.first {
+		if base = st.counts[mod(lo, len(st.counts))]; base.n != lo {
 			return 0, 0, 0, false
 		}
-		vol += float64(s.vol)
-		neg += float64(s.neg)
-		pos += float64(s.pos)
 	}
-	return vol, neg, pos, true
+	return float64(hi.cvol - base.cvol), float64(hi.cneg - base.cneg), float64(hi.cpos - base.cpos), true
 }
 
 // samples collects baseline windows of w buckets for bucket n: the same
@@ -509,6 +560,8 @@ func (st *brandState) window(n int64, w int) (vol, neg, pos float64, ok bool) {
 // of day over past days, else the trailing window.
 func (st *brandState) samples(d *Detector, n int64, w int) (kind string, vols, negs, poss []float64) {
 	c := d.cfg
+	vols, negs, poss = st.buf[0][:0], st.buf[1][:0], st.buf[2][:0]
+	defer func() { st.buf = [3][]float64{vols, negs, poss} }()
 	collect := func(period int64, periods int) int {
 		vols, negs, poss = vols[:0], negs[:0], poss[:0]
 		got := 0
@@ -566,7 +619,7 @@ func (st *brandState) signals(d *Detector, n int64) Signals {
 				sum += x
 			}
 			st.pool[wi][fi] = sum
-			_, st.mad[wi][fi] = medianMAD(xs) // sorts xs
+			_, st.mad[wi][fi], st.dev = medianMAD(xs, st.dev) // sorts xs
 			st.med[wi][fi] = level(xs)
 		}
 		if wi == 0 {
@@ -651,13 +704,13 @@ func (st *brandState) score(d *Detector, n int64, s *Signals, mShort, mLong floa
 	// Viral: volume far above the baseline with the positive share up and
 	// the negative count not abnormal.
 	var vopen, vhold float64
-	if s.PositiveShareZ >= c.ViralPositiveShareZ && s.NegativeZ < c.OpenScore {
+	if s.PositiveShareZ >= c.ViralPositiveShareZ && s.PositiveShare >= c.ViralMinPositiveShare && s.NegativeZ < c.OpenScore {
 		vhold = s.VolumeZ
 		if s.Volume >= c.MinVolume {
 			vopen = s.VolumeZ
 		}
 	}
-	if s.LongPosShareZ >= c.ViralPositiveShareZ && s.LongNegativeZ < c.OpenScore {
+	if s.LongPosShareZ >= c.ViralPositiveShareZ && ratio(float64(s.LongPositive), float64(s.LongVolume)) >= c.ViralMinPositiveShare && s.LongNegativeZ < c.OpenScore {
 		vhold = math.Max(vhold, s.LongVolumeZ)
 		if s.LongVolume >= 4*c.MinVolume {
 			vopen = math.Max(vopen, s.LongVolumeZ)
@@ -680,30 +733,8 @@ func (st *brandState) bursts(d *Detector, n int64) (terms, reasons, positive []B
 	if st.basePosts < c.MinTermBaselinePosts {
 		return nil, nil, nil, 0
 	}
-	win := map[string]int{}
-	winR := map[string]int{}
-	winP := map[string]int{}
-	posts, pposts := 0, 0
-	for m := n - int64(c.TermWindow) + 1; m <= n; m++ {
-		if m < st.first {
-			continue
-		}
-		s := st.terms[mod(m, len(st.terms))]
-		if s.n != m {
-			continue
-		}
-		posts += int(s.posts)
-		for _, t := range s.terms {
-			win[t.term] += int(t.n)
-		}
-		for _, t := range s.reasons {
-			winR[t.term] += int(t.n)
-		}
-		pposts += int(s.pposts)
-		for _, t := range s.pterms {
-			winP[t.term] += int(t.n)
-		}
-	}
+	win, winR, winP := st.win.terms, st.win.reasons, st.win.pterm
+	posts, pposts := st.win.posts, st.win.pposts
 	find := func(win, base map[string]int, basePosts, posts int) []Burst {
 		var out []Burst
 		for t, k := range win {

@@ -20,14 +20,14 @@ func median(xs []float64) float64 {
 }
 
 // medianMAD returns the median of xs and the median absolute deviation
-// from it. xs is reordered.
-func medianMAD(xs []float64) (med, mad float64) {
+// from it, using (and returning, grown if needed) scratch. xs is reordered.
+func medianMAD(xs, scratch []float64) (med, mad float64, _ []float64) {
 	med = median(xs)
-	dev := make([]float64, len(xs))
-	for i, x := range xs {
-		dev[i] = math.Abs(x - med)
+	dev := scratch[:0]
+	for _, x := range xs {
+		dev = append(dev, math.Abs(x-med))
 	}
-	return med, median(dev)
+	return med, median(dev), dev
 }
 
 // madScale turns a MAD into a standard deviation for normal data.

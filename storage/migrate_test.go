@@ -158,6 +158,7 @@ func TestMigrateUpDownStatus(t *testing.T) {
 		t.Fatalf("Up applied %v, want all %d", applied, len(m.Migrations))
 	}
 	want := []string{
+		"alerts", // 0003
 		"brand_frt_hourly", "brand_frt_hourly_mv", "brand_hourly", "brand_hourly_mv", "brand_reason_hourly", "brand_reason_hourly_mv",
 		"first_responses", "mention_brands", "mention_brands_mv", "mentions", "replies", "replies_mv", "rollup_hours", "schema_migrations",
 	}

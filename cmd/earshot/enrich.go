@@ -7,13 +7,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/earshot-dev/earshot/bus"
 	"github.com/earshot-dev/earshot/enrich"
 	"github.com/earshot-dev/earshot/enrich/brands"
+	"github.com/earshot-dev/earshot/enrich/lang"
+	"github.com/earshot-dev/earshot/enrich/pii"
+	"github.com/earshot-dev/earshot/enrich/replyquality"
 	"github.com/earshot-dev/earshot/enrich/sentiment"
 	"github.com/earshot-dev/earshot/registry"
+	"github.com/earshot-dev/earshot/storage"
 )
 
 var enrichFlags struct {
@@ -35,19 +40,26 @@ var enrichFlags struct {
 //	  retry_backoff_min: 100ms
 //	  retry_backoff_max: 10s
 //	  brands: {reply_cache_size: 1048576}
-//	  sentiment: {threshold: 0.05}
+//	  lang: {enabled: true, overwrite: false, min_letters: 10, min_confidence: 0.005}
+//	  sentiment: {model: hybrid, threshold: 0.05}
+//	  pii: {kinds: [email, phone, card, postcode, address]}
+//	  reply_quality: {window: 168h, max_per_brand: 50000, max_brands: 10000, near_dup_bits: 11, canned_min_dups: 1, rebuild: true, rebuild_timeout: 2m}
 type enrichSection struct {
 	enrich.Config `yaml:",inline"`
-	Brands        brands.Config    `yaml:"brands"`
-	Sentiment     sentiment.Config `yaml:"sentiment"`
+	Brands        brands.Config       `yaml:"brands"`
+	Lang          lang.Config         `yaml:"lang"`
+	Sentiment     sentiment.Config    `yaml:"sentiment"`
+	PII           pii.Config          `yaml:"pii"`
+	ReplyQuality  replyquality.Config `yaml:"reply_quality"`
 }
 
 func defaultEnrichSection() enrichSection {
-	return enrichSection{Config: enrich.DefaultConfig(), Brands: brands.DefaultConfig(), Sentiment: sentiment.DefaultConfig()}
+	return enrichSection{Config: enrich.DefaultConfig(), Brands: brands.DefaultConfig(), Lang: lang.DefaultConfig(), Sentiment: sentiment.DefaultConfig(),
+		PII: pii.DefaultConfig(), ReplyQuality: replyquality.DefaultConfig()}
 }
 
 func (c *enrichSection) Validate() error {
-	return errors.Join(c.Config.Validate(), c.Brands.Validate(), c.Sentiment.Validate())
+	return errors.Join(c.Config.Validate(), c.Brands.Validate(), c.Lang.Validate(), c.Sentiment.Validate(), c.PII.Validate(), c.ReplyQuality.Validate())
 }
 
 func init() {
@@ -73,9 +85,26 @@ It runs until SIGTERM or Ctrl-C, then flushes the batch in flight.`,
 
 // buildPipeline is THE enrich pipeline, in order: every enricher earshot
 // runs. `earshot enrich` and `earshot bench enrich` both build it here, so a
-// new enricher is added in one place.
-func buildPipeline(cfg enrichSection, reg *registry.Registry) (*enrich.Pipeline, error) {
+// new enricher is added in one place. pii runs first, so that nothing
+// unredacted reaches a later enricher or leaves the stage; reply_quality runs
+// after brands (it reads AuthorBrand and Direction). The enrichers' metrics
+// go to deps.Metrics, and deps.Rebuild fills the reply-quality windows,
+// when given.
+func buildPipeline(cfg enrichSection, reg *registry.Registry, deps ...pipelineDeps) (*enrich.Pipeline, error) {
+	var d pipelineDeps
+	if len(deps) > 0 {
+		d = deps[0]
+	}
+	mreg := d.Metrics
+	pe, err := pii.New(cfg.PII, mreg)
+	if err != nil {
+		return nil, err
+	}
 	be, err := brands.New(reg, cfg.Brands)
+	if err != nil {
+		return nil, err
+	}
+	le, err := lang.New(cfg.Lang)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +112,14 @@ func buildPipeline(cfg enrichSection, reg *registry.Registry) (*enrich.Pipeline,
 	if err != nil {
 		return nil, err
 	}
-	return enrich.NewPipeline(be, se)
+	rq, err := replyquality.New(cfg.ReplyQuality, mreg)
+	if err != nil {
+		return nil, err
+	}
+	if d.Rebuild != nil {
+		d.Rebuild(rq)
+	}
+	return enrich.NewPipeline(pe, be, le, se, rq)
 }
 
 func runEnrich(cmd *cobra.Command, _ []string) error {
@@ -116,7 +152,7 @@ func runEnrich(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	pipe, err := buildPipeline(cfg, reg)
+	pipe, err := buildPipeline(cfg, reg, pipelineDeps{Metrics: a.Reg, Rebuild: rebuildReplyWindows(ctx, a, cfg.ReplyQuality)})
 	if err != nil {
 		return err
 	}
@@ -146,4 +182,37 @@ func runEnrich(cmd *cobra.Command, _ []string) error {
 	a.Health.AddCheck("enrich_output", p.Ready)
 	a.Log.Info("enrich configured", "brokers", strings.Join(kc.Brokers, ","), "brands", len(reg.Brands), "pipeline", pipe.Version())
 	return p.Run(ctx)
+}
+
+// pipelineDeps are what buildPipeline's enrichers may use besides the
+// configuration.
+type pipelineDeps struct {
+	Metrics prometheus.Registerer
+	Rebuild func(*replyquality.Enricher)
+}
+
+// rebuildReplyWindows loads the reply-quality windows from the replies
+// stored in ClickHouse (enrich.reply_quality.rebuild); on failure enrich
+// starts with empty windows.
+func rebuildReplyWindows(ctx context.Context, a *app, rc replyquality.Config) func(*replyquality.Enricher) {
+	if !rc.Rebuild {
+		return nil
+	}
+	return func(rq *replyquality.Enricher) {
+		ctx, cancel := context.WithTimeout(ctx, rc.RebuildTimeout)
+		defer cancel()
+		start := time.Now()
+		conn, err := storage.Open(ctx, a.Common.ClickHouse)
+		if err == nil {
+			defer conn.Close()
+			var n int
+			n, err = rq.Rebuild(ctx, replyquality.StoredReplies(ctx, conn, a.Common.ClickHouse.Database, start.Add(-rc.Window)))
+			if err == nil {
+				a.Log.Info("reply-quality windows rebuilt from ClickHouse", "replies", n, "took", time.Since(start).Round(time.Millisecond))
+				return
+			}
+		}
+		a.Log.Warn("reply-quality windows not rebuilt; canned scores start from an empty window", "err", err,
+			"clickhouse", a.Common.ClickHouse.Addr, "fix", "check the clickhouse section, or set enrich.reply_quality.rebuild: false")
+	}
 }

@@ -75,7 +75,10 @@ type Report struct {
 	// the same brand.
 	ViralCalledCrisis int
 	// SeasonalFalseAlerts counts crisis incidents during a seasonal event.
-	SeasonalFalseAlerts   int
+	SeasonalFalseAlerts int
+	// ViralFalseReports are viral_positive incidents matching no viral
+	// event (not crises, but noise).
+	ViralFalseReports     int
 	Precision, Recall, F1 float64
 	Elapsed               time.Duration
 }
@@ -228,6 +231,9 @@ func (r *Report) score(grace time.Duration) {
 	}
 	r.Missed = fn
 	for _, inc := range r.Incidents {
+		if inc.Kind == detect.KindViral && !used[inc.ID] {
+			r.ViralFalseReports++
+		}
 		if inc.Kind != detect.KindCrisis || used[inc.ID] {
 			continue
 		}
@@ -301,6 +307,7 @@ func (r *Report) Write(w io.Writer) error {
 	p("missed_crises=%d", r.Missed)
 	p("viral_called_crisis=%d", r.ViralCalledCrisis)
 	p("seasonal_false_alerts=%d", r.SeasonalFalseAlerts)
+	p("viral_false_reports=%d", r.ViralFalseReports)
 	p("crisis_precision=%.3f", r.Precision)
 	p("crisis_recall=%.3f", r.Recall)
 	p("crisis_f1=%.3f", r.F1)

@@ -1,12 +1,7 @@
 package sentiment
 
 import (
-	"bufio"
-	"encoding/csv"
 	"math"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -47,7 +42,7 @@ func TestClean(t *testing.T) {
 }
 
 func TestConfidence(t *testing.T) {
-	e := newEnricher(t)
+	e := newVADER(t)
 	for _, tc := range []struct {
 		ps    govader.Sentiment
 		label string
@@ -73,8 +68,18 @@ func TestConfidence(t *testing.T) {
 	}
 }
 
-func TestScore(t *testing.T) {
-	e := newEnricher(t)
+func newVADER(tb testing.TB) *Enricher {
+	tb.Helper()
+	e, err := New(Config{Model: ModelVADER, Threshold: DefaultThreshold})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+// TestScoreVADER checks the lexicon-only model and its confidence.
+func TestScoreVADER(t *testing.T) {
+	e := newVADER(t)
 	for _, tc := range []struct {
 		text    string
 		label   string
@@ -119,15 +124,21 @@ func TestEnrichSetsAValidSentiment(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	for _, tc := range []struct {
-		th float64
-		ok bool
-	}{{0.05, true}, {0.5, true}, {0, false}, {1, false}, {-0.1, false}, {math.NaN(), false}} {
-		err := Config{Threshold: tc.th}.Validate()
-		if (err == nil) != tc.ok {
-			t.Errorf("threshold %v: err = %v", tc.th, err)
+		model string
+		th    float64
+		field string // "" when valid
+	}{
+		{ModelHybrid, 0.05, ""}, {ModelVADER, 0.5, ""}, {ModelVADER, 0, "enrich.sentiment.threshold"},
+		{ModelVADER, 1, "enrich.sentiment.threshold"}, {ModelHybrid, -0.1, "enrich.sentiment.threshold"},
+		{ModelVADER, math.NaN(), "enrich.sentiment.threshold"}, {"", 0.05, "enrich.sentiment.model"},
+		{"bert", 0.05, "enrich.sentiment.model"},
+	} {
+		err := Config{Model: tc.model, Threshold: tc.th}.Validate()
+		if (err == nil) != (tc.field == "") {
+			t.Errorf("%s %v: err = %v", tc.model, tc.th, err)
 		}
-		if err != nil && !strings.Contains(err.Error(), "enrich.sentiment.threshold") {
-			t.Errorf("error does not name the field: %v", err)
+		if err != nil && !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("error does not name %s: %v", tc.field, err)
 		}
 	}
 }
@@ -204,175 +215,4 @@ func BenchmarkScoreParallel(b *testing.B) {
 			e.Score(benchTexts[i%len(benchTexts)])
 		}
 	})
-}
-
-// datasets returns the shared datasets folder (../shared/datasets from the
-// repository root), or skips the test when it is absent.
-func datasets(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	ds := filepath.Join(filepath.Dir(dir), "shared", "datasets")
-	if _, err := os.Stat(ds); err != nil {
-		tb.Skipf("datasets not available at %s", ds)
-	}
-	return ds
-}
-
-// TestDatasets measures the enricher on public labelled data and guards
-// against regressions (a broken cleaner or threshold shows up here). It
-// logs the figures; run with -v to see them.
-func TestDatasets(t *testing.T) {
-	ds := datasets(t)
-	e := newEnricher(t)
-
-	t.Run("vader_tweets", func(t *testing.T) {
-		f, err := os.Open(filepath.Join(ds, "sentiment", "vader_tweets", "tweets_GroundTruth.txt"))
-		if err != nil {
-			t.Skip(err)
-		}
-		defer f.Close()
-		var xs, ys []float64
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			parts := strings.SplitN(strings.TrimRight(sc.Text(), "\r"), "\t", 3)
-			if len(parts) != 3 {
-				continue
-			}
-			y, err := strconv.ParseFloat(parts[1], 64)
-			if err != nil {
-				continue
-			}
-			xs = append(xs, e.Score(parts[2]).Compound)
-			ys = append(ys, y)
-		}
-		r := pearson(xs, ys)
-		t.Logf("vader_tweets: n=%d Pearson r=%.3f (paper 0.881, reference VADER 0.872)", len(xs), r)
-		if len(xs) < 4000 || r < 0.85 {
-			t.Errorf("n=%d r=%.3f, want ≥ 4000 rows and r ≥ 0.85", len(xs), r)
-		}
-	})
-
-	t.Run("sentiment140", func(t *testing.T) {
-		f, err := os.Open(filepath.Join(ds, "sentiment", "sentiment140_test", "testdata.manual.2009.06.14.csv"))
-		if err != nil {
-			t.Skip(err)
-		}
-		defer f.Close()
-		rows, err := csv.NewReader(f).ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var all, allOK, polar, polarOK, signOK int
-		for _, row := range rows {
-			if len(row) < 6 {
-				continue
-			}
-			want := map[string]string{"0": "negative", "2": "neutral", "4": "positive"}[row[0]]
-			if want == "" {
-				continue
-			}
-			sc := e.Score(row[5])
-			got := sc.Label
-			all++
-			if got == want {
-				allOK++
-			}
-			if want != "neutral" {
-				polar++
-				if got == want {
-					polarOK++
-				}
-				if (sc.Compound >= 0) == (want == "positive") {
-					signOK++
-				}
-			}
-		}
-		accSign, accPolar, accAll := float64(signOK)/float64(polar), float64(polarOK)/float64(polar), float64(allOK)/float64(all)
-		t.Logf("sentiment140: %d pos/neg rows: accuracy by the sign of compound %.1f%% (reference VADER 79.4%%), by label %.1f%% (a neutral label counts as wrong); all %d rows by label %.1f%% (reference 72.1%%)",
-			polar, 100*accSign, 100*accPolar, all, 100*accAll)
-		if accSign < 0.77 || accAll < 0.68 {
-			t.Errorf("accuracy %.3f / %.3f below the guard 0.77 / 0.68", accSign, accAll)
-		}
-	})
-
-	t.Run("semeval2016test", func(t *testing.T) {
-		f, err := os.Open(filepath.Join(ds, "sentiment", "semeval_2013_2016", "twitter-2016test-A.tsv"))
-		if err != nil {
-			t.Skip(err)
-		}
-		defer f.Close()
-		labels := []string{"positive", "neutral", "negative"}
-		confusion := map[[2]string]int{}
-		type band struct{ n, ok int }
-		bands := make([]band, 5) // confidence 0.5–0.6, …, 0.9–1.0
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		n := 0
-		for sc.Scan() {
-			parts := strings.Split(sc.Text(), "\t")
-			if len(parts) < 3 {
-				continue
-			}
-			want := parts[1]
-			text := strings.Trim(parts[2], `"`)
-			s := e.Score(text)
-			confusion[[2]string{want, s.Label}]++
-			bi := min(4, max(0, int((s.Confidence-0.5)*10)))
-			bands[bi].n++
-			if s.Label == want {
-				bands[bi].ok++
-			}
-			n++
-		}
-		var recall float64
-		for _, l := range labels {
-			tot := 0
-			for _, g := range labels {
-				tot += confusion[[2]string{l, g}]
-			}
-			recall += float64(confusion[[2]string{l, l}]) / float64(max(1, tot))
-		}
-		recall /= 3
-		t.Logf("semeval 2016 test: n=%d macro-averaged recall %.3f (reference VADER on SemEval-2017: 0.570)", n, recall)
-		for i, b := range bands {
-			if b.n > 0 {
-				t.Logf("  confidence %.1f–%.1f: %5d tweets, accuracy %.1f%%", 0.5+float64(i)/10, 0.6+float64(i)/10, b.n, 100*float64(b.ok)/float64(b.n))
-			}
-		}
-		if n < 10000 || recall < 0.52 {
-			t.Errorf("n=%d macro recall %.3f below the guard 0.52", n, recall)
-		}
-	})
-}
-
-func pearson(xs, ys []float64) float64 {
-	n := float64(len(xs))
-	var mx, my float64
-	for i := range xs {
-		mx += xs[i]
-		my += ys[i]
-	}
-	mx /= n
-	my /= n
-	var sxy, sxx, syy float64
-	for i := range xs {
-		dx, dy := xs[i]-mx, ys[i]-my
-		sxy += dx * dy
-		sxx += dx * dx
-		syy += dy * dy
-	}
-	return sxy / math.Sqrt(sxx*syy)
 }

@@ -431,8 +431,10 @@ func (s *Sink) commit(ctx context.Context, b *batch) {
 		}
 		// The group is rebalancing (a join takes seconds): wait for the
 		// next generation rather than give the batch up to redelivery.
-		// GroupReader commits then only what this member still owns.
-		if errors.Is(err, ErrNoGeneration) && time.Since(start) < rebalanceWait {
+		// GroupReader commits then only what this member still owns. Not
+		// on shutdown (a ctx with a deadline): the final flush must not
+		// spend its budget waiting; the records are read again.
+		if _, shuttingDown := ctx.Deadline(); errors.Is(err, ErrNoGeneration) && !shuttingDown && time.Since(start) < rebalanceWait {
 			attempt--
 			if sleep(ctx, 250*time.Millisecond) != nil {
 				break

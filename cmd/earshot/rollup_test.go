@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/earshot-dev/earshot/internal/testenv"
+	"github.com/earshot-dev/earshot/mention"
+	"github.com/earshot-dev/earshot/storage"
+)
+
+// earshot rollup against the real server: three posts four days ago, two
+// answered; the first run rolls up every settled hour of the lookback and
+// finds the two first responses, the second run has nothing to do.
+func TestRollupCommand(t *testing.T) {
+	cfg := testenv.ClickHouse(t)
+	ctx := context.Background()
+	conn, err := storage.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	m, err := storage.NewMigrator(conn, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Add(-96 * time.Hour).Truncate(time.Hour).Add(10 * time.Minute)
+	var b storage.MentionBlock
+	add := func(id string, created time.Time, f func(*mention.Mention)) {
+		en := created.Add(time.Second)
+		mm := &mention.Mention{V: 1, ID: id, Platform: "x", NativeID: id[2:], CreatedAt: created, IngestedAt: en, Source: "test",
+			Author: mention.Author{ID: "u"}, Text: "hi", ConversationID: id, Direction: mention.DirectionInbound,
+			Brands: []mention.BrandMatch{{Brand: "klm", How: "handle", Addressed: true}}, EnrichedAt: &en, Enricher: "test"}
+		if f != nil {
+			f(mm)
+		}
+		if err := b.Append(mm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		post := fmt.Sprintf("x:p%d", i)
+		add(post, at.Add(time.Duration(i)*time.Minute), nil)
+		if i < 2 {
+			add(post+"r", at.Add(time.Duration(i+5)*time.Minute), func(mm *mention.Mention) {
+				mm.InReplyTo, mm.AuthorBrand, mm.Direction = post, "klm", mention.DirectionOutbound
+				mm.Brands = []mention.BrandMatch{{Brand: "klm", How: "author"}}
+			})
+		}
+	}
+	if err := storage.InsertMentions(ctx, conn, cfg.Database, &b); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("EARSHOT_CLICKHOUSE_ADDR", cfg.Addr)
+	t.Setenv("EARSHOT_CLICKHOUSE_DATABASE", cfg.Database)
+	t.Setenv("EARSHOT_CONFIG", "")
+
+	out, err := runCLI(t, "rollup", "--lookback", "168h", "--backfill")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hours int
+	if i := strings.Index(out, "rolled up first responses of "); i >= 0 {
+		fmt.Sscanf(out[i:], "rolled up first responses of %d hours", &hours)
+	}
+	if !strings.Contains(out, "backfilled") || hours < 119 || hours > 121 { // 168 h − 48 h settle
+		t.Fatalf("output:\n%s\nwant the backfill and ≈120 hours rolled up", out)
+	}
+	var n uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM "+cfg.Database+".first_responses").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Fatalf("first_responses has %d rows, want the 2 answered posts", n)
+	}
+	out, err = runCLI(t, "rollup", "--lookback", "168h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "rolled up first responses of 0 hours") {
+		t.Fatalf("second run:\n%s", out)
+	}
+	t.Logf("earshot rollup: %s", out)
+}

@@ -1,0 +1,85 @@
+package replyquality_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/earshot-dev/earshot/enrich/replyquality"
+	"github.com/earshot-dev/earshot/internal/testenv"
+	"github.com/earshot-dev/earshot/mention"
+	"github.com/earshot-dev/earshot/storage"
+)
+
+// TestRebuildFromClickHouse stores brand replies (and a customer post) in a
+// real ClickHouse with the project's migrations, rebuilds the windows from
+// them and checks that a new copy of the template is found canned.
+func TestRebuildFromClickHouse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	cfg := testenv.ClickHouse(t)
+	conn := testenv.Conn(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	mig, err := storage.NewMigrator(conn, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mig.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	var b storage.MentionBlock
+	add := func(m *mention.Mention) {
+		t.Helper()
+		m.V, m.Platform, m.Source, m.IngestedAt = 1, "x", "test", now
+		m.NativeID = m.ID[2:]
+		m.ConversationID = "x:root"
+		if err := b.Append(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tmpl := "@%d Please DM us your order number and e-mail address so we can look into this for you. ^A%d"
+	for i := range 3 {
+		add(&mention.Mention{ID: fmt.Sprintf("x:%d", 10+i), CreatedAt: now.Add(-time.Duration(3-i) * time.Hour),
+			Author: mention.Author{ID: "AmazonHelp"}, AuthorBrand: "amazon", InReplyTo: "x:1", Direction: mention.DirectionOutbound,
+			Text: fmt.Sprintf(tmpl, 100+i, i)})
+	}
+	// too old for the window, and a customer's post: neither is loaded
+	add(&mention.Mention{ID: "x:9", CreatedAt: now.Add(-10 * 24 * time.Hour), Author: mention.Author{ID: "AmazonHelp"},
+		AuthorBrand: "amazon", InReplyTo: "x:1", Direction: mention.DirectionOutbound, Text: fmt.Sprintf(tmpl, 9, 9)})
+	add(&mention.Mention{ID: "x:1", CreatedAt: now.Add(-4 * time.Hour), Author: mention.Author{ID: "123"}, Text: "@AmazonHelp where is my parcel"})
+	if err := storage.InsertMentions(ctx, conn, cfg.Database, &b); err != nil {
+		t.Fatal(err)
+	}
+	// the same rows again: deduplicated by id
+	if err := storage.InsertMentions(ctx, conn, cfg.Database, &b); err != nil {
+		t.Fatal(err)
+	}
+
+	rc := replyquality.DefaultConfig()
+	e, err := replyquality.New(rc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := e.Rebuild(ctx, replyquality.StoredReplies(ctx, conn, cfg.Database, now.Add(-rc.Window)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 || e.Indexed() != 3 {
+		t.Fatalf("rebuilt %d replies, indexed %d; want 3", n, e.Indexed())
+	}
+	m := &mention.Mention{ID: "x:new", CreatedAt: now, AuthorBrand: "amazon", InReplyTo: "x:2", Direction: mention.DirectionOutbound,
+		Text: fmt.Sprintf(tmpl, 555, 7)}
+	if err := e.Enrich(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if m.ReplyQuality.CannedDups != 3 {
+		t.Errorf("canned_dups %d, want 3 (canned %.2f)", m.ReplyQuality.CannedDups, m.ReplyQuality.Canned)
+	}
+	if _, err := e.Rebuild(ctx, replyquality.StoredReplies(ctx, conn, "bad-name;", now)); err == nil {
+		t.Error("a bad database name: no error")
+	}
+}

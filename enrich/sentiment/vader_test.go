@@ -1,0 +1,113 @@
+package sentiment
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/earshot-dev/earshot/eval"
+)
+
+// TestFastVADERMatchesGovader checks that fastVADER gives govader's scores:
+// on hand-made edge cases, and on every tweet of VADER's ground truth and
+// SemEval's 2013 test file when the data sets are present.
+func TestFastVADERMatchesGovader(t *testing.T) {
+	sia := analyzer()
+	for k := range sia.EmojiDict {
+		// govader looks up one rune at a time, so only one-rune keys count.
+		if r, n := utf8.DecodeRuneInString(k); n == len(k) && r < utf8.RuneSelf {
+			t.Fatalf("emoji dictionary has an ASCII key %q: fastVADER skips ASCII", k)
+		}
+	}
+	v := fast()
+	texts := []string{"", " ", "I love it", "I do NOT like it at ALL", "not bad", "never so good", "without doubt great",
+		"the shit", "kind of good", "at least good", "least good", "very least good", "good but bad", "GREAT!!!!",
+		"really?? why??", "no good", "no problem", "nor good or bad", "😀 good😡bad", "\xff good", "sort of nice",
+		"it was the bomb", "yeah right", "ok ok ok very very very good", ":) :( :D", "it's not the best, but OK"}
+	if ds, ok := datasetsDir(); ok {
+		for _, f := range []struct{ rel, format string }{
+			{"sentiment/vader_tweets/tweets_GroundTruth.txt", eval.FormatVADER},
+			{"sentiment/semeval_2013_2016/twitter-2013test-A.tsv", eval.FormatSemEval},
+		} {
+			fh, err := os.Open(filepath.Join(ds, f.rel))
+			if err != nil {
+				continue
+			}
+			d, err := eval.Read(fh, f.format)
+			fh.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ex := range d.Examples {
+				texts = append(texts, ex.Text)
+			}
+		}
+	}
+	var s vaderScratch
+	bad := 0
+	for _, text := range texts {
+		want, got := sia.PolarityScores(text), v.score(text, &s)
+		if math.Abs(want.Compound-got.Compound) > 1e-9 || math.Abs(want.Positive-got.Positive) > 1e-9 ||
+			math.Abs(want.Negative-got.Negative) > 1e-9 || math.Abs(want.Neutral-got.Neutral) > 1e-9 {
+			if bad++; bad <= 10 {
+				t.Errorf("%q: fast %+v, govader %+v", text, got, want)
+			}
+		}
+	}
+	t.Logf("%d texts compared, %d differ", len(texts), bad)
+}
+
+func datasetsDir() (string, bool) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", false
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", false
+		}
+		dir = parent
+	}
+	ds := filepath.Join(filepath.Dir(dir), "shared", "datasets")
+	_, err = os.Stat(ds)
+	return ds, err == nil
+}
+
+func BenchmarkVADER(b *testing.B) {
+	sia, v := analyzer(), fast()
+	var s vaderScratch
+	b.Run("govader", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			sia.PolarityScores(benchTexts[i%len(benchTexts)])
+		}
+	})
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			v.score(benchTexts[i%len(benchTexts)], &s)
+		}
+	})
+}
+
+// FuzzFastVADER checks fastVADER against govader on arbitrary text.
+func FuzzFastVADER(f *testing.F) {
+	for _, s := range []string{"I love it", "not BAD at all!!", "kind of the shit", "😀good", "\xffno", "at least  good ??"} {
+		f.Add(s)
+	}
+	sia, v := analyzer(), fast()
+	f.Fuzz(func(t *testing.T, text string) {
+		var s vaderScratch
+		want, got := sia.PolarityScores(text), v.score(text, &s)
+		same := func(a, b float64) bool { return a == b || math.Abs(a-b) <= 1e-9 || (math.IsNaN(a) && math.IsNaN(b)) }
+		if !same(want.Compound, got.Compound) || !same(want.Positive, got.Positive) || !same(want.Negative, got.Negative) || !same(want.Neutral, got.Neutral) {
+			t.Fatalf("%q: fast %+v, govader %+v", text, got, want)
+		}
+	})
+}

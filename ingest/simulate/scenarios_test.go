@@ -1,0 +1,159 @@
+package simulate_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/earshot-dev/earshot/ingest/simulate"
+	"github.com/earshot-dev/earshot/registry"
+)
+
+// smallPlan is three days of four brands with every kind of event on the
+// second day.
+func smallPlan() simulate.ScenarioPlan {
+	cfg := simulate.DefaultConfig()
+	cfg.Days, cfg.Brands, cfg.Incidents, cfg.Progress = 3, []string{"o2", "tesco", "klm", "barclays"}, false, "none"
+	start, _ := cfg.StartTime()
+	day := start.Add(24 * time.Hour)
+	return simulate.ScenarioPlan{Config: cfg, EvalFrom: day, Events: []simulate.ScenarioEvent{
+		{Name: "outage", Kind: simulate.EventCrisis, Brand: "o2", Onset: day.Add(7 * time.Hour), End: day.Add(13 * time.Hour), Peak: 10},
+		{Name: "slow_burn", Kind: simulate.EventCrisis, Brand: "tesco", Onset: day.Add(9 * time.Hour), End: day.Add(21 * time.Hour), Peak: 2},
+		{Name: "viral", Kind: simulate.EventViral, Brand: "klm", Onset: day.Add(12 * time.Hour), End: day.Add(20 * time.Hour), Peak: 5},
+	}}
+}
+
+func count(sim *simulate.Simulation, brandHandle, term string, from, to time.Time) int {
+	n := 0
+	for _, m := range sim.Mentions {
+		if !m.CreatedAt.Before(from) && m.CreatedAt.Before(to) && m.Author.Handle != brandHandle &&
+			strings.Contains(strings.ToLower(m.Text), strings.ToLower(term)) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestGenerateScenario(t *testing.T) {
+	reg, err := registry.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := smallPlan()
+	now := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	sim, err := simulate.GenerateScenario(plan, reg, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := plan
+	base.Events = nil
+	plain, err := simulate.GenerateScenario(base, reg, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handle := func(id string) string {
+		b, _ := reg.ByID(id)
+		return strings.TrimPrefix(b.Handles["x"][0], "@")
+	}
+	o2 := plan.Events[0]
+	// The outage: about ten times o2's posts (addressed by handle) while it lasts.
+	with := count(sim, handle("o2"), "@"+handle("o2"), o2.Onset, o2.End)
+	without := count(plain, handle("o2"), "@"+handle("o2"), o2.Onset, o2.End)
+	if r := float64(with) / float64(without); r < 6 || r > 14 {
+		t.Errorf("outage: %d posts vs %d without (×%.1f), want about ×10", with, without, r)
+	}
+	if n := count(sim, "", "no signal", o2.Onset, o2.End); n < 100 {
+		t.Errorf("outage: %d posts say no signal", n)
+	}
+	if n := count(sim, "", "no signal AGAIN", o2.Onset.Add(-24*time.Hour), o2.Onset); n != 0 {
+		t.Errorf("outage posts before the onset: %d", n)
+	}
+	// The slow burn's new term appears only from its onset, more and more.
+	sb := plan.Events[1]
+	if n := count(sim, "", "mouldy", sim.Since, sb.Onset); n != 0 {
+		t.Errorf("%d mouldy posts before the onset", n)
+	}
+	first := count(sim, "", "mouldy", sb.Onset, sb.Onset.Add(2*time.Hour))
+	later := count(sim, "", "mouldy", sb.Onset.Add(5*time.Hour), sb.Onset.Add(7*time.Hour))
+	if first == 0 || later < 2*first {
+		t.Errorf("slow burn: %d new-term posts in its first 2 h, %d in hours 5–7: not a ramp", first, later)
+	}
+	if n := count(sim, "", "#klmcrew", plan.Events[2].Onset, plan.Events[2].End); n < 50 {
+		t.Errorf("viral: %d posts", n)
+	}
+	// Deterministic.
+	again, err := simulate.GenerateScenario(plan, reg, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Mentions) != len(sim.Mentions) {
+		t.Fatalf("%d mentions, then %d", len(sim.Mentions), len(again.Mentions))
+	}
+	for i := range sim.Mentions {
+		if sim.Mentions[i].ID != again.Mentions[i].ID || sim.Mentions[i].Text != again.Mentions[i].Text {
+			t.Fatalf("mention %d differs", i)
+		}
+	}
+	// Unknown brands are refused.
+	bad := plan
+	bad.Events = []simulate.ScenarioEvent{{Name: "outage", Brand: "nope", Onset: o2.Onset, End: o2.End, Peak: 2}}
+	if _, err := simulate.GenerateScenario(bad, reg, now); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("unknown brand: %v", err)
+	}
+}
+
+// The holiday doubles every brand's volume for the day.
+func TestHolidayDoublesEveryBrand(t *testing.T) {
+	reg, err := registry.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := smallPlan()
+	start, _ := plan.Config.StartTime()
+	day := start.Add(24 * time.Hour)
+	plan.Events = []simulate.ScenarioEvent{{Name: "holiday", Kind: simulate.EventSeasonal, Onset: day, End: day.Add(24 * time.Hour), Peak: 2}}
+	now := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	sim, err := simulate.GenerateScenario(plan, reg, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan.Events = nil
+	plain, err := simulate.GenerateScenario(plan, reg, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"o2", "tesco", "klm", "barclays"} {
+		b, _ := reg.ByID(id)
+		h := strings.TrimPrefix(b.Handles["x"][0], "@")
+		with, without := count(sim, h, "@"+h, day, day.Add(24*time.Hour)), count(plain, h, "@"+h, day, day.Add(24*time.Hour))
+		if r := float64(with) / float64(without); math.Abs(r-2) > 0.5 {
+			t.Errorf("%s: ×%.2f on the holiday (%d vs %d), want about ×2", id, r, with, without)
+		}
+	}
+}
+
+func TestCrisisPlan(t *testing.T) {
+	p := simulate.CrisisPlan(1)
+	if err := p.Config.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	start, _ := p.Config.StartTime()
+	until := start.AddDate(0, 0, p.Config.Days)
+	kinds := map[string]string{}
+	for _, e := range p.ScenarioEventsSorted() {
+		kinds[e.Name] = e.Kind
+		if e.Onset.Before(p.EvalFrom) || !e.End.After(e.Onset) || e.End.After(until) {
+			t.Errorf("%s: %s – %s outside the evaluated period %s – %s", e.Name, e.Onset, e.End, p.EvalFrom, until)
+		}
+	}
+	want := map[string]string{"outage": simulate.EventCrisis, "slow_burn": simulate.EventCrisis, "viral": simulate.EventViral, "holiday": simulate.EventSeasonal}
+	for k, v := range want {
+		if kinds[k] != v {
+			t.Errorf("event %s: kind %q, want %q", k, kinds[k], v)
+		}
+	}
+	if p.EvalFrom.Sub(start) < 14*24*time.Hour {
+		t.Errorf("only %s of history before evaluation", p.EvalFrom.Sub(start))
+	}
+}
