@@ -321,7 +321,7 @@ func (d *Detector) market(sigs []Signals) (short, long []float64) {
 		return out
 	}
 	short = level(func(s *Signals) (float64, float64) { return float64(s.Volume), s.ExpectedVolume }, 2)
-	long = level(func(s *Signals) (float64, float64) { return float64(s.LongVolume), s.LongExpectedVolume }, 8)
+	long = level(func(s *Signals) (float64, float64) { return float64(s.LongVolume), s.LongExpectedVolume }, 4)
 	return short, long
 }
 

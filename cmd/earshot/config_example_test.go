@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/earshot-dev/earshot/detect"
 	"github.com/earshot-dev/earshot/ingest/bluesky"
 	httpingest "github.com/earshot-dev/earshot/ingest/http"
 	"github.com/earshot-dev/earshot/ingest/mastodon"
@@ -74,6 +75,17 @@ func TestExampleConfigIsCompleteAndDefault(t *testing.T) {
 		t.Errorf("sink differs from the defaults:\n got %+v\nwant %+v", snk, want)
 	}
 
+	det := detect.DefaultRunnerConfig()
+	if err := f.Section("detect", &det); err != nil {
+		t.Fatal(err)
+	}
+	if err := det.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if want := detect.DefaultRunnerConfig(); !reflect.DeepEqual(det, want) {
+		t.Errorf("detect differs from the defaults:\n got %+v\nwant %+v", det, want)
+	}
+
 	// The live sources: every documented key exists and the example is valid.
 	for name, cfg := range map[string]interface{ Validate() error }{
 		"ingest_http":     ptr(httpingest.DefaultConfig()),
@@ -91,7 +103,7 @@ func TestExampleConfigIsCompleteAndDefault(t *testing.T) {
 	}
 
 	for _, name := range []string{"kafka", "clickhouse", "registry", "log", "metrics_addr", "ingest", "enrich", "sink",
-		"ingest_http", "ingest_rss", "ingest_bluesky", "ingest_mastodon", "ingest_x", "ingest_reddit"} {
+		"detect", "ingest_http", "ingest_rss", "ingest_bluesky", "ingest_mastodon", "ingest_x", "ingest_reddit"} {
 		if !f.Has(name) {
 			t.Errorf("the example has no %q section", name)
 		}

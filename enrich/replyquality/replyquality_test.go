@@ -192,8 +192,10 @@ func TestWindowCapacity(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.MaxPerBrand = 3
 	e := newTB(t, cfg)
+	words := strings.Fields("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima")
 	for i := range 10 {
-		e.Add(Reply{ID: fmt.Sprint(i), Brand: "b", CreatedAt: t0.Add(time.Duration(i) * time.Minute), Text: fmt.Sprintf("reply number %d about topic %d", i, i*7)})
+		text := fmt.Sprintf("your %s is %s and the %s", words[i], words[i+1], words[i+2])
+		e.Add(Reply{ID: fmt.Sprint(i), Brand: "b", CreatedAt: t0.Add(time.Duration(i) * time.Minute), Text: text})
 	}
 	if n := e.Indexed(); n != 3 {
 		t.Fatalf("indexed %d, want the cap 3", n)
