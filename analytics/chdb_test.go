@@ -5,157 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/earshot-dev/earshot/internal/testenv"
+
 	"github.com/earshot-dev/earshot/analytics"
 	"github.com/earshot-dev/earshot/storage"
 )
-
-// EnvChDBNodePath is a NODE_PATH under which require('chdb') resolves (the
-// npm package chdb: ClickHouse 26.x in-process). Without it the test looks
-// in node's default places and skips when chdb is not installed.
-const EnvChDBNodePath = "EARSHOT_CHDB_NODE_PATH"
-
-// chdbScript runs the statements of a JSON array on stdin in one chDB
-// session and prints a JSON array of {out} or, at the first failure, {err}.
-const chdbScript = `
-const fs = require("fs"), os = require("os"), path = require("path");
-const { Session } = require("chdb");
-const stmts = JSON.parse(fs.readFileSync(0, "utf8"));
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "earshot-chdb-"));
-const s = new Session(dir);
-const out = [];
-for (const q of stmts) {
-  try { out.push({ out: s.query(q, "TSV") || "" }); }
-  catch (e) { out.push({ err: String((e && e.message) || e) }); break; }
-}
-try { s.cleanup(); } catch (e) {}
-fs.rmSync(dir, { recursive: true, force: true });
-process.stdout.write(JSON.stringify(out));
-`
-
-// EnvRequireChDB, set to 1 (make test and CI do), turns a missing chDB
-// from a skip into a failure: the build must prove both dialects.
-const EnvRequireChDB = "EARSHOT_REQUIRE_CHDB"
-
-func skipOrFail(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv(EnvRequireChDB) == "1" {
-		t.Fatal(why)
-	}
-	t.Skip(why)
-}
-
-type chdbResult struct {
-	Out string `json:"out"`
-	Err string `json:"err"`
-}
-
-// runChDB runs stmts in one chDB session; it skips the test when node or
-// the chdb package is missing, and fails it on the first failed statement.
-func runChDB(t *testing.T, stmts []string) []string {
-	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		skipOrFail(t, "node not installed: current ClickHouse (chDB) not checked")
-	}
-	env := os.Environ()
-	if p := os.Getenv(EnvChDBNodePath); p != "" {
-		env = append(env, "NODE_PATH="+p)
-	}
-	probe := exec.Command(node, "-e", "require.resolve('chdb')")
-	probe.Env = env
-	if err := probe.Run(); err != nil {
-		skipOrFail(t, fmt.Sprintf("npm package chdb not found (install it and set %s): current ClickHouse not checked", EnvChDBNodePath))
-	}
-	in, err := json.Marshal(stmts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(node, "-e", chdbScript)
-	cmd.Env = env
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("chdb: %v\n%s", err, stderr.String())
-	}
-	var res []chdbResult
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("chdb output: %v\n%s", err, out)
-	}
-	var outs []string
-	for i, r := range res {
-		if r.Err != "" {
-			t.Fatalf("chdb: statement %d failed: %s\n%.300s", i+1, r.Err, stmts[i])
-		}
-		outs = append(outs, r.Out)
-	}
-	if len(outs) != len(stmts) {
-		t.Fatalf("chdb ran %d of %d statements", len(outs), len(stmts))
-	}
-	return outs
-}
-
-var quoteRe = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
-
-// literal formats a Go value of a MentionBlock column as a ClickHouse
-// literal.
-func literal(v reflect.Value) string {
-	switch x := v.Interface().(type) {
-	case string:
-		return "'" + quoteRe.Replace(x) + "'"
-	case time.Time:
-		return strconv.FormatInt(x.Unix(), 10) // seconds since the epoch: no time zone involved
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	}
-	if v.Kind() == reflect.Slice {
-		parts := make([]string, v.Len())
-		for i := range parts {
-			parts[i] = literal(v.Index(i))
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	}
-	return fmt.Sprint(v.Interface())
-}
-
-// insertValues is an INSERT … VALUES of a block.
-func insertValues(db string, b *storage.MentionBlock) string {
-	cols := b.Columns()
-	var sb strings.Builder
-	sb.WriteString(storage.InsertMentionsSQL(db) + " VALUES ")
-	for row := 0; row < b.Len(); row++ {
-		if row > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("(")
-		for i, c := range cols {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString(literal(reflect.ValueOf(c).Index(row)))
-		}
-		sb.WriteString(")")
-	}
-	return sb.String()
-}
-
-// inline replaces the positional ? of the leaderboard SQL by literals (the
-// arguments are integers and brand ids).
-func inline(sql string, args []any) string {
-	for _, a := range args {
-		sql = strings.Replace(sql, "?", literal(reflect.ValueOf(a)), 1)
-	}
-	return sql
-}
 
 // The schema and the leaderboard also run on current ClickHouse (chDB),
 // with the same numbers as on the test server: migrations up, the scenario
@@ -181,7 +40,7 @@ func TestCurrentClickHouse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	stmts = append(stmts, insertValues(db, &b), insertValues(db, &b))
+	stmts = append(stmts, testenv.InsertMentionsValues(db, &b), testenv.InsertMentionsValues(db, &b))
 	queries := []analytics.Query{
 		{Since: since, Until: until},
 		{Since: since, Until: until, Brands: []string{"gamma", "beta"}},
@@ -189,7 +48,7 @@ func TestCurrentClickHouse(t *testing.T) {
 	first := len(stmts)
 	for _, q := range queries {
 		sql, args := analytics.LeaderboardQuery(db, q)
-		stmts = append(stmts, inline(sql, args))
+		stmts = append(stmts, testenv.Inline(sql, args))
 	}
 	for i := len(migs) - 1; i >= 0; i-- {
 		s, err := m.Render(migs[i].Name, migs[i].Down)
@@ -200,7 +59,7 @@ func TestCurrentClickHouse(t *testing.T) {
 	}
 	stmts = append(stmts, "SELECT count() FROM system.tables WHERE database = '"+db+"'")
 
-	outs := runChDB(t, stmts)
+	outs := testenv.ChDBExec(t, stmts)
 	lines := strings.Split(wantCSV, "\n")
 	wants := []string{wantCSV, lines[0] + "\n" + lines[2] + "\n" + lines[4] + "\n"}
 	for i := range queries {
@@ -276,14 +135,14 @@ func TestRollupsAndRetentionCurrentClickHouse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	stmts = append(stmts, insertValues(db, &b), insertValues(db, &b))
+	stmts = append(stmts, testenv.InsertMentionsValues(db, &b), testenv.InsertMentionsValues(db, &b))
 	stmts = append(stmts, storage.BackfillRollupsSQL(db)...)
 	from, to := since.Truncate(time.Hour), until.Truncate(time.Hour).Add(time.Hour)
 	frSQL, frArgs := storage.FirstResponsesQuery(db, from, to, storage.DefaultSettle)
-	stmts = append(stmts, inline(frSQL, frArgs))
+	stmts = append(stmts, testenv.Inline(frSQL, frArgs))
 	period := []any{uint32(from.Unix()), uint32(to.Unix())}
 	volIdx := len(stmts)
-	stmts = append(stmts, inline(storage.VolumeSQL(db), period), inline(storage.ResponseTimesSQL(db), period), inline(storage.PartitionsSQL, []any{db}))
+	stmts = append(stmts, testenv.Inline(storage.VolumeSQL(db), period), testenv.Inline(storage.ResponseTimesSQL(db), period), testenv.Inline(storage.PartitionsSQL, []any{db}))
 	ret := &storage.Retention{Database: db}
 	month := fmt.Sprintf("%04d%02d", until.Year(), int(until.Month()))
 	tables := []string{"mentions", "mention_brands", "replies", "brand_hourly", "brand_reason_hourly", "first_responses", "brand_frt_hourly"}
@@ -298,7 +157,7 @@ func TestRollupsAndRetentionCurrentClickHouse(t *testing.T) {
 	for _, tb := range tables {
 		stmts = append(stmts, "SELECT count() FROM "+db+"."+tb)
 	}
-	outs := runChDB(t, stmts)
+	outs := testenv.ChDBExec(t, stmts)
 
 	// The same on the test server.
 	ctx := context.Background()

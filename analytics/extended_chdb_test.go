@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/earshot-dev/earshot/internal/testenv"
+
 	"github.com/earshot-dev/earshot/analytics"
 	"github.com/earshot-dev/earshot/storage"
 )
@@ -60,7 +62,7 @@ func TestExtendedSQLOnCurrentClickHouse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	stmts = append(stmts, insertValues(db, &b), insertValues(db, &b))
+	stmts = append(stmts, testenv.InsertMentionsValues(db, &b), testenv.InsertMentionsValues(db, &b))
 	scope, err := analytics.LiteralScope(extSince, extUntil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +103,7 @@ func TestExtendedSQLOnCurrentClickHouse(t *testing.T) {
 		}
 		stmts = append(stmts, sql)
 	}
-	outs := runChDB(t, stmts)
+	outs := testenv.ChDBExec(t, stmts)
 	for i, c := range checks {
 		if got := outs[first+i]; !sameTSV(got, c.want) {
 			t.Errorf("%s on chDB:\n got:\n%s\nwant:\n%s", c.name, got, c.want)

@@ -1,137 +1,17 @@
 package detect_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/earshot-dev/earshot/internal/testenv"
+
 	"github.com/earshot-dev/earshot/detect"
 	"github.com/earshot-dev/earshot/storage"
 )
-
-// Current ClickHouse is checked with chDB (npm package chdb), as in
-// package analytics: EARSHOT_CHDB_NODE_PATH is a NODE_PATH where
-// require('chdb') resolves; EARSHOT_REQUIRE_CHDB=1 turns a missing chDB
-// into a failure.
-const (
-	envChDBNodePath = "EARSHOT_CHDB_NODE_PATH"
-	envRequireChDB  = "EARSHOT_REQUIRE_CHDB"
-)
-
-const chdbScript = `
-const fs = require("fs"), os = require("os"), path = require("path");
-const { Session } = require("chdb");
-const stmts = JSON.parse(fs.readFileSync(0, "utf8"));
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "earshot-chdb-"));
-const s = new Session(dir);
-const out = [];
-for (const q of stmts) {
-  try { out.push({ out: s.query(q, "TSV") || "" }); }
-  catch (e) { out.push({ err: String((e && e.message) || e) }); break; }
-}
-try { s.cleanup(); } catch (e) {}
-fs.rmSync(dir, { recursive: true, force: true });
-process.stdout.write(JSON.stringify(out));
-`
-
-func skipOrFail(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv(envRequireChDB) == "1" {
-		t.Fatal(why)
-	}
-	t.Skip(why)
-}
-
-func runChDB(t *testing.T, stmts []string) []string {
-	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		skipOrFail(t, "node not installed: current ClickHouse (chDB) not checked")
-	}
-	env := os.Environ()
-	if p := os.Getenv(envChDBNodePath); p != "" {
-		env = append(env, "NODE_PATH="+p)
-	}
-	probe := exec.Command(node, "-e", "require.resolve('chdb')")
-	probe.Env = env
-	if err := probe.Run(); err != nil {
-		skipOrFail(t, fmt.Sprintf("npm package chdb not found (make chdb; set %s): current ClickHouse not checked", envChDBNodePath))
-	}
-	in, err := json.Marshal(stmts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(node, "-e", chdbScript)
-	cmd.Env = env
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("chdb: %v\n%s", err, stderr.String())
-	}
-	var res []struct{ Out, Err string }
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("chdb output: %v\n%s", err, out)
-	}
-	var outs []string
-	for i, r := range res {
-		if r.Err != "" {
-			t.Fatalf("chdb: statement %d failed: %s\n%.400s", i+1, r.Err, stmts[i])
-		}
-		outs = append(outs, r.Out)
-	}
-	if len(outs) != len(stmts) {
-		t.Fatalf("chdb ran %d of %d statements", len(outs), len(stmts))
-	}
-	return outs
-}
-
-var quoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
-
-func literal(v reflect.Value) string {
-	switch x := v.Interface().(type) {
-	case string:
-		return "'" + quoter.Replace(x) + "'"
-	case time.Time:
-		return strconv.FormatInt(x.Unix(), 10)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	}
-	if v.Kind() == reflect.Slice {
-		parts := make([]string, v.Len())
-		for i := range parts {
-			parts[i] = literal(v.Index(i))
-		}
-		if len(parts) == 0 && v.Type().Elem().Kind() == reflect.String {
-			return "emptyArrayString()"
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	}
-	return fmt.Sprint(v.Interface())
-}
-
-func valuesRow(vals []any) string {
-	parts := make([]string, len(vals))
-	for i, v := range vals {
-		parts[i] = literal(reflect.ValueOf(v))
-	}
-	return "(" + strings.Join(parts, ", ") + ")"
-}
-
-func inline(sql string, args []any) string {
-	for _, a := range args {
-		sql = strings.Replace(sql, "?", literal(reflect.ValueOf(a)), 1)
-	}
-	return sql
-}
 
 // The migrations, the bucket query and the alerts queries run on current
 // ClickHouse with the same counts as Aggregate.
@@ -164,7 +44,7 @@ func TestCurrentClickHouse(t *testing.T) {
 		for i, c := range cols {
 			vals[i] = reflect.ValueOf(c).Index(r).Interface()
 		}
-		rows = append(rows, valuesRow(vals))
+		rows = append(rows, testenv.ValuesRow(vals...))
 	}
 	insert := storage.InsertMentionsSQL(db) + " VALUES " + strings.Join(rows, ", ")
 	stmts = append(stmts, insert, insert) // twice: duplicates must not count
@@ -173,7 +53,7 @@ func TestCurrentClickHouse(t *testing.T) {
 	to := detect.BucketStart(ms[len(ms)-1].CreatedAt, bucket).Add(bucket)
 	sql, args := detect.BucketsQuery(db, bucket, 500, from, to)
 	qBuckets := len(stmts)
-	stmts = append(stmts, "SELECT brand, toUInt32(bucket), volume, negative, positive, length(posts) FROM ("+inline(sql, args)+") ORDER BY 2, 1")
+	stmts = append(stmts, "SELECT brand, toUInt32(bucket), volume, negative, positive, length(posts) FROM ("+testenv.Inline(sql, args)+") ORDER BY 2, 1")
 
 	onset := from.Add(time.Hour)
 	inc := detect.Incident{ID: "o2-crisis-x", Brand: "o2", Kind: detect.KindCrisis, Severity: detect.SeverityMinor, Status: detect.StatusOpen,
@@ -185,11 +65,11 @@ func TestCurrentClickHouse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stmts = append(stmts, detect.InsertAlertsSQL(db)+" VALUES "+valuesRow(row))
+		stmts = append(stmts, detect.InsertAlertsSQL(db)+" VALUES "+testenv.ValuesRow(row...))
 		if i == 1 {
 			resolved.Status, resolved.Version, resolved.ResolvedAt = detect.StatusResolved, 2, onset.Add(time.Hour)
 			row, _ := detect.AlertRow(detect.Event{Type: detect.EventResolve, Incident: resolved})
-			stmts = append(stmts, detect.InsertAlertsSQL(db)+" VALUES "+valuesRow(row))
+			stmts = append(stmts, detect.InsertAlertsSQL(db)+" VALUES "+testenv.ValuesRow(row...))
 		}
 	}
 	qOpen := len(stmts)
@@ -202,7 +82,7 @@ func TestCurrentClickHouse(t *testing.T) {
 		stmts = append(stmts, s...)
 	}
 	stmts = append(stmts, "SELECT count() FROM system.tables WHERE database = '"+db+"'")
-	outs := runChDB(t, stmts)
+	outs := testenv.ChDBExec(t, stmts)
 
 	var want []string
 	agg := detect.Aggregate(ms, bucket)

@@ -3,6 +3,7 @@ package replyquality_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,4 +83,49 @@ func TestRebuildFromClickHouse(t *testing.T) {
 	if _, err := e.Rebuild(ctx, replyquality.StoredReplies(ctx, conn, "bad-name;", now)); err == nil {
 		t.Error("a bad database name: no error")
 	}
+}
+
+// TestRebuildQueryOnCurrentClickHouse runs the rebuild query on current
+// ClickHouse (chDB) over the same kind of rows: a brand reply, a duplicate
+// of it, a customer post and an old reply, as on the 18.16 server.
+func TestRebuildQueryOnCurrentClickHouse(t *testing.T) {
+	const db = "earshot_chdb"
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	var b storage.MentionBlock
+	add := func(id string, at time.Time, brand, text string) {
+		t.Helper()
+		m := &mention.Mention{V: 1, ID: "x:" + id, Platform: "x", NativeID: id, CreatedAt: at, IngestedAt: at,
+			Source: "test", Author: mention.Author{ID: "a" + id}, Text: text, ConversationID: "x:c" + id}
+		if brand != "" {
+			m.AuthorBrand, m.InReplyTo, m.Direction = brand, "x:p"+id, mention.DirectionOutbound
+		}
+		if err := b.Append(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("1", now.Add(-time.Hour), "klm", "Sorry to hear that. Please DM us your booking code. ^JS")
+	add("2", now.Add(-2*time.Hour), "", "@KLM where is my bag")
+	add("3", now.Add(-30*24*time.Hour), "klm", "an old reply, outside the window")
+	stmts := testenv.MigrationStatements(t, db)
+	ins := testenv.InsertMentionsValues(db, &b)
+	since := now.Add(-7 * 24 * time.Hour)
+	stmts = append(stmts, ins, ins, testenv.Inline(fmt.Sprintf(replyquality.RebuildQuery, db), []any{since, since}))
+	outs := testenv.ChDBExec(t, stmts)
+	got := outs[len(outs)-1]
+	if want := "x:1\tklm\t"; len(got) < len(want) || got[:len(want)] != want {
+		t.Fatalf("rebuild query on current ClickHouse returned %q, want the one recent reply x:1 of klm, once", got)
+	}
+	if n := len(splitLines(got)); n != 1 {
+		t.Fatalf("rebuild query returned %d rows, want 1 (duplicates collapse, old and customer rows excluded):\n%s", n, got)
+	}
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }

@@ -111,14 +111,14 @@ FROM
     FROM %[1]s.replies
     WHERE created_at >= ?
     GROUP BY id
-)
+) AS r
 ANY INNER JOIN
 (
     SELECT id, argMax(text, version) AS reply_text
     FROM %[1]s.mentions
     WHERE created_at >= ? AND author_brand != ''
     GROUP BY id
-) USING (id)
+) AS m USING (id)
 ORDER BY reply_at, id`
 
 // Reply is one stored brand reply, for Rebuild.
