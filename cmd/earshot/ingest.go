@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -115,6 +116,8 @@ var simulateFlags struct {
 	Out       string
 	Truth     string
 	TruthCSV  string
+	Scenario  string
+	Events    string
 	Publish   bool
 	Progress  string
 }
@@ -244,6 +247,8 @@ must lie in the past.`,
 	g.StringVar(&simulateFlags.Out, "out", "", "write the records as JSONL to this file (\"-\": stdout)")
 	g.StringVar(&simulateFlags.Truth, "truth", "", "write the ground-truth leaderboard as JSON to this file")
 	g.StringVar(&simulateFlags.TruthCSV, "truth-csv", "", "write the ground-truth leaderboard as CSV to this file")
+	g.StringVar(&simulateFlags.Scenario, "scenario", "", "simulate a scenario instead of a plain period: crisis (six weeks from 2026-08-31 for the default brands with an O2-style 48-hour outage, a slow burn, a positive viral spike and a holiday peak; --start, --days and --incidents do not apply)")
+	g.StringVar(&simulateFlags.Events, "events", "", "with --scenario: write the scenario's events (kind, brand, onset, end, peak, terms) as JSON to this file — the crisis ground truth")
 	g.BoolVar(&simulateFlags.Publish, "publish", false, "publish the records to the raw topic")
 	g.StringVar(&simulateFlags.Progress, "progress", "", "progress report when publishing: auto, bar, log, none (ingest.simulate.progress)")
 
@@ -389,8 +394,17 @@ func runReplay(cmd *cobra.Command, args []string) error {
 func runSimulate(cmd *cobra.Command, _ []string) error {
 	ctx := cmd.Context()
 	sf := simulateFlags
-	if sf.Out == "" && sf.Truth == "" && sf.TruthCSV == "" && !sf.Publish {
-		return errors.New("ingest simulate: nothing to do; pass --out FILE, --truth FILE, --truth-csv FILE and/or --publish")
+	if sf.Out == "" && sf.Truth == "" && sf.TruthCSV == "" && sf.Events == "" && !sf.Publish {
+		return errors.New("ingest simulate: nothing to do; pass --out FILE, --truth FILE, --truth-csv FILE, --events FILE and/or --publish")
+	}
+	switch sf.Scenario {
+	case "":
+		if sf.Events != "" {
+			return errors.New("ingest simulate: --events needs --scenario")
+		}
+	case "crisis":
+	default:
+		return fmt.Errorf("ingest simulate: --scenario %q: the scenario is crisis", sf.Scenario)
 	}
 	a, err := newApp("ingest simulate", sf.Publish)
 	if err != nil {
@@ -430,8 +444,25 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	started := time.Now()
-	sim, err := simulate.Generate(cfg.Simulate, reg, time.Now())
-	if err != nil {
+	var sim *simulate.Simulation
+	if sf.Scenario == "crisis" {
+		plan := simulate.CrisisPlan(cfg.Simulate.Seed)
+		if fl.Changed("brands") {
+			plan.Config.Brands = sf.Brands
+		}
+		if sim, err = simulate.GenerateScenario(plan, reg, time.Now()); err != nil {
+			return err
+		}
+		if sf.Events != "" {
+			if err := writeOutput(sf.Events, func(w io.Writer) error {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(plan.ScenarioEventsSorted())
+			}); err != nil {
+				return err
+			}
+		}
+	} else if sim, err = simulate.Generate(cfg.Simulate, reg, time.Now()); err != nil {
 		return err
 	}
 	a.Log.Info("simulated", "records", len(sim.Mentions), "brands", strings.Join(sim.Brands, ","),

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -141,5 +143,44 @@ func TestIngestSimulatePublish(t *testing.T) {
 	}
 	if strconv.FormatInt(onTopic, 10) != m[2] {
 		t.Fatalf("%d records on the raw topic, the summary says %s", onTopic, m[2])
+	}
+}
+
+// TestIngestSimulateCrisisScenario: --scenario crisis writes the six-week
+// scenario and its events (the crisis ground truth); --events alone is
+// refused.
+func TestIngestSimulateCrisisScenario(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates six weeks of traffic")
+	}
+	dir := t.TempDir()
+	out, events := filepath.Join(dir, "crisis.jsonl"), filepath.Join(dir, "events.json")
+	if _, err := runCLI(t, "ingest", "simulate", "--scenario", "crisis", "--brands", "o2,tesco,klm,lufthansa", "--out", out, "--events", events); err != nil {
+		t.Fatal(err)
+	}
+	var evs []struct {
+		Name, Kind, Brand string
+		Peak              float64
+	}
+	data, err := os.ReadFile(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &evs); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, e := range evs {
+		kinds[e.Name] = e.Kind + "/" + e.Brand
+	}
+	want := map[string]string{"outage": "crisis/o2", "slow_burn": "crisis/tesco", "viral": "viral_positive/klm", "holiday": "seasonal/"}
+	if !reflect.DeepEqual(kinds, want) {
+		t.Errorf("events %v, want %v", kinds, want)
+	}
+	if n, err := countLines(out); err != nil || n < 10_000 {
+		t.Errorf("scenario wrote %d records (%v), want six weeks of traffic", n, err)
+	}
+	if _, err := runCLI(t, "ingest", "simulate", "--events", events); err == nil {
+		t.Error("--events without --scenario was accepted")
 	}
 }
