@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/earshot-dev/earshot/bus"
@@ -507,5 +508,63 @@ func TestEnsureTopicsWithoutCreateTopics(t *testing.T) {
 		if err := bus.EnsureTopics(ctx, c); err != nil {
 			t.Fatalf("EnsureTopics #%d after devbroker created the topics: %v", i+1, err)
 		}
+	}
+}
+
+// TestLagMonitor exports the group's lag as a gauge: all of it before a
+// commit, none after, and counts a failed measurement.
+func TestLagMonitor(t *testing.T) {
+	c := testenv.Kafka(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	msgs := make([]kafka.Message, 50)
+	for i := range msgs {
+		msgs[i] = kafka.Message{Key: []byte(fmt.Sprint(i)), Value: []byte("v")}
+	}
+	write(t, ctx, c, c.RawTopic, msgs)
+
+	reg := prometheus.NewRegistry()
+	m := bus.NewLagMonitor(c, "lag-monitor-test", c.RawTopic, time.Second, reg, nil)
+	if lag, err := m.Measure(ctx); err != nil || lag != 50 {
+		t.Fatalf("Measure = %d, %v; want 50", lag, err)
+	}
+	gauge := func() float64 {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "earshot_kafka_consumer_lag_records" {
+				return mf.GetMetric()[0].GetGauge().GetValue()
+			}
+		}
+		t.Fatal("earshot_kafka_consumer_lag_records not exported")
+		return 0
+	}
+	if g := gauge(); g != 50 {
+		t.Fatalf("gauge = %v, want 50", g)
+	}
+
+	r := bus.NewReader(c, c.RawTopic, "lag-monitor-test")
+	defer r.Close()
+	for seen := 0; seen < 50; seen++ {
+		msg, err := r.FetchMessage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.CommitMessages(ctx, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if lag, err := m.Measure(ctx); err != nil || lag != 0 {
+		t.Fatalf("after committing everything Measure = %d, %v; want 0", lag, err)
+	}
+	if g := gauge(); g != 0 {
+		t.Fatalf("gauge = %v, want 0", g)
+	}
+
+	bad := bus.NewLagMonitor(c, "lag-monitor-test", "no.such.topic", time.Second, reg, nil)
+	if _, err := bad.Measure(ctx); err == nil {
+		t.Fatal("Measure on a missing topic succeeded")
 	}
 }

@@ -181,6 +181,7 @@ func runEnrich(cmd *cobra.Command, _ []string) error {
 	}
 	a.Health.AddCheck("enrich_output", p.Ready)
 	a.Log.Info("enrich configured", "brokers", strings.Join(kc.Brokers, ","), "brands", len(reg.Brands), "pipeline", pipe.Version())
+	go bus.NewLagMonitor(kc, cfg.GroupID, kc.RawTopic, 15*time.Second, a.Reg, a.Log).Run(ctx)
 	return p.Run(ctx)
 }
 

@@ -128,5 +128,6 @@ func runSink(cmd *cobra.Command, _ []string) error {
 	a.Health.AddCheck("clickhouse", s.Ready)
 	a.Log.Info("sink configured", "brokers", strings.Join(kc.Brokers, ","), "topic", kc.EnrichedTopic,
 		"clickhouse", chc.Addr, "database", chc.Database)
+	go bus.NewLagMonitor(kc, cfg.Group, kc.EnrichedTopic, 15*time.Second, a.Reg, a.Log).Run(ctx)
 	return s.Run(ctx)
 }
