@@ -576,10 +576,12 @@ func pipeline() *Dashboard {
 		promPanel("Dead letters", "Records sent to earshot.mentions.dlq, by stage and reason.", GridPos{12, 24, 12, 8}, "ops",
 			promTarget("A", "sum by (reason) (rate(earshot_enrich_dlq_total"+r+"))", "enrich {{reason}}"),
 			promTarget("B", "sum by (reason) (rate(earshot_sink_dlq_total"+r+"))", "sink {{reason}}")),
-		promPanel("Sink retrying, errors", "1 while the sink retries ClickHouse; insert and commit errors.", GridPos{0, 32, 24, 8}, "short",
+		promPanel("Sink retrying, errors", "1 while the sink retries ClickHouse; insert and commit errors.", GridPos{0, 32, 12, 8}, "short",
 			promTarget("A", "max(earshot_sink_retrying)", "retrying"),
 			promTarget("B", "sum by (kind) (rate(earshot_sink_insert_errors_total"+r+"))", "insert errors {{kind}}"),
 			promTarget("C", "sum(rate(earshot_sink_commit_errors_total"+r+")) + sum(rate(earshot_enrich_commit_errors_total"+r+"))", "commit errors")),
+		promPanel("Consumer lag", "Records each consumer group has not committed yet (enrich on the raw topic, sink on the enriched topic).", GridPos{12, 32, 12, 8}, "short",
+			promTarget("A", "max by (group, topic) (earshot_kafka_consumer_lag_records)", "{{group}} on {{topic}}")),
 	)
 	return d
 }
