@@ -77,17 +77,8 @@ func New(cfg Config, o Options) (*Source, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if o.Writer == nil {
-		return nil, errors.New("ingest bluesky: no Kafka writer")
-	}
-	if o.Publisher == (ingest.PublisherConfig{}) {
-		o.Publisher = ingest.DefaultPublisherConfig()
-	}
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if err := ingest.SourceDefaults(SourceName, o.Writer, &o.Publisher, &o.Log, &o.Now); err != nil {
+		return nil, err
 	}
 	s := &Source{
 		cfg: cfg, o: o, log: o.Log.With("source", SourceName),

@@ -97,19 +97,10 @@ func New(cfg Config, o Options) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if o.Writer == nil {
-		return nil, errors.New("ingest http: no Kafka writer")
-	}
-	if o.Publisher == (ingest.PublisherConfig{}) {
-		o.Publisher = ingest.DefaultPublisherConfig()
+	if err := ingest.SourceDefaults(SourceName, o.Writer, &o.Publisher, &o.Log, &o.Now); err != nil {
+		return nil, err
 	}
 	o.Publisher.FlushInterval = cfg.FlushInterval
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 	if o.Health == nil {
 		o.Health = telemetry.NewHealth()
 	}

@@ -93,17 +93,8 @@ func New(cfg Config, o Options) (*Source, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if o.Writer == nil {
-		return nil, errors.New("ingest mastodon: no Kafka writer")
-	}
-	if o.Publisher == (ingest.PublisherConfig{}) {
-		o.Publisher = ingest.DefaultPublisherConfig()
-	}
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if err := ingest.SourceDefaults(SourceName, o.Writer, &o.Publisher, &o.Log, &o.Now); err != nil {
+		return nil, err
 	}
 	if o.Transport == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
