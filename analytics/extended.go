@@ -57,6 +57,12 @@ type ExtRow struct {
 	PrevInbound            *uint64
 	PrevScore, ScoreChange *float64 // ScoreChange = Score − PrevScore (points)
 	InboundChange          *float64 // Inbound / PrevInbound − 1
+	// SentimentRecovery is the mean, over the answered inbound posts whose
+	// customer wrote again in the conversation after the brand's first
+	// reply (RecoveredPosts of them), of the follow-up's compound sentiment
+	// minus the post's (see RecoveryPostsSQL); nil when there is none.
+	SentimentRecovery *float64
+	RecoveredPosts    uint64
 }
 
 // Extended computes the full leaderboard of q: the rows of Leaderboard
@@ -118,6 +124,9 @@ func Extended(ctx context.Context, conn driver.Conn, db string, reg *registry.Re
 		return nil, err
 	}
 	if err := fillHours(ctx, conn, db, scope, opt.HoursTZ, idx); err != nil {
+		return nil, err
+	}
+	if err := fillRecovery(ctx, conn, db, scope, idx); err != nil {
 		return nil, err
 	}
 	if opt.Previous {
@@ -294,6 +303,25 @@ func fillHours(ctx context.Context, conn driver.Conn, db string, s Scope, tz str
 		}
 	}
 	return nil
+}
+
+func fillRecovery(ctx context.Context, conn driver.Conn, db string, s Scope, idx map[string]*ExtRow) error {
+	sql, err := RecoverySQL(db, s)
+	if err != nil {
+		return err
+	}
+	return query(ctx, conn, "sentiment recovery", sql, func(rs driver.Rows) error {
+		var brand string
+		var n uint64
+		var mean float64
+		if err := rs.Scan(&brand, &n, &mean); err != nil {
+			return err
+		}
+		if r := idx[brand]; r != nil && n > 0 {
+			r.RecoveredPosts, r.SentimentRecovery = n, &mean
+		}
+		return nil
+	})
 }
 
 // Periods splits [since, until) at UTC midnights (by "day") or Mondays

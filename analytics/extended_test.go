@@ -122,10 +122,10 @@ func buildExtScenario() *scenario {
 //
 // klm: 1 inbound, unanswered, 3.5 days old: rate 0, sla 0, score 0 (the
 // FRT part counts as 0 when nothing was answered); alone in its sector.
-const wantExtCSV = `brand,inbound,answered,pending,response_rate,frt_median_s,frt_p90_s,sla15,sla60,sector,score,rank_sector,rank_competitors,frt_business_median_s,frt_business_p90_s,sentiment_mean,negative_share,deflection_rate,canned_rate,empathy_median,active_hours,platforms,prev_inbound,inbound_change,prev_score,score_change
-ask_wellsfargo,1,1,0,1.0000,600.0,600.0,1.0000,1.0000,bank,95.7,1,1,600.0,600.0,0.5000,0.0000,,,,1,x=1,0,,,
-bofa_help,4,3,0,0.6667,3600.0,51600.0,0.2500,0.5000,bank,55.0,2,2,300.0,1200.0,-0.1000,0.5000,0.5000,0.5000,60.0,3,bluesky=1;x=3,1,3.0000,99.0,-44.0
-klm,1,0,0,0.0000,,,0.0000,0.0000,airline,0.0,1,1,,,0.0000,0.0000,,,,0,x=1,0,,,
+const wantExtCSV = `brand,inbound,answered,pending,response_rate,frt_median_s,frt_p90_s,sla15,sla60,sector,score,rank_sector,rank_competitors,frt_business_median_s,frt_business_p90_s,sentiment_mean,negative_share,deflection_rate,canned_rate,empathy_median,active_hours,platforms,prev_inbound,inbound_change,prev_score,score_change,sentiment_recovery,recovered_posts
+ask_wellsfargo,1,1,0,1.0000,600.0,600.0,1.0000,1.0000,bank,95.7,1,1,600.0,600.0,0.5000,0.0000,,,,1,x=1,0,,,,,0
+bofa_help,4,3,0,0.6667,3600.0,51600.0,0.2500,0.5000,bank,55.0,2,2,300.0,1200.0,-0.1000,0.5000,0.5000,0.5000,60.0,3,bluesky=1;x=3,1,3.0000,99.0,-44.0,,0
+klm,1,0,0,0.0000,,,0.0000,0.0000,airline,0.0,1,1,,,0.0000,0.0000,,,,0,x=1,0,,,,,0
 `
 
 func TestExtended(t *testing.T) {

@@ -20,6 +20,7 @@ var ExtColumns = []string{
 	"deflection_rate", "canned_rate", "empathy_median",
 	"active_hours", "platforms",
 	"prev_inbound", "inbound_change", "prev_score", "score_change",
+	"sentiment_recovery", "recovered_posts",
 }
 
 // PeriodColumns follow when the leaderboard is split into periods.
@@ -65,6 +66,7 @@ func (r ExtRow) extFields() []string {
 		ratioText(r.DeflectionRate), ratioText(r.CannedRate), decimals(r.EmpathyMedian, 1),
 		strconv.Itoa(r.ActiveHours), platformsText(r.Platforms),
 		prev, ratioText(r.InboundChange), decimals(r.PrevScore, 1), decimals(r.ScoreChange, 1),
+		decimals(r.SentimentRecovery, 4), strconv.FormatUint(r.RecoveredPosts, 10),
 	}
 }
 
@@ -261,14 +263,15 @@ func writeExtTable(w io.Writer, blocks []Block, all, periods bool) error {
 		}
 		var ext bytes.Buffer
 		tw := tabwriter.NewWriter(&ext, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "SECTOR\tSCORE\tRANK SECTOR\tRANK COMP\tBIZ FRT MEDIAN\tBIZ FRT P90\tSENTIMENT\tNEGATIVE\tDEFLECTION\tCANNED\tEMPATHY\tACTIVE HOURS\tPLATFORMS\tSCORE CHANGE\t")
+		fmt.Fprintln(tw, "SECTOR\tSCORE\tRANK SECTOR\tRANK COMP\tBIZ FRT MEDIAN\tBIZ FRT P90\tSENTIMENT\tNEGATIVE\tDEFLECTION\tCANNED\tEMPATHY\tACTIVE HOURS\tPLATFORMS\tSCORE CHANGE\tRECOVERY\tRECOVERED\t")
 		for _, r := range b.Rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t\n",
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%d\t\n",
 				dash(r.Sector), dash(decimals(r.Score, 1)), dash(rankText(r.RankSector)), dash(rankText(r.RankCompetitors)),
 				humanSeconds(r.BusinessFRTMedianSeconds), humanSeconds(r.BusinessFRTP90Seconds),
 				dash(decimals(r.SentimentMean, 2)), percent(r.NegativeShare),
 				percent(r.DeflectionRate), percent(r.CannedRate), dash(decimals(r.EmpathyMedian, 0)),
-				r.ActiveHours, dash(platformsText(r.Platforms)), dash(signed(r.ScoreChange)))
+				r.ActiveHours, dash(platformsText(r.Platforms)), dash(signed(r.ScoreChange)),
+				dash(signedDecimals(r.SentimentRecovery, 2)), r.RecoveredPosts)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -285,6 +288,18 @@ func writeExtTable(w io.Writer, blocks []Block, all, periods bool) error {
 		}
 	}
 	return nil
+}
+
+// signedDecimals is v with n decimals and an explicit sign (+0.35).
+func signedDecimals(v *float64, n int) string {
+	if v == nil {
+		return ""
+	}
+	s := strconv.FormatFloat(*v, 'f', n, 64)
+	if *v >= 0 && s[0] != '-' {
+		s = "+" + s
+	}
+	return s
 }
 
 func signed(v *float64) string {

@@ -18,7 +18,7 @@ func extBlocks() []analytics.Block {
 		Sector: "airline", Score: f(55), RankSector: 2, RankCompetitors: 1,
 		SentimentMean: f(-0.1), NegativeShare: f(0.5), ActiveHours: 3,
 		Platforms:   []analytics.PlatformCount{{Platform: "bluesky", Inbound: 1}, {Platform: "x", Inbound: 3, Answered: 3}},
-		PrevInbound: &prev, ScoreChange: f(-4.25),
+		PrevInbound: &prev, ScoreChange: f(-4.25), SentimentRecovery: f(0.15), RecoveredPosts: 2,
 	}
 	mon := time.Date(2024, 2, 5, 0, 0, 0, 0, time.UTC)
 	return []analytics.Block{
@@ -32,8 +32,8 @@ func TestWriteBlocks(t *testing.T) {
 	if err := analytics.WriteBlocks(&buf, "csv", extBlocks(), true, true); err != nil {
 		t.Fatal(err)
 	}
-	want := "brand,inbound,answered,pending,response_rate,frt_median_s,frt_p90_s,sla15,sla60,sector,score,rank_sector,rank_competitors,frt_business_median_s,frt_business_p90_s,sentiment_mean,negative_share,deflection_rate,canned_rate,empathy_median,active_hours,platforms,prev_inbound,inbound_change,prev_score,score_change,period_start,period_end\n" +
-		"klm,4,3,0,0.6667,3600.0,51600.0,0.2500,0.5000,airline,55.0,2,1,,,-0.1000,0.5000,,,,3,bluesky=1;x=3,3,,,-4.2,2024-02-05T00:00:00Z,2024-02-12T00:00:00Z\n"
+	want := "brand,inbound,answered,pending,response_rate,frt_median_s,frt_p90_s,sla15,sla60,sector,score,rank_sector,rank_competitors,frt_business_median_s,frt_business_p90_s,sentiment_mean,negative_share,deflection_rate,canned_rate,empathy_median,active_hours,platforms,prev_inbound,inbound_change,prev_score,score_change,sentiment_recovery,recovered_posts,period_start,period_end\n" +
+		"klm,4,3,0,0.6667,3600.0,51600.0,0.2500,0.5000,airline,55.0,2,1,,,-0.1000,0.5000,,,,3,bluesky=1;x=3,3,,,-4.2,0.1500,2,2024-02-05T00:00:00Z,2024-02-12T00:00:00Z\n"
 	if buf.String() != want {
 		t.Fatalf("csv\n got:\n%s\nwant:\n%s", buf.String(), want)
 	}
@@ -58,7 +58,7 @@ func TestWriteBlocks(t *testing.T) {
 	}
 	row := compact.String()
 	// Keys in the CSV's order, undefined values null.
-	for _, frag := range []string{`"brand":"klm","inbound":4`, `"sla60":0.5000,"sector":"airline","score":55.0`, `"deflection_rate":null`, `"reply_hours":[0,`} {
+	for _, frag := range []string{`"brand":"klm","inbound":4`, `"sla60":0.5000,"sector":"airline","score":55.0`, `"deflection_rate":null`, `"score_change":-4.2,"sentiment_recovery":0.1500,"recovered_posts":2,"reply_hours":[0,`} {
 		if !strings.Contains(row, frag) {
 			t.Errorf("json row lacks %s: %s", frag, row)
 		}
@@ -69,7 +69,7 @@ func TestWriteBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, frag := range []string{"period 2024-02-05T00:00:00Z → 2024-02-12T00:00:00Z", "SCORE", "airline", "55.0", "bluesky=1;x=3", "(no brand has an inbound post in the period)"} {
+	for _, frag := range []string{"period 2024-02-05T00:00:00Z → 2024-02-12T00:00:00Z", "SCORE", "airline", "55.0", "bluesky=1;x=3", "RECOVERY", "+0.15", "(no brand has an inbound post in the period)"} {
 		if !strings.Contains(out, frag) {
 			t.Errorf("table lacks %q:\n%s", frag, out)
 		}

@@ -91,7 +91,10 @@ const (
 // fields of the newest version. Times are milliseconds since the epoch.
 // The first reply per post is a join of the inbound posts with the minimum
 // reply time per (brand, replied-to id). Medians and p90 come from sorted
-// arrays: quantileExact's convention is not the glossary's.
+// arrays: quantileExact's convention is not the glossary's. The parents
+// of the brands' replies are joined with ANY LEFT JOIN (unmatched rows
+// dropped): on current ClickHouse ANY INNER JOIN keeps one left row per
+// right key, so a post answered by two brands would count for one.
 const leaderboardSQL = `
 SELECT
     brand, n_inbound, n_answered, n_pending,
@@ -159,9 +162,9 @@ FROM
                 WHERE rts < ?
                 GROUP BY brand, mention_id
             ) AS replied_to
-            ANY INNER JOIN
+            ANY LEFT JOIN
             (
-                SELECT mention_id, ts
+                SELECT mention_id, ts, toUInt8(1) AS found
                 FROM
                 (
                     SELECT
@@ -174,6 +177,7 @@ FROM
                 )
                 WHERE ts >= ? AND ts < ? AND by_brand = ''
             ) AS parents USING (mention_id)
+            WHERE found = 1
         )
         GROUP BY brand, mention_id
     ) AS inbound

@@ -158,6 +158,10 @@ func brandRepliesSQL(db string, s Scope, toPeriodPosts bool) string {
 //	String, reply_canned Float64 (the first reply's quality fields)
 //
 // Every level deduplicates by id, so a mention stored twice counts once.
+// The posts are joined with ANY LEFT JOIN (and the unmatched rows
+// dropped): on current ClickHouse ANY INNER JOIN keeps one left row per
+// right key, which would drop all brands but one of a post addressed to
+// (or answered by) several.
 //
 // db "" names the tables without a database (the connection's default).
 func InboundPostsSQL(db string, s Scope) (string, error) {
@@ -198,10 +202,11 @@ FROM
         )
         GROUP BY brand, mention_id
     ) AS candidates
-    ANY INNER JOIN
+    ANY LEFT JOIN
     (
         SELECT
             id AS mention_id,
+            toUInt8(1) AS found,
             argMax(%[9]s, version) AS ts,
             argMax(author_brand, version) AS by_brand,
             argMax(platform, version) AS platform,
@@ -212,7 +217,7 @@ FROM
         WHERE created_at >= %[2]s AND created_at < %[3]s
         GROUP BY id
     ) AS posts USING (mention_id)
-    WHERE ts >= %[5]s AND ts < %[6]s AND by_brand = '' AND (%[7]s)
+    WHERE found = 1 AND ts >= %[5]s AND ts < %[6]s AND by_brand = '' AND (%[7]s)
 ) AS inbound
 ANY LEFT JOIN
 (

@@ -301,12 +301,14 @@ func drilldown(o Options) *Dashboard {
 		"**Brand drill-down** — one brand over the time range: the headline numbers, the distribution of "+
 			"first response times, SLA 15/60 over time, an hour-of-week heat map of its replies (its "+
 			"inferred support hours), inbound sentiment, contact reasons, and — once enrich scores reply "+
-			"quality — deflection, canned and empathy figures with its most and least empathetic replies.")
+			"quality — deflection, canned and empathy figures, the distribution of empathy, and its most "+
+			"and least empathetic replies; and the sentiment recovery of customers who wrote again after its reply.")
 	d.Templating.List = []*Variable{brandVar(false), platformVar()}
 	scope := analytics.GrafanaScope(brandOne, platformCond)
 	stats := must(analytics.BrandStatsSQL("", scope))
 	inbound := must(analytics.InboundPostsSQL("", scope))
 	replies := must(analytics.RepliesSQL("", analytics.GrafanaScope(brandOne, "1")))
+	recoveryPosts := must(analytics.RecoveryPostsSQL("", scope))
 
 	head := tablePanel("Headline", "The leaderboard's columns for the brand.", GridPos{0, 0, 24, 4},
 		"SELECT "+statsColumns+"\nFROM ("+stats+") AS stats",
@@ -376,7 +378,34 @@ LIMIT 5`, replies, order)
 	}
 	best := tablePanel("Most empathetic replies", "Shown only when the data carries reply quality (enrich).", GridPos{12, 30, 12, 8}, replyText("DESC"), []string{"created", "empathy", "deflection", "text"})
 	worst := tablePanel("Least empathetic replies", "Shown only when the data carries reply quality (enrich).", GridPos{0, 38, 24, 8}, replyText("ASC"), []string{"created", "empathy", "deflection", "text"})
-	d.Panels = ordered(head, dist, slaSeries, heat, senti, quality, reasonsBar, best, worst)
+	empathy := barPanel("Empathy distribution (first replies)", "First replies to the brand's inbound posts that carry reply quality, by empathy score in buckets of 10 (0–9 … 90–100); all zero until enrich scores reply quality.",
+		GridPos{0, 46, 16, 8},
+		`SELECT bucket, replies
+FROM
+(
+    SELECT groupArray(toUInt8(least(9, intDiv(toUInt32(greatest(reply_empathy, 0)), 10)))) AS bs
+    FROM (`+inbound+`) AS posts
+    WHERE has_reply = 1 AND reply_has_quality = 1
+) AS scored
+ARRAY JOIN
+    arrayMap(b -> concat(toString(b * 10), '–', toString(b * 10 + if(b = 9, 10, 9))), range(10)) AS bucket,
+    arrayMap(b -> toUInt64(countEqual(bs, b)), range(10)) AS replies
+ORDER BY bucket`, []string{"bucket", "replies"}, unitConfig("none", 0, nil))
+	empathy.Options["orientation"] = "vertical"
+
+	recovery := tablePanel("Sentiment recovery", "The customer's sentiment after the brand's reply minus before: for each answered inbound post, the customer's first later post in the conversation after the brand's first reply, its compound sentiment minus the post's (−2..2); the mean over the posts with such a follow-up, and their count.",
+		GridPos{16, 46, 8, 8},
+		"SELECT count() AS recovered_posts, if(count() = 0, NULL, avg(recovery)) AS sentiment_recovery\nFROM ("+recoveryPosts+") AS recovered",
+		[]string{"recovered_posts", "sentiment_recovery"})
+	recovery.Type = "stat"
+	recovery.Options = map[string]any{"reduceOptions": map[string]any{"calcs": []any{"lastNotNull"}, "fields": "", "values": false}, "textMode": "value_and_name", "colorMode": "value"}
+	recovery.FieldConfig = map[string]any{"defaults": map[string]any{}, "overrides": []any{
+		override("sentiment_recovery", "decimals", 2, "thresholds", map[string]any{"mode": "absolute", "steps": []any{
+			map[string]any{"color": "red", "value": nil}, map[string]any{"color": "green", "value": 0},
+		}}),
+		override("recovered_posts", "decimals", 0),
+	}}
+	d.Panels = ordered(head, dist, slaSeries, heat, senti, quality, reasonsBar, best, worst, empathy, recovery)
 	return d
 }
 

@@ -231,6 +231,16 @@ var wants = map[string]want{
 	"earshot-brand/Reply quality (first replies)": {rows: 1, cells: map[string]map[string]string{
 		"2": {"deflection_rate": "0.5", "canned_rate": "0.5", "empathy_median": "60"},
 	}},
+	// First replies with reply quality: p1r 80, p2r 40.
+	"earshot-brand/Empathy distribution (first replies)": {rows: 10,
+		order: []string{"0–9", "10–19", "20–29", "30–39", "40–49", "50–59", "60–69", "70–79", "80–89", "90–100"},
+		cells: map[string]map[string]string{
+			"0–9": {"replies": "0"}, "40–49": {"replies": "1"}, "80–89": {"replies": "1"}, "90–100": {"replies": "0"},
+		}},
+	// The customers' first posts after bofa_help's replies (seed_test.go):
+	// p1 −0.6 → −0.4 (+0.2; the −0.9 before the reply does not count), p2
+	// −0.2 → +0.6 (+0.8); p3 has no follow-up: 2 posts, mean 0.5.
+	"earshot-brand/Sentiment recovery":       {rows: 1, cells: map[string]map[string]string{"2": {"sentiment_recovery": "0.5"}}},
 	"earshot-brand/Most empathetic replies":  {rows: 2, order: []string{"2024-02-10 16:10:00", "2024-02-07 15:05:00"}, cells: map[string]map[string]string{"2024-02-10 16:10:00": {"empathy": "80", "deflection": "dm", "text": "So sorry, Ann: please DM us your account details"}}},
 	"earshot-brand/Least empathetic replies": {rows: 2, order: []string{"2024-02-07 15:05:00", "2024-02-10 16:10:00"}},
 	"earshot-brand/Contact reasons": {rows: 3, order: []string{"billing", "card", "unclassified"}, cells: map[string]map[string]string{

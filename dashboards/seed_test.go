@@ -62,6 +62,15 @@ func (s *seed) reply(id, brand string, p *mention.Mention, d time.Duration, opts
 	}}, opts...)...)
 }
 
+// followUp is a later post by p's author in p's own thread, after d,
+// addressed to no brand.
+func (s *seed) followUp(id string, p *mention.Mention, d time.Duration, opts ...opt) *mention.Mention {
+	return s.add(id, p.CreatedAt.Add(d), append([]opt{func(m *mention.Mention) {
+		m.ID, m.Platform = p.Platform+":"+id, p.Platform
+		m.Author.ID, m.ConversationID, m.InReplyTo = p.Author.ID, p.ConversationID, p.ID
+	}}, opts...)...)
+}
+
 func sentiment(c float64, label string) opt {
 	return func(m *mention.Mention) { m.Sentiment = &mention.Sentiment{Compound: c, Label: label, Confidence: 0.9} }
 }
@@ -97,6 +106,13 @@ func buildSeed() *seed {
 	s.reply("p2r", "bofa_help", p2, 300*time.Second, quality(40, "none", 0.2), text("Thanks for reaching out"))
 	p3 := s.post("p3", nyTime(11, 9, 0), "bofa_help", sentiment(0.4, "positive")) // Sun 14:00 UTC
 	s.reply("p3r", "bofa_help", p3, time.Hour)
+	// Customers writing again in their own thread (not addressed to the
+	// brand): p1's author before bofa_help's reply (−0.9: does not count)
+	// and after it (−0.4, 15 h after the post: recovery +0.2); p2's
+	// author an hour after the post (+0.6: recovery +0.8).
+	s.followUp("p1f0", p1, time.Hour, sentiment(-0.9, "negative"))
+	s.followUp("p1f1", p1, 15*time.Hour, sentiment(-0.4, "negative"))
+	s.followUp("p2f1", p2, time.Hour, sentiment(0.6, "positive"))
 	s.post("p4", nyTime(6, 12, 0), "bofa_help", sentiment(0, "neutral"), reasons("card"), terms("outage"), bluesky)
 	q0 := s.post("q0", utc(2, 1, 15, 0), "bofa_help", reasons("billing")) // the week before
 	s.reply("q0r", "bofa_help", q0, 120*time.Second)

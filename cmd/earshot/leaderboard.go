@@ -66,6 +66,11 @@ replies created at or after --until are ignored.
   platforms              inbound posts per platform (x=12;bluesky=3)
   prev_inbound, inbound_change, prev_score, score_change
                          the previous period of the same length, and the change
+  sentiment_recovery, recovered_posts
+                         mean of (the customer's first post in the conversation
+                         after the brand's first reply − the post's) compound
+                         sentiment, over the answered posts with such a post;
+                         their count
 
 --by day|week splits the period at UTC midnights / Mondays: one block per
 period (table), or the columns period_start,period_end after the others (CSV),
