@@ -14,6 +14,7 @@ import (
 
 	"github.com/earshot-dev/earshot/ingest"
 	"github.com/earshot-dev/earshot/ingest/bluesky"
+	"github.com/earshot-dev/earshot/ingest/internal/srctest"
 	"github.com/earshot-dev/earshot/ingest/internal/srcutil"
 	"github.com/earshot-dev/earshot/mention"
 )
@@ -26,7 +27,7 @@ const (
 
 type env struct {
 	src  *bluesky.Source
-	w    *writer
+	w    *srctest.Writer
 	sm   *srcutil.For
 	im   *ingest.Metrics
 	stop func() error
@@ -43,7 +44,7 @@ func config(tb testing.TB, js *jetstream, stateDir string) bluesky.Config {
 	return cfg
 }
 
-func start(tb testing.TB, cfg bluesky.Config, w *writer) *env {
+func start(tb testing.TB, cfg bluesky.Config, w *srctest.Writer) *env {
 	tb.Helper()
 	reg := prometheus.NewRegistry()
 	pc := ingest.DefaultPublisherConfig()
@@ -128,12 +129,12 @@ func TestNormalEvents(t *testing.T) {
 	like := rawFrame(9, fmt.Sprintf(`{"did":%q,"time_us":%d,"kind":"commit","commit":{"rev":"3ly","operation":"create","collection":"app.bsky.feed.like","rkey":"3llike","record":{"$type":"app.bsky.feed.like"}}}`, bob, us(9)))
 	js := newJetstream(t, []frame{identity, account, root, reply, deepReply, quote, quoteMedia, badClock, del, like})
 
-	w := &writer{}
+	w := &srctest.Writer{}
 	cfg := config(t, js, t.TempDir())
 	cfg.WantedDids = []string{alice, bob, klm}
 	e := start(t, cfg, w)
-	waitFor(t, "6 posts", func() bool { return w.len() >= 6 })
-	waitFor(t, "the cursor to be saved", func() bool { return e.src.Cursor() == us(7) })
+	srctest.WaitFor(t, "6 posts", func() bool { return w.Len() >= 6 })
+	srctest.WaitFor(t, "the cursor to be saved", func() bool { return e.src.Cursor() == us(7) })
 	if err := e.stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -143,11 +144,11 @@ func TestNormalEvents(t *testing.T) {
 		t.Fatalf("first subscribe query %v: want wantedCollections, the three wantedDids and no cursor", q)
 	}
 	got := map[string]*mention.Mention{}
-	for _, m := range w.mentions(t) {
+	for _, m := range w.Mentions(t) {
 		got[m.ID] = m
 	}
-	if len(got) != 6 || w.len() != 6 {
-		t.Fatalf("published %v, want the 6 created posts once", ids(w.mentions(t)))
+	if len(got) != 6 || w.Len() != 6 {
+		t.Fatalf("published %v, want the 6 created posts once", ids(w.Mentions(t)))
 	}
 	rootID := "bluesky:" + uri(alice, "3lroot")
 	replyID := "bluesky:" + uri(klm, "3lreply")
@@ -198,10 +199,10 @@ func TestMalformedFrames(t *testing.T) {
 		postFrame(6, alice, "3lgood", nil),
 	}
 	js := newJetstream(t, frames)
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, js, t.TempDir()), w)
-	waitFor(t, "the good post", func() bool { return w.len() == 1 })
-	waitFor(t, "every frame to be handled", func() bool { return e.rejected("invalid_text") == 1 })
+	srctest.WaitFor(t, "the good post", func() bool { return w.Len() == 1 })
+	srctest.WaitFor(t, "every frame to be handled", func() bool { return e.rejected("invalid_text") == 1 })
 	e.stop()
 	for reason, want := range map[string]float64{bluesky.ReasonMalformed: 4, bluesky.ReasonBadRecord: 1, "invalid_text": 1} {
 		if got := e.rejected(reason); got != want {
@@ -222,13 +223,13 @@ func TestDisconnectResume(t *testing.T) {
 		frames = append(frames, postFrame(i, alice, fmt.Sprintf("3lp%02d", i), nil))
 	}
 	js := newJetstream(t, frames, plan{limit: 5, mode: modeClose}, plan{mode: modeHold})
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, js, t.TempDir()), w)
-	waitFor(t, "10 posts", func() bool { return w.len() >= 10 })
-	waitFor(t, "the cursor of the last post", func() bool { return e.src.Cursor() == us(10) })
+	srctest.WaitFor(t, "10 posts", func() bool { return w.Len() >= 10 })
+	srctest.WaitFor(t, "the cursor of the last post", func() bool { return e.src.Cursor() == us(10) })
 	e.stop()
 
-	got := ids(w.mentions(t))
+	got := ids(w.Mentions(t))
 	if len(got) != 10 || len(slices.Compact(slices.Sorted(slices.Values(got)))) != 10 {
 		t.Fatalf("published %v, want 10 distinct posts once each", got)
 	}
@@ -259,24 +260,24 @@ func TestRestartResumesFromSavedCursor(t *testing.T) {
 		frames = append(frames, postFrame(i*10, bob, fmt.Sprintf("3lr%02d", i), nil))
 	}
 	state := t.TempDir()
-	w := &writer{}
+	w := &srctest.Writer{}
 
 	js1 := newJetstream(t, frames[:3])
 	e1 := start(t, config(t, js1, state), w)
-	waitFor(t, "3 posts acknowledged", func() bool { return e1.src.Cursor() == us(30) })
+	srctest.WaitFor(t, "3 posts acknowledged", func() bool { return e1.src.Cursor() == us(30) })
 	if err := e1.stop(); err != nil {
 		t.Fatal(err)
 	}
 
 	js2 := newJetstream(t, frames)
 	e2 := start(t, config(t, js2, state), w)
-	waitFor(t, "6 posts", func() bool { return w.len() >= 6 })
-	waitFor(t, "the new cursor", func() bool { return e2.src.Cursor() == us(60) })
+	srctest.WaitFor(t, "6 posts", func() bool { return w.Len() >= 6 })
+	srctest.WaitFor(t, "the new cursor", func() bool { return e2.src.Cursor() == us(60) })
 	e2.stop()
 	if c := js2.connections()[0].Get("cursor"); c != strconv.FormatInt(us(30)-2_000_000, 10) {
 		t.Fatalf("restart subscribed with cursor %s, want the saved one minus the rewind", c)
 	}
-	if got := ids(w.mentions(t)); len(got) != 6 {
+	if got := ids(w.Mentions(t)); len(got) != 6 {
 		t.Fatalf("published %v, want 6 posts once each", got)
 	}
 }
@@ -301,16 +302,16 @@ func TestStalledServer(t *testing.T) {
 				frames = append(frames, postFrame(i, alice, fmt.Sprintf("3ls%02d", i), nil))
 			}
 			js := newJetstream(t, frames, plan{limit: 2, mode: tt.mode}, plan{mode: modeHold})
-			w := &writer{}
+			w := &srctest.Writer{}
 			cfg := config(t, js, t.TempDir())
 			tt.mod(&cfg)
 			e := start(t, cfg, w)
-			waitFor(t, "4 posts", func() bool { return w.len() >= 4 })
+			srctest.WaitFor(t, "4 posts", func() bool { return w.Len() >= 4 })
 			e.stop()
 			if got := testutil.ToFloat64(e.sm.ErrorCounter(tt.reason)); got != 1 {
 				t.Fatalf("errors{%s} = %v, want 1", tt.reason, got)
 			}
-			if n := len(w.mentions(t)); n != 4 {
+			if n := len(w.Mentions(t)); n != 4 {
 				t.Fatalf("published %d, want 4", n)
 			}
 		})
@@ -319,9 +320,9 @@ func TestStalledServer(t *testing.T) {
 
 func TestRateLimitedUpgrade(t *testing.T) {
 	js := newJetstream(t, []frame{postFrame(1, alice, "3lrl", nil)}, plan{status: 429, retryAfter: "1"}, plan{mode: modeHold})
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, js, t.TempDir()), w)
-	waitFor(t, "the post", func() bool { return w.len() == 1 })
+	srctest.WaitFor(t, "the post", func() bool { return w.Len() == 1 })
 	e.stop()
 	js.mu.Lock()
 	gap := js.at[1].Sub(js.at[0])

@@ -1,7 +1,6 @@
 package bluesky_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,9 +14,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/segmentio/kafka-go"
-
-	"github.com/earshot-dev/earshot/mention"
 )
 
 // frame is one message the test Jetstream sends; us orders it for cursors.
@@ -159,53 +155,3 @@ func postFrame(i int, did, rkey string, record map[string]any) frame {
 }
 
 func rawFrame(i int, data string) frame { return frame{us: us(i), data: data} }
-
-// writer is a bus.Writer that keeps what it is given.
-type writer struct {
-	mu   sync.Mutex
-	msgs []kafka.Message
-}
-
-func (w *writer) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.msgs = append(w.msgs, msgs...)
-	return nil
-}
-func (w *writer) Close() error { return nil }
-
-func (w *writer) mentions(tb testing.TB) []*mention.Mention {
-	tb.Helper()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var out []*mention.Mention
-	for _, m := range w.msgs {
-		r, err := mention.Decode(m.Value)
-		if err != nil {
-			tb.Fatalf("published record does not decode: %v", err)
-		}
-		if string(m.Key) != r.ConversationID {
-			tb.Fatalf("key %q, want the conversation id %q", m.Key, r.ConversationID)
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
-func (w *writer) len() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.msgs)
-}
-
-// waitFor polls cond until it holds or 20 s pass.
-func waitFor(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}

@@ -37,7 +37,7 @@ func TestKafkaIntegration(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- src.Run(ctx) }()
-	waitFor(t, "the cursor of the last status", func() bool { return src.LastID() == "6" })
+	srctest.WaitFor(t, "the cursor of the last status", func() bool { return src.LastID() == "6" })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/earshot-dev/earshot/ingest"
+	"github.com/earshot-dev/earshot/ingest/internal/srctest"
 	"github.com/earshot-dev/earshot/ingest/internal/srcutil"
 	"github.com/earshot-dev/earshot/ingest/mastodon"
 	"github.com/earshot-dev/earshot/mention"
@@ -39,7 +40,7 @@ func config(tb testing.TB, in *instance, stateDir string) mastodon.Config {
 	return cfg
 }
 
-func start(tb testing.TB, cfg mastodon.Config, w *writer) *env {
+func start(tb testing.TB, cfg mastodon.Config, w *srctest.Writer) *env {
 	tb.Helper()
 	reg := prometheus.NewRegistry()
 	pc := ingest.DefaultPublisherConfig()
@@ -108,21 +109,21 @@ func TestNormalStream(t *testing.T) {
 		"event: notification\ndata: {\"id\":\"1\",\"type\":\"mention\"}\n\n",
 		boost,
 	}}}
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, in, t.TempDir()), w)
-	waitFor(t, "4 statuses", func() bool { return w.len() >= 4 })
-	waitFor(t, "the cursor", func() bool { return e.src.LastID() == "4" })
+	srctest.WaitFor(t, "4 statuses", func() bool { return w.Len() >= 4 })
+	srctest.WaitFor(t, "the cursor", func() bool { return e.src.LastID() == "4" })
 	e.stop()
 
 	if r := in.streams()[0]; r.URL.Path != "/api/v1/streaming/public" || r.Header.Get("Authorization") != "Bearer "+goodToken {
 		t.Fatalf("stream request %s with Authorization %q", r.URL, r.Header.Get("Authorization"))
 	}
 	got := map[string]*mention.Mention{}
-	for _, m := range w.mentions(t) {
+	for _, m := range w.Mentions(t) {
 		got[m.ID] = m
 	}
-	if len(got) != 4 || w.len() != 4 {
-		t.Fatalf("published %v, want statuses 1–4 once (edits, deletes, notifications ignored)", sortedIDs(w.mentions(t)))
+	if len(got) != 4 || w.Len() != 4 {
+		t.Fatalf("published %v, want statuses 1–4 once (edits, deletes, notifications ignored)", sortedIDs(w.Mentions(t)))
 	}
 	tests := []struct {
 		id                        int
@@ -173,10 +174,10 @@ func TestMalformedEvent(t *testing.T) {
 		"data: no event name\n\n",
 		update(7, nil),
 	}})
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, in, t.TempDir()), w)
-	waitFor(t, "the good status", func() bool { return w.len() == 1 })
-	waitFor(t, "the empty status to be rejected", func() bool { return e.rejected(mastodon.ReasonEmptyText) == 1 })
+	srctest.WaitFor(t, "the good status", func() bool { return w.Len() == 1 })
+	srctest.WaitFor(t, "the empty status to be rejected", func() bool { return e.rejected(mastodon.ReasonEmptyText) == 1 })
 	e.stop()
 	if got := e.rejected(mastodon.ReasonMalformed); got != 3 {
 		t.Fatalf("rejected{malformed_event} = %v, want 3", got)
@@ -200,13 +201,13 @@ func TestDisconnectBackfill(t *testing.T) {
 		gap = append(gap, i)
 	}
 	in.post(gap...) // the timeline has every status; 56 is posted after the back-fill
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, in, t.TempDir()), w)
-	waitFor(t, "56 statuses", func() bool { return w.len() >= 56 })
-	waitFor(t, "the cursor", func() bool { return e.src.LastID() == "56" })
+	srctest.WaitFor(t, "56 statuses", func() bool { return w.Len() >= 56 })
+	srctest.WaitFor(t, "the cursor", func() bool { return e.src.LastID() == "56" })
 	e.stop()
 
-	ids := sortedIDs(w.mentions(t))
+	ids := sortedIDs(w.Mentions(t))
 	if len(ids) != 56 || len(slices.Compact(slices.Clone(ids))) != 56 {
 		t.Fatalf("published %d (%d distinct), want 56 statuses exactly once", len(ids), len(slices.Compact(slices.Clone(ids))))
 	}
@@ -229,10 +230,10 @@ func TestDisconnectBackfill(t *testing.T) {
 // TestRestartBackfill: a new process back-fills from the saved cursor.
 func TestRestartBackfill(t *testing.T) {
 	state := t.TempDir()
-	w := &writer{}
+	w := &srctest.Writer{}
 	in := newInstance(t, plan{mode: modeHold, events: []string{update(1, nil), update(2, nil)}}, plan{mode: modeHold})
 	e1 := start(t, config(t, in, state), w)
-	waitFor(t, "the cursor", func() bool { return e1.src.LastID() == "2" })
+	srctest.WaitFor(t, "the cursor", func() bool { return e1.src.LastID() == "2" })
 	e1.stop()
 	if n := len(in.rests()); n != 0 {
 		t.Fatalf("%d back-fill requests before any cursor existed, want 0", n)
@@ -240,9 +241,9 @@ func TestRestartBackfill(t *testing.T) {
 
 	in.post(1, 2, 3, 4, 5) // posted while earshot was down
 	e2 := start(t, config(t, in, state), w)
-	waitFor(t, "5 statuses", func() bool { return w.len() >= 5 })
+	srctest.WaitFor(t, "5 statuses", func() bool { return w.Len() >= 5 })
 	e2.stop()
-	if ids := sortedIDs(w.mentions(t)); len(ids) != 5 || len(slices.Compact(ids)) != 5 {
+	if ids := sortedIDs(w.Mentions(t)); len(ids) != 5 || len(slices.Compact(ids)) != 5 {
 		t.Fatalf("published %v, want 1–5 once", ids)
 	}
 	if r := in.rests(); len(r) != 1 || r[0].URL.Query().Get("min_id") != "2" {
@@ -254,7 +255,7 @@ func TestInvalidToken(t *testing.T) {
 	in := newInstance(t)
 	cfg := config(t, in, t.TempDir())
 	t.Setenv("EARSHOT_TEST_MASTODON_TOKEN", "tok-revoked-000000000")
-	e := start(t, cfg, &writer{})
+	e := start(t, cfg, &srctest.Writer{})
 	select {
 	case <-e.finished:
 	case <-time.After(20 * time.Second):
@@ -274,9 +275,9 @@ func TestInvalidToken(t *testing.T) {
 
 func TestRateLimited(t *testing.T) {
 	in := newInstance(t, plan{status: 429, retryAfter: "1"}, plan{mode: modeHold, events: []string{update(1, nil)}})
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, in, t.TempDir()), w)
-	waitFor(t, "the status", func() bool { return w.len() == 1 })
+	srctest.WaitFor(t, "the status", func() bool { return w.Len() == 1 })
 	e.stop()
 	in.mu.Lock()
 	gap := in.at[1].Sub(in.at[0])
@@ -294,16 +295,16 @@ func TestRateLimited(t *testing.T) {
 func TestStalledStream(t *testing.T) {
 	in := newInstance(t, plan{mode: modeStall, events: []string{update(1, nil)}}, plan{mode: modeHold})
 	in.post(1, 2, 3)
-	w := &writer{}
+	w := &srctest.Writer{}
 	cfg := config(t, in, t.TempDir())
 	cfg.ReadTimeout = time.Second
 	e := start(t, cfg, w)
-	waitFor(t, "3 statuses", func() bool { return w.len() >= 3 })
+	srctest.WaitFor(t, "3 statuses", func() bool { return w.Len() >= 3 })
 	e.stop()
 	if got := testutil.ToFloat64(e.sm.ErrorCounter("read_timeout")); got != 1 {
 		t.Fatalf("errors{read_timeout} = %v, want 1", got)
 	}
-	if n := len(sortedIDs(w.mentions(t))); n != 3 {
+	if n := len(sortedIDs(w.Mentions(t))); n != 3 {
 		t.Fatalf("published %d, want 3", n)
 	}
 }
@@ -324,9 +325,9 @@ func TestStreams(t *testing.T) {
 			in := newInstance(t, plan{mode: modeClose, events: []string{update(1, nil)}}, plan{mode: modeHold})
 			cfg := config(t, in, t.TempDir())
 			cfg.Stream, cfg.Tag, cfg.List = tt.stream, tt.tag, tt.list
-			w := &writer{}
+			w := &srctest.Writer{}
 			e := start(t, cfg, w)
-			waitFor(t, "the back-fill", func() bool { return len(in.rests()) == 1 })
+			srctest.WaitFor(t, "the back-fill", func() bool { return len(in.rests()) == 1 })
 			e.stop()
 			if got := in.streams()[0].URL.RequestURI(); got != tt.wantStream {
 				t.Errorf("stream %s, want %s", got, tt.wantStream)

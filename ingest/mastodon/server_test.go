@@ -13,10 +13,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/segmentio/kafka-go"
-
-	"github.com/earshot-dev/earshot/mention"
 )
 
 const goodToken = "tok-0123456789abcdef"
@@ -202,53 +198,4 @@ func status(id int, over map[string]any) string {
 
 func update(id int, over map[string]any) string {
 	return "event: update\ndata: " + status(id, over) + "\n\n"
-}
-
-// writer is a bus.Writer that keeps what it is given.
-type writer struct {
-	mu   sync.Mutex
-	msgs []kafka.Message
-}
-
-func (w *writer) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.msgs = append(w.msgs, msgs...)
-	return nil
-}
-func (w *writer) Close() error { return nil }
-
-func (w *writer) mentions(tb testing.TB) []*mention.Mention {
-	tb.Helper()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var out []*mention.Mention
-	for _, m := range w.msgs {
-		r, err := mention.Decode(m.Value)
-		if err != nil {
-			tb.Fatalf("published record does not decode: %v", err)
-		}
-		if string(m.Key) != r.ConversationID {
-			tb.Fatalf("key %q, want the conversation id %q", m.Key, r.ConversationID)
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
-func (w *writer) len() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.msgs)
-}
-
-func waitFor(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

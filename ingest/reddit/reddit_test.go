@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/earshot-dev/earshot/ingest"
+	"github.com/earshot-dev/earshot/ingest/internal/srctest"
 	"github.com/earshot-dev/earshot/ingest/internal/srcutil"
 	"github.com/earshot-dev/earshot/ingest/reddit"
 	"github.com/earshot-dev/earshot/mention"
@@ -23,7 +24,7 @@ type env struct {
 	sm *srcutil.For
 	im *ingest.Metrics
 	sk *prometheus.CounterVec
-	w  *writer
+	w  *srctest.Writer
 }
 
 func config(tb testing.TB, s *site, stateDir string) reddit.Config {
@@ -43,7 +44,7 @@ func config(tb testing.TB, s *site, stateDir string) reddit.Config {
 	return cfg
 }
 
-func newPoller(tb testing.TB, cfg reddit.Config, w *writer) *env {
+func newPoller(tb testing.TB, cfg reddit.Config, w *srctest.Writer) *env {
 	tb.Helper()
 	reg := prometheus.NewRegistry()
 	pc := ingest.DefaultPublisherConfig()
@@ -94,19 +95,19 @@ func TestPollAndMapping(t *testing.T) {
 	cfg := config(t, s, t.TempDir())
 	cfg.Comments = true
 	cfg.Searches = []string{"lost my bag"}
-	e := newPoller(t, cfg, &writer{})
+	e := newPoller(t, cfg, &srctest.Writer{})
 	e.round(t)
-	waitFor(t, "4 records", func() bool { return e.w.len() >= 4 })
+	srctest.WaitFor(t, "4 records", func() bool { return e.w.Len() >= 4 })
 	e.p.Close(context.Background())
 
 	got := map[string]*mention.Mention{}
-	for _, m := range e.w.mentions(t) {
+	for _, m := range e.w.Mentions(t) {
 		got[m.ID] = m
 	}
 	// Post 1 is in the search results and the subreddit: published once.
 	want := []string{"reddit:t1_" + b36(10), "reddit:t1_" + b36(11), "reddit:t3_" + b36(1), "reddit:t3_" + b36(2)}
 	slices.Sort(want)
-	if g := ids(e.w.mentions(t)); !slices.Equal(g, want) {
+	if g := ids(e.w.Mentions(t)); !slices.Equal(g, want) {
 		t.Fatalf("published %v, want %v", g, want)
 	}
 	p1, p2, c10, c11 := got["reddit:t3_"+b36(1)], got["reddit:t3_"+b36(2)], got["reddit:t1_"+b36(10)], got["reddit:t1_"+b36(11)]
@@ -151,17 +152,17 @@ func TestPagingAndDuplicates(t *testing.T) {
 	state := t.TempDir()
 	cfg := config(t, s, state)
 	cfg.InitialPages = 3
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := newPoller(t, cfg, w)
 	e.round(t)
-	waitFor(t, "250 posts", func() bool { return w.len() >= 250 })
+	srctest.WaitFor(t, "250 posts", func() bool { return w.Len() >= 250 })
 	if r := s.requests(); len(r) != 3 || r[1].URL.Query().Get("after") != "t3_"+b36(151) || r[2].URL.Query().Get("after") != "t3_"+b36(51) {
 		t.Fatalf("first round: %d requests", len(r))
 	}
 	e.round(t) // nothing new
 	s.addPosts(251, 370)
 	e.round(t)
-	waitFor(t, "370 posts", func() bool { return w.len() >= 370 })
+	srctest.WaitFor(t, "370 posts", func() bool { return w.Len() >= 370 })
 	if r := s.requests(); len(r) != 6 || r[5].URL.Query().Get("after") != "t3_"+b36(271) {
 		t.Fatalf("%d requests; the catch-up must page back with after until a known post", len(r))
 	}
@@ -175,13 +176,13 @@ func TestPagingAndDuplicates(t *testing.T) {
 	s.addPosts(371, 375)
 	e2 := newPoller(t, cfg, w)
 	e2.round(t)
-	waitFor(t, "375 posts", func() bool { return w.len() >= 375 })
+	srctest.WaitFor(t, "375 posts", func() bool { return w.Len() >= 375 })
 	e2.p.Close(context.Background())
-	got := ids(w.mentions(t))
+	got := ids(w.Mentions(t))
 	if len(got) != 375 || len(slices.Compact(got)) != 375 {
 		t.Fatalf("published %d (%d distinct), want 375 once each", len(got), len(slices.Compact(got)))
 	}
-	ms := w.mentions(t)
+	ms := w.Mentions(t)
 	if ms[0].NativeID != "t3_"+b36(1) {
 		t.Fatalf("first published %s, want the oldest post", ms[0].NativeID)
 	}
@@ -200,16 +201,16 @@ func TestDeletedCursor(t *testing.T) {
 	s := newSite(t)
 	s.addPosts(1, 5)
 	cfg := config(t, s, t.TempDir())
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := newPoller(t, cfg, w)
 	e.round(t)
-	waitFor(t, "5 posts", func() bool { return w.len() >= 5 })
+	srctest.WaitFor(t, "5 posts", func() bool { return w.Len() >= 5 })
 	s.mu.Lock()
 	s.posts = s.posts[:4] // post 5 removed
 	s.mu.Unlock()
 	s.addPosts(6, 7)
 	e.round(t)
-	waitFor(t, "7 posts", func() bool { return w.len() >= 7 })
+	srctest.WaitFor(t, "7 posts", func() bool { return w.Len() >= 7 })
 }
 
 func TestTokenRefresh(t *testing.T) {
@@ -217,7 +218,7 @@ func TestTokenRefresh(t *testing.T) {
 	s.tokenLife = 2 // the token is renewed halfway, after 1 s
 	s.addPosts(1, 1)
 	cfg := config(t, s, t.TempDir())
-	e := newPoller(t, cfg, &writer{})
+	e := newPoller(t, cfg, &srctest.Writer{})
 	e.round(t)
 	e.round(t)
 	if n := s.tokenRequests(); n != 1 {
@@ -233,7 +234,7 @@ func TestTokenRefresh(t *testing.T) {
 	s.revokeTokens()
 	s.addPosts(2, 2)
 	e.round(t)
-	waitFor(t, "2 posts", func() bool { return e.w.len() >= 2 })
+	srctest.WaitFor(t, "2 posts", func() bool { return e.w.Len() >= 2 })
 	if n := s.tokenRequests(); n != 3 {
 		t.Fatalf("%d token requests after a 401, want 3", n)
 	}
@@ -263,7 +264,7 @@ func TestUnauthorized(t *testing.T) {
 			}
 			cfg := config(t, s, t.TempDir())
 			t.Setenv("EARSHOT_TEST_REDDIT_SECRET", tt.secret)
-			e := newPoller(t, cfg, &writer{})
+			e := newPoller(t, cfg, &srctest.Writer{})
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			err := e.p.Run(ctx)
@@ -288,7 +289,7 @@ func TestRateLimit(t *testing.T) {
 	s.answers[0] = answer{status: 429, header: map[string]string{"X-Ratelimit-Remaining": "0.0", "X-Ratelimit-Used": "600", "X-Ratelimit-Reset": "1"}}
 	s.answers[1] = answer{header: map[string]string{"X-Ratelimit-Remaining": "0.0", "X-Ratelimit-Used": "600", "X-Ratelimit-Reset": "1"}}
 	cfg := config(t, s, t.TempDir())
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := newPoller(t, cfg, w)
 	res := e.p.Round(context.Background())
 	if res.Reason != "status_429" || res.RetryAfter != time.Second {
@@ -296,7 +297,7 @@ func TestRateLimit(t *testing.T) {
 	}
 	e.round(t) // waits for the reset, then reads the page (remaining 0 again)
 	e.round(t) // waits again
-	waitFor(t, "3 posts", func() bool { return w.len() >= 3 })
+	srctest.WaitFor(t, "3 posts", func() bool { return w.Len() >= 3 })
 	s.mu.Lock()
 	at := slices.Clone(s.at)
 	s.mu.Unlock()
@@ -314,7 +315,7 @@ func TestMalformed(t *testing.T) {
 	s.answers[0] = answer{body: `{"kind": "Listing", "data": {"children": [`} // truncated
 	s.answers[1] = answer{body: `<html><body>our CDN is sad</body></html>`}
 	cfg := config(t, s, t.TempDir())
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := newPoller(t, cfg, w)
 	for range 2 {
 		if res := e.p.Round(context.Background()); res.Reason != "malformed" {
@@ -325,7 +326,7 @@ func TestMalformed(t *testing.T) {
 	s.posts = append(s.posts, `{"id": "zz", "title": "no name, no date"}`, `"a string"`, post(3, map[string]any{"created_utc": "yesterday"}))
 	s.mu.Unlock()
 	e.round(t)
-	waitFor(t, "2 posts", func() bool { return w.len() >= 2 })
+	srctest.WaitFor(t, "2 posts", func() bool { return w.Len() >= 2 })
 	e.p.Close(context.Background())
 	if got := testutil.ToFloat64(e.im.Rejected.WithLabelValues("reddit", reddit.ReasonMalformed)); got != 3 {
 		t.Fatalf("rejected{malformed_item} = %v, want 3", got)
@@ -343,12 +344,12 @@ func TestStalledServer(t *testing.T) {
 	s.answers[0] = answer{stall: true}
 	cfg := config(t, s, t.TempDir())
 	cfg.RequestTimeout = 300 * time.Millisecond
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := newPoller(t, cfg, w)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.p.Run(ctx) }()
-	waitFor(t, "2 posts", func() bool { return w.len() >= 2 })
+	srctest.WaitFor(t, "2 posts", func() bool { return w.Len() >= 2 })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -369,10 +370,10 @@ func TestForbiddenSubreddit(t *testing.T) {
 	s.answers[0] = answer{status: 403}
 	cfg := config(t, s, t.TempDir())
 	cfg.Subreddits = []string{"private_one", "KLM"}
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := newPoller(t, cfg, w)
 	e.round(t)
-	waitFor(t, "2 posts", func() bool { return w.len() >= 2 })
+	srctest.WaitFor(t, "2 posts", func() bool { return w.Len() >= 2 })
 	if got := testutil.ToFloat64(e.sm.ErrorCounter("status_403")); got != 1 {
 		t.Fatalf("errors{status_403} = %v, want 1", got)
 	}

@@ -16,54 +16,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/segmentio/kafka-go"
 
 	"github.com/earshot-dev/earshot/ingest"
+	"github.com/earshot-dev/earshot/ingest/internal/srctest"
 	"github.com/earshot-dev/earshot/ingest/internal/srcutil"
 	"github.com/earshot-dev/earshot/ingest/rss"
 	"github.com/earshot-dev/earshot/mention"
 )
-
-// writer is a bus.Writer that keeps what it is given.
-type writer struct {
-	mu   sync.Mutex
-	msgs []kafka.Message
-}
-
-func (w *writer) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.msgs = append(w.msgs, msgs...)
-	return nil
-}
-func (w *writer) Close() error { return nil }
-
-func (w *writer) mentions(tb testing.TB) []*mention.Mention {
-	tb.Helper()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var out []*mention.Mention
-	for _, m := range w.msgs {
-		r, err := mention.Decode(m.Value)
-		if err != nil {
-			tb.Fatalf("published record does not decode: %v", err)
-		}
-		if string(m.Key) != r.ConversationID {
-			tb.Fatalf("key %q, want the conversation id %q", m.Key, r.ConversationID)
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
-func (w *writer) ids(tb testing.TB) []string {
-	var ids []string
-	for _, m := range w.mentions(tb) {
-		ids = append(ids, m.ID)
-	}
-	slices.Sort(ids)
-	return ids
-}
 
 // feedServer serves testdata files by path. Each path's file can be
 // swapped; with etag set it answers If-None-Match with 304.
@@ -142,7 +101,7 @@ func (fs *feedServer) reqs(path string) []*http.Request {
 
 type env struct {
 	p   *rss.Poller
-	w   *writer
+	w   *srctest.Writer
 	reg *prometheus.Registry
 	sm  *srcutil.For
 	im  *ingest.Metrics
@@ -159,7 +118,7 @@ func config(tb testing.TB, stateDir string, feeds ...string) rss.Config {
 	return cfg
 }
 
-func newPoller(tb testing.TB, cfg rss.Config, w *writer) *env {
+func newPoller(tb testing.TB, cfg rss.Config, w *srctest.Writer) *env {
 	tb.Helper()
 	reg := prometheus.NewRegistry()
 	pc := ingest.DefaultPublisherConfig()
@@ -191,7 +150,7 @@ func TestPollRSSAndAtom(t *testing.T) {
 	fs := newFeedServer(t)
 	fs.serve("/news.rss", "news.rss")
 	fs.serve("/reviews.atom", "reviews.atom")
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := newPoller(t, config(t, t.TempDir(), fs.URL+"/news.rss", fs.URL+"/reviews.atom"), w)
 	res := pollAll(t, e)
 	for _, r := range res {
@@ -200,7 +159,7 @@ func TestPollRSSAndAtom(t *testing.T) {
 		}
 	}
 	got := map[string]*mention.Mention{}
-	for _, m := range w.mentions(t) {
+	for _, m := range w.Mentions(t) {
 		got[m.ID] = m
 	}
 	tests := []struct {
@@ -240,7 +199,7 @@ func TestPollRSSAndAtom(t *testing.T) {
 	for _, tt := range tests {
 		m := got[tt.id]
 		if m == nil {
-			t.Errorf("missing %s; have %v", tt.id, w.ids(t))
+			t.Errorf("missing %s; have %v", tt.id, w.IDs(t))
 			continue
 		}
 		if c := m.CreatedAt.Format(time.RFC3339); c != tt.created {
@@ -269,7 +228,7 @@ func TestConditionalGet(t *testing.T) {
 			fs := newFeedServer(t)
 			fs.etag, fs.lastMod = mode == "etag", mode == "last-modified"
 			fs.serve("/news.rss", "news.rss")
-			w := &writer{}
+			w := &srctest.Writer{}
 			state := t.TempDir()
 			e := newPoller(t, config(t, state, fs.URL+"/news.rss"), w)
 			if r := pollAll(t, e)[0]; r.Published != 2 {
@@ -298,7 +257,7 @@ func TestConditionalGet(t *testing.T) {
 			if ua := reqs[0].Header.Get("User-Agent"); !strings.Contains(ua, "earshot") {
 				t.Fatalf("User-Agent %q", ua)
 			}
-			if n := len(w.ids(t)); n != 2 {
+			if n := len(w.IDs(t)); n != 2 {
 				t.Fatalf("published %d, want 2", n)
 			}
 		})
@@ -308,7 +267,7 @@ func TestConditionalGet(t *testing.T) {
 func TestDuplicatesAcrossPollsAndRestart(t *testing.T) {
 	fs := newFeedServer(t) // no validators: every poll gets the whole feed
 	fs.serve("/news.rss", "news.rss")
-	w := &writer{}
+	w := &srctest.Writer{}
 	state := t.TempDir()
 	cfg := config(t, state, fs.URL+"/news.rss")
 	e := newPoller(t, cfg, w)
@@ -325,7 +284,7 @@ func TestDuplicatesAcrossPollsAndRestart(t *testing.T) {
 	if r := pollAll(t, e2)[0]; r.Published != 0 || r.Duplicates != 3 {
 		t.Fatalf("after restart: published %d duplicates %d, want 0 and 3", r.Published, r.Duplicates)
 	}
-	ids := w.ids(t)
+	ids := w.IDs(t)
 	if len(ids) != 3 || len(slices.Compact(slices.Clone(ids))) != 3 {
 		t.Fatalf("Kafka holds %v, want 3 distinct items once each", ids)
 	}
@@ -339,7 +298,7 @@ func TestMalformedFeeds(t *testing.T) {
 	fs.serve("/truncated.rss", "truncated.rss")
 	fs.serve("/notafeed", "notafeed.txt")
 	fs.serve("/news.rss", "news.rss")
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := newPoller(t, config(t, t.TempDir(), fs.URL+"/truncated.rss", fs.URL+"/notafeed", fs.URL+"/news.rss"), w)
 	res := pollAll(t, e)
 	for _, r := range res[:2] {
@@ -358,7 +317,7 @@ func TestMalformedFeeds(t *testing.T) {
 func TestBadItems(t *testing.T) {
 	fs := newFeedServer(t)
 	fs.serve("/odd.rss", "bad-items.rss")
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := newPoller(t, config(t, t.TempDir(), fs.URL+"/odd.rss"), w)
 	r := pollAll(t, e)[0]
 	if r.Published != 1 || r.Rejected != 3 {
@@ -370,7 +329,7 @@ func TestBadItems(t *testing.T) {
 		}
 	}
 	host := strings.TrimPrefix(fs.URL, "http://")
-	if ids := w.ids(t); len(ids) != 1 || ids[0] != "rss:"+host+"/1234" {
+	if ids := w.IDs(t); len(ids) != 1 || ids[0] != "rss:"+host+"/1234" {
 		t.Fatalf("published %v, want the bare GUID qualified by the feed host", ids)
 	}
 	// The identifiable bad items are not counted again on the next poll.
@@ -395,7 +354,7 @@ func TestStalledServer(t *testing.T) {
 	})
 	cfg := config(t, t.TempDir(), fs.URL+"/slow.rss")
 	cfg.Timeout = 300 * time.Millisecond
-	e := newPoller(t, cfg, &writer{})
+	e := newPoller(t, cfg, &srctest.Writer{})
 	start := time.Now()
 	r := pollAll(t, e)[0]
 	if took := time.Since(start); took > 10*time.Second {
@@ -415,7 +374,7 @@ func TestRateLimited(t *testing.T) {
 		w.Header().Set("Retry-After", "120")
 		http.Error(w, "slow down", http.StatusTooManyRequests)
 	})
-	e := newPoller(t, config(t, t.TempDir(), fs.URL+"/busy.rss"), &writer{})
+	e := newPoller(t, config(t, t.TempDir(), fs.URL+"/busy.rss"), &srctest.Writer{})
 	r := pollAll(t, e)[0]
 	if r.Status != 429 || r.RetryAfter != 120*time.Second || r.NextPollWait < 120*time.Second {
 		t.Fatalf("%+v, want 429 and the next poll no sooner than Retry-After (120s)", r)
@@ -445,7 +404,7 @@ func TestRunHonoursRetryAfter(t *testing.T) {
 		data, _ := os.ReadFile("testdata/news.rss")
 		w.Write(data)
 	})
-	w := &writer{}
+	w := &srctest.Writer{}
 	cfg := config(t, t.TempDir(), fs.URL+"/feed.rss")
 	cfg.Interval = time.Hour
 	e := newPoller(t, cfg, w)
@@ -453,7 +412,7 @@ func TestRunHonoursRetryAfter(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- e.p.Run(ctx) }()
 	deadline := time.Now().Add(20 * time.Second)
-	for len(w.ids(t)) < 2 {
+	for len(w.IDs(t)) < 2 {
 		if time.Now().After(deadline) {
 			t.Fatal("the feed was never published after the 429")
 		}

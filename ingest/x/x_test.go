@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/earshot-dev/earshot/ingest"
+	"github.com/earshot-dev/earshot/ingest/internal/srctest"
 	"github.com/earshot-dev/earshot/ingest/internal/srcutil"
 	"github.com/earshot-dev/earshot/ingest/x"
 	"github.com/earshot-dev/earshot/mention"
@@ -48,7 +49,7 @@ func config(tb testing.TB, a *api, stateDir string) x.Config {
 	return cfg
 }
 
-func start(tb testing.TB, cfg x.Config, w *writer) *env {
+func start(tb testing.TB, cfg x.Config, w *srctest.Writer) *env {
 	tb.Helper()
 	reg := prometheus.NewRegistry()
 	pc := ingest.DefaultPublisherConfig()
@@ -114,10 +115,10 @@ func TestNormalStream(t *testing.T) {
 	// A line with data and partial errors (a referenced post that is gone).
 	partial := strings.TrimSuffix(line(5, nil), "}") + `,"errors":[{"value":"77","detail":"Could not find tweet with referenced_tweets.id: [77].","title":"Not Found Error","resource_type":"tweet","parameter":"referenced_tweets.id","resource_id":"77","type":"https://api.twitter.com/2/problems/resource-not-found"}]}`
 	a := newAPI(t, plan{mode: modeHold, lines: []string{line(1, nil), "", reply, "", quote, retweet, partial}})
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, a, t.TempDir()), w)
-	waitFor(t, "4 posts", func() bool { return w.len() >= 4 })
-	waitFor(t, "the cursor", func() bool { return e.src.LastID() == "5" })
+	srctest.WaitFor(t, "4 posts", func() bool { return w.Len() >= 4 })
+	srctest.WaitFor(t, "the cursor", func() bool { return e.src.LastID() == "5" })
 	e.stop()
 
 	r := a.streams()[0]
@@ -131,10 +132,10 @@ func TestNormalStream(t *testing.T) {
 		t.Fatalf("%d searches on a first start without backfill_window, want 0", n)
 	}
 	got := map[string]*mention.Mention{}
-	for _, m := range w.mentions(t) {
+	for _, m := range w.Mentions(t) {
 		got[m.ID] = m
 	}
-	if ids := sortedIDs(w.mentions(t)); fmt.Sprint(ids) != "[x:1 x:2 x:3 x:5]" {
+	if ids := sortedIDs(w.Mentions(t)); fmt.Sprint(ids) != "[x:1 x:2 x:3 x:5]" {
 		t.Fatalf("published %v, want x:1 x:2 x:3 x:5 (the retweet skipped)", ids)
 	}
 	tests := []struct {
@@ -196,10 +197,10 @@ func TestMalformedLines(t *testing.T) {
 		line(6, map[string]any{"text": "   "}),
 		line(7, nil),
 	}})
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, a, t.TempDir()), w)
-	waitFor(t, "the good post", func() bool { return w.len() == 1 })
-	waitFor(t, "the empty post to be rejected", func() bool { return e.rejected(x.ReasonEmptyText) == 1 })
+	srctest.WaitFor(t, "the good post", func() bool { return w.Len() == 1 })
+	srctest.WaitFor(t, "the empty post to be rejected", func() bool { return e.rejected(x.ReasonEmptyText) == 1 })
 	e.stop()
 	if got := e.rejected(x.ReasonMalformed); got != 4 {
 		t.Fatalf("rejected{malformed_post} = %v, want 4", got)
@@ -223,13 +224,13 @@ func TestDisconnectBackfill(t *testing.T) {
 		plan{mode: modeHold, lines: []string{line(159, nil), line(160, nil), line(161, nil)}},
 	)
 	a.post(gap...)
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, a, t.TempDir()), w)
-	waitFor(t, "161 posts", func() bool { return w.len() >= 161 })
-	waitFor(t, "the cursor", func() bool { return e.src.LastID() == "161" })
+	srctest.WaitFor(t, "161 posts", func() bool { return w.Len() >= 161 })
+	srctest.WaitFor(t, "the cursor", func() bool { return e.src.LastID() == "161" })
 	e.stop()
 
-	ids := sortedIDs(w.mentions(t))
+	ids := sortedIDs(w.Mentions(t))
 	if len(ids) != 161 || len(slices.Compact(slices.Clone(ids))) != 161 {
 		t.Fatalf("published %d (%d distinct), want 161 posts exactly once", len(ids), len(slices.Compact(slices.Clone(ids))))
 	}
@@ -257,13 +258,13 @@ func TestDisconnectBackfill(t *testing.T) {
 // and publishes nothing twice; a first start back-fills backfill_window.
 func TestRestartBackfill(t *testing.T) {
 	state := t.TempDir()
-	w := &writer{}
+	w := &srctest.Writer{}
 	a := newAPI(t, plan{mode: modeHold, lines: []string{line(1, nil), line(2, nil)}}, plan{mode: modeHold})
 	a.post(1, 2)
 	cfg := config(t, a, state)
 	cfg.BackfillWindow = 30 * time.Minute // base is an hour ago: 1 and 2 are older
 	e1 := start(t, cfg, w)
-	waitFor(t, "the cursor", func() bool { return e1.src.LastID() == "2" })
+	srctest.WaitFor(t, "the cursor", func() bool { return e1.src.LastID() == "2" })
 	e1.stop()
 	if s := a.searches(); len(s) != 1 || s[0].URL.Query().Get("start_time") == "" || s[0].URL.Query().Get("since_id") != "" {
 		t.Fatalf("first start: %d searches, want one with start_time", len(s))
@@ -271,9 +272,9 @@ func TestRestartBackfill(t *testing.T) {
 
 	a.post(3, 4, 5) // made while earshot was down
 	e2 := start(t, cfg, w)
-	waitFor(t, "5 posts", func() bool { return w.len() >= 5 })
+	srctest.WaitFor(t, "5 posts", func() bool { return w.Len() >= 5 })
 	e2.stop()
-	if ids := sortedIDs(w.mentions(t)); fmt.Sprint(ids) != "[x:1 x:2 x:3 x:4 x:5]" {
+	if ids := sortedIDs(w.Mentions(t)); fmt.Sprint(ids) != "[x:1 x:2 x:3 x:4 x:5]" {
 		t.Fatalf("published %v, want 1–5 once", ids)
 	}
 	if s := a.searches(); len(s) != 2 || s[1].URL.Query().Get("since_id") != "2" {
@@ -300,7 +301,7 @@ func TestUnauthorized(t *testing.T) {
 			if tt.status == 0 {
 				t.Setenv("EARSHOT_TEST_X_TOKEN", "AAAA-revoked")
 			}
-			e := start(t, cfg, &writer{})
+			e := start(t, cfg, &srctest.Writer{})
 			select {
 			case <-e.finished:
 			case <-time.After(20 * time.Second):
@@ -329,9 +330,9 @@ func TestRateLimited(t *testing.T) {
 		plan{status: 429, header: map[string]string{"x-rate-limit-limit": "50", "x-rate-limit-remaining": "0", "x-rate-limit-reset": strconv.FormatInt(reset.Unix(), 10)}, body: "Too Many Requests"},
 		plan{mode: modeHold, lines: []string{line(1, nil)}},
 	)
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, a, t.TempDir()), w)
-	waitFor(t, "the post", func() bool { return w.len() == 1 })
+	srctest.WaitFor(t, "the post", func() bool { return w.Len() == 1 })
 	e.stop()
 	a.mu.Lock()
 	second := a.at[1]
@@ -353,9 +354,9 @@ func TestSearchRateLimited(t *testing.T) {
 	)
 	a.searchErr = []plan{{status: 429, header: map[string]string{"x-rate-limit-remaining": "0", "x-rate-limit-reset": strconv.FormatInt(time.Now().Add(time.Second).Unix(), 10)}}}
 	a.post(1, 2, 3)
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, a, t.TempDir()), w)
-	waitFor(t, "3 posts", func() bool { return w.len() >= 3 })
+	srctest.WaitFor(t, "3 posts", func() bool { return w.Len() >= 3 })
 	e.stop()
 	if got := testutil.ToFloat64(e.sm.ErrorCounter("backfill_status_429")); got != 1 {
 		t.Fatalf("errors{backfill_status_429} = %v, want 1", got)
@@ -376,9 +377,9 @@ func TestSearchQuotaExhausted(t *testing.T) {
 	a.post(posts...)
 	reset := time.Now().Add(time.Second).Truncate(time.Second).Add(time.Second)
 	a.searchErr = []plan{{header: map[string]string{"x-rate-limit-limit": "450", "x-rate-limit-remaining": "0", "x-rate-limit-reset": strconv.FormatInt(reset.Unix(), 10)}}}
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, a, t.TempDir()), w)
-	waitFor(t, "150 posts", func() bool { return w.len() >= 150 })
+	srctest.WaitFor(t, "150 posts", func() bool { return w.Len() >= 150 })
 	e.stop()
 	s := a.searches()
 	if len(s) != 2 {
@@ -400,9 +401,9 @@ func TestSearchQuotaExhausted(t *testing.T) {
 func TestSearchRefused(t *testing.T) {
 	a := newAPI(t, plan{mode: modeClose, lines: []string{line(1, nil)}}, plan{mode: modeHold, lines: []string{line(5, nil)}})
 	a.searchErr = []plan{{status: 400, body: "There were errors processing your request: Reference to invalid operator 'place_country'"}}
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, a, t.TempDir()), w)
-	waitFor(t, "2 posts", func() bool { return w.len() >= 2 })
+	srctest.WaitFor(t, "2 posts", func() bool { return w.Len() >= 2 })
 	e.stop()
 	if got := testutil.ToFloat64(e.sm.ErrorCounter("backfill_status_400")); got != 1 {
 		t.Fatalf("errors{backfill_status_400} = %v, want 1", got)
@@ -417,16 +418,16 @@ func TestSearchRefused(t *testing.T) {
 func TestStalledStream(t *testing.T) {
 	a := newAPI(t, plan{mode: modeStall, lines: []string{line(1, nil)}}, plan{mode: modeHold})
 	a.post(1, 2, 3)
-	w := &writer{}
+	w := &srctest.Writer{}
 	cfg := config(t, a, t.TempDir())
 	cfg.StallTimeout = 300 * time.Millisecond
 	e := start(t, cfg, w)
-	waitFor(t, "3 posts", func() bool { return w.len() >= 3 })
+	srctest.WaitFor(t, "3 posts", func() bool { return w.Len() >= 3 })
 	e.stop()
 	if got := testutil.ToFloat64(e.sm.ErrorCounter("stall")); got != 1 {
 		t.Fatalf("errors{stall} = %v, want 1", got)
 	}
-	if ids := sortedIDs(w.mentions(t)); fmt.Sprint(ids) != "[x:1 x:2 x:3]" {
+	if ids := sortedIDs(w.Mentions(t)); fmt.Sprint(ids) != "[x:1 x:2 x:3]" {
 		t.Fatalf("published %v", ids)
 	}
 }
@@ -438,9 +439,9 @@ func TestOperationalDisconnect(t *testing.T) {
 		plan{mode: modeHold, lines: []string{line(1, nil), `{"errors":[{"title":"operational-disconnect","disconnect_type":"UpstreamOperationalDisconnect","detail":"This stream has been disconnected upstream for operational reasons.","type":"https://api.twitter.com/2/problems/operational-disconnect"}]}`}},
 		plan{mode: modeHold, lines: []string{line(2, nil)}},
 	)
-	w := &writer{}
+	w := &srctest.Writer{}
 	e := start(t, config(t, a, t.TempDir()), w)
-	waitFor(t, "2 posts", func() bool { return w.len() >= 2 })
+	srctest.WaitFor(t, "2 posts", func() bool { return w.Len() >= 2 })
 	e.stop()
 	if got := testutil.ToFloat64(e.sm.ErrorCounter("operational_disconnect")); got != 1 {
 		t.Fatalf("errors{operational_disconnect} = %v, want 1", got)
@@ -457,8 +458,8 @@ func TestRulesSync(t *testing.T) {
 	}
 	cfg := config(t, a, t.TempDir())
 	cfg.Rules = []x.Rule{{Value: "@KLM -is:retweet", Tag: "klm"}, {Value: "@AirFrance -is:retweet", Tag: "af"}, {Value: "@Delta"}}
-	e := start(t, cfg, &writer{})
-	waitFor(t, "the stream", func() bool { return len(a.streams()) == 1 })
+	e := start(t, cfg, &srctest.Writer{})
+	srctest.WaitFor(t, "the stream", func() bool { return len(a.streams()) == 1 })
 	e.stop()
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -480,7 +481,7 @@ func TestRulesRejected(t *testing.T) {
 	a := newAPI(t)
 	cfg := config(t, a, t.TempDir())
 	cfg.Rules = []x.Rule{{Value: "@KLM INVALID:op", Tag: "klm"}}
-	e := start(t, cfg, &writer{})
+	e := start(t, cfg, &srctest.Writer{})
 	select {
 	case <-e.finished:
 	case <-time.After(20 * time.Second):

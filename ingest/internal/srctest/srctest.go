@@ -3,6 +3,7 @@ package srctest
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -73,4 +74,72 @@ func Decode(tb testing.TB, msgs []kafka.Message) map[string]*mention.Mention {
 		out[rec.ID] = rec
 	}
 	return out
+}
+
+// Writer is a bus.Writer that keeps what it is given: a source's output in
+// unit tests that need no broker. It is safe for concurrent use.
+type Writer struct {
+	mu   sync.Mutex
+	msgs []kafka.Message
+}
+
+// WriteMessages keeps msgs.
+func (w *Writer) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.msgs = append(w.msgs, msgs...)
+	return nil
+}
+
+// Close does nothing.
+func (w *Writer) Close() error { return nil }
+
+// Len is the number of messages written.
+func (w *Writer) Len() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.msgs)
+}
+
+// Mentions decodes every message written, in order, and fails the test if
+// one does not decode or is not keyed by its conversation id.
+func (w *Writer) Mentions(tb testing.TB) []*mention.Mention {
+	tb.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]*mention.Mention, 0, len(w.msgs))
+	for _, m := range w.msgs {
+		r, err := mention.Decode(m.Value)
+		if err != nil {
+			tb.Fatalf("published record does not decode: %v", err)
+		}
+		if string(m.Key) != r.ConversationID {
+			tb.Fatalf("key %q, want the conversation id %q", m.Key, r.ConversationID)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// IDs are the ids of the mentions written, sorted.
+func (w *Writer) IDs(tb testing.TB) []string {
+	tb.Helper()
+	var ids []string
+	for _, m := range w.Mentions(tb) {
+		ids = append(ids, m.ID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// WaitFor polls cond until it holds, failing the test after 20 s.
+func WaitFor(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
