@@ -21,19 +21,7 @@ import (
 // inserted twice, the leaderboard, migrations down.
 func TestCurrentClickHouse(t *testing.T) {
 	const db = "earshot_chdb"
-	migs, err := storage.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &storage.Migrator{Database: db, Migrations: migs}
-	stmts := []string{"CREATE DATABASE IF NOT EXISTS " + db}
-	for _, mig := range migs {
-		s, err := m.Render(mig.Name, mig.Up)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stmts = append(stmts, s...)
-	}
+	stmts := testenv.MigrationStatements(t, db)
 	var b storage.MentionBlock
 	for _, mm := range buildScenario().ms {
 		if err := b.Append(mm); err != nil {
@@ -50,13 +38,7 @@ func TestCurrentClickHouse(t *testing.T) {
 		sql, args := analytics.LeaderboardQuery(db, q)
 		stmts = append(stmts, testenv.Inline(sql, args))
 	}
-	for i := len(migs) - 1; i >= 0; i-- {
-		s, err := m.Render(migs[i].Name, migs[i].Down)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stmts = append(stmts, s...)
-	}
+	stmts = append(stmts, testenv.MigrationDownStatements(t, db)...)
 	stmts = append(stmts, "SELECT count() FROM system.tables WHERE database = '"+db+"'")
 
 	outs := testenv.ChDBExec(t, stmts)
@@ -115,19 +97,7 @@ func tsvToCSV(t *testing.T, tsv string) string {
 // times read; then the scenario's month is dropped from every table.
 func TestRollupsAndRetentionCurrentClickHouse(t *testing.T) {
 	const db = "earshot_chdb"
-	migs, err := storage.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &storage.Migrator{Database: db, Migrations: migs}
-	stmts := []string{"CREATE DATABASE IF NOT EXISTS " + db}
-	for _, mig := range migs {
-		s, err := m.Render(mig.Name, mig.Up)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stmts = append(stmts, s...)
-	}
+	stmts := testenv.MigrationStatements(t, db)
 	ms := buildScenario().ms
 	var b storage.MentionBlock
 	for _, mm := range ms {

@@ -43,19 +43,7 @@ func sameTSV(got, want string) bool {
 // ClickHouse (chDB) with the values derived by hand in extended_test.go.
 func TestExtendedSQLOnCurrentClickHouse(t *testing.T) {
 	const db = "earshot_chdb"
-	migs, err := storage.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &storage.Migrator{Database: db, Migrations: migs}
-	stmts := []string{"CREATE DATABASE IF NOT EXISTS " + db}
-	for _, mig := range migs {
-		s, err := m.Render(mig.Name, mig.Up)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stmts = append(stmts, s...)
-	}
+	stmts := testenv.MigrationStatements(t, db)
 	var b storage.MentionBlock
 	for _, mm := range buildExtScenario().ms {
 		if err := b.Append(mm); err != nil {

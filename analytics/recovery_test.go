@@ -258,19 +258,7 @@ func ff(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 // inserted twice.
 func TestSentimentRecoveryOnCurrentClickHouse(t *testing.T) {
 	const db = "earshot_chdb"
-	migs, err := storage.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &storage.Migrator{Database: db, Migrations: migs}
-	stmts := []string{"CREATE DATABASE IF NOT EXISTS " + db}
-	for _, mig := range migs {
-		s, err := m.Render(mig.Name, mig.Up)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stmts = append(stmts, s...)
-	}
+	stmts := testenv.MigrationStatements(t, db)
 	var b storage.MentionBlock
 	for _, mm := range buildRecoveryScenario().ms {
 		if err := b.Append(mm); err != nil {

@@ -17,19 +17,7 @@ import (
 // ClickHouse with the same counts as Aggregate.
 func TestCurrentClickHouse(t *testing.T) {
 	const db = "earshot_chdb"
-	migs, err := storage.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &storage.Migrator{Database: db, Migrations: migs}
-	stmts := []string{"CREATE DATABASE IF NOT EXISTS " + db}
-	for _, mig := range migs {
-		s, err := m.Render(mig.Name, mig.Up)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stmts = append(stmts, s...)
-	}
+	stmts := testenv.MigrationStatements(t, db)
 	ms := enriched(t, 1)[:400]
 	var b storage.MentionBlock
 	for _, x := range ms {
@@ -74,13 +62,7 @@ func TestCurrentClickHouse(t *testing.T) {
 	}
 	qOpen := len(stmts)
 	stmts = append(stmts, detect.OpenAlertsQuery(db))
-	for i := len(migs) - 1; i >= 0; i-- {
-		s, err := m.Render(migs[i].Name, migs[i].Down)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stmts = append(stmts, s...)
-	}
+	stmts = append(stmts, testenv.MigrationDownStatements(t, db)...)
 	stmts = append(stmts, "SELECT count() FROM system.tables WHERE database = '"+db+"'")
 	outs := testenv.ChDBExec(t, stmts)
 

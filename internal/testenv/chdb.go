@@ -131,14 +131,31 @@ func ChDBExec(t testing.TB, stmts []string) []string {
 // migration's up statements rendered for db: the schema, for chDB.
 func MigrationStatements(t testing.TB, db string) []string {
 	t.Helper()
+	return append([]string{"CREATE DATABASE IF NOT EXISTS " + db}, migrationScripts(t, db, true)...)
+}
+
+// MigrationDownStatements returns every embedded migration's down
+// statements rendered for db, newest first: the schema removed again.
+func MigrationDownStatements(t testing.TB, db string) []string {
+	t.Helper()
+	return migrationScripts(t, db, false)
+}
+
+func migrationScripts(t testing.TB, db string, up bool) []string {
+	t.Helper()
 	migs, err := storage.Migrations()
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := &storage.Migrator{Database: db, Migrations: migs}
-	stmts := []string{"CREATE DATABASE IF NOT EXISTS " + db}
-	for _, mig := range migs {
-		s, err := m.Render(mig.Name, mig.Up)
+	var stmts []string
+	for i := range migs {
+		mig, script := migs[i], migs[i].Up
+		if !up {
+			mig = migs[len(migs)-1-i]
+			script = mig.Down
+		}
+		s, err := m.Render(mig.Name, script)
 		if err != nil {
 			t.Fatal(err)
 		}
