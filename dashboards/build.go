@@ -206,7 +206,8 @@ func leaderboard(o Options) *Dashboard {
 		"Every brand's responsiveness to the customer posts addressed to it, ranked by the composite score, as of the end of the time range.",
 		"**Responsiveness leaderboard** — every brand of a sector (or all) ranked by the composite "+
 			"responsiveness score over the dashboard's time range, as of its end: inbound, answered, pending, "+
-			"response rate, FRT median and p90, SLA 15/60 min, inbound sentiment, with the FRT bar chart and "+
+			"response rate, FRT median and p90, SLA 15/60 min, inbound sentiment and a sparkline of inbound posts "+
+			"per day, with the FRT bar chart and "+
 			"trend drawn against the 15-minute customer expectation and the 60-minute threshold. Variables: "+
 			"sector, platform, and the period of the SLA trend (day or week).")
 	d.Templating.List = []*Variable{sectorVar(reg), platformVar(), periodVar()}
@@ -221,28 +222,31 @@ func leaderboard(o Options) *Dashboard {
     tupleElement(r, 4) AS inbound, tupleElement(r, 5) AS answered, tupleElement(r, 6) AS pending,
     tupleElement(r, 7) AS response_rate, tupleElement(r, 8) AS frt_median_s, tupleElement(r, 9) AS frt_p90_s,
     tupleElement(r, 10) AS sla15, tupleElement(r, 11) AS sla60,
-    tupleElement(r, 12) AS sentiment_mean, tupleElement(r, 13) AS negative_share
+    tupleElement(r, 12) AS sentiment_mean, tupleElement(r, 13) AS negative_share,
+    tupleElement(r, 14) AS inbound_trend
 FROM
 (
     SELECT
         groupArray(tuple(brand, sector, score, inbound, answered, pending, response_rate, frt_median_s, frt_p90_s,
-                         sla15, sla60, sentiment_mean, negative_share)) AS rows,
+                         sla15, sla60, sentiment_mean, negative_share, inbound_trend)) AS rows,
         groupArray(ifNull(score, -1)) AS scores
     FROM
     (
         SELECT *, %[3]s AS sector, %[2]s AS score
         FROM
         (
-            SELECT %[4]s
+            SELECT %[4]s, inbound_trend
             FROM (%[1]s) AS stats
+            ANY LEFT JOIN
+            (%[5]s) AS trend USING (brand)
         ) AS v
     ) AS s
 ) AS all_rows
 ARRAY JOIN rows AS r
-ORDER BY isNull(rank), rank, brand`, stats, score, analytics.SectorSQL(reg, "brand"), statsColumns)
+ORDER BY isNull(rank), rank, brand`, stats, score, analytics.SectorSQL(reg, "brand"), statsColumns, inboundTrendSQL(inbound))
 	lb := tablePanel("Leaderboard", "Ranked by the composite score (weights: "+weightsText(o.Weights)+
-		"). FRT cells turn orange past 15 min and red past 60 min.", GridPos{0, 0, 24, 12}, table,
-		[]string{"rank", "brand", "sector", "score", "inbound", "answered", "pending", "response_rate", "frt_median_s", "frt_p90_s", "sla15", "sla60", "sentiment_mean", "negative_share"})
+		"). FRT cells turn orange past 15 min and red past 60 min. The sparkline is the brand's inbound posts per day of the range (per N days beyond 90 days).", GridPos{0, 0, 24, 12}, table,
+		[]string{"rank", "brand", "sector", "score", "inbound", "answered", "pending", "response_rate", "frt_median_s", "frt_p90_s", "sla15", "sla60", "sentiment_mean", "negative_share", "inbound_trend"})
 	lb.FieldConfig = map[string]any{
 		"defaults": map[string]any{"custom": map[string]any{"align": "auto"}},
 		"overrides": []any{
@@ -255,6 +259,13 @@ ORDER BY isNull(rank), rank, brand`, stats, score, analytics.SectorSQL(reg, "bra
 			override("frt_median_s", "unit", "s", "custom.cellOptions", map[string]any{"type": "color-text"},
 				"thresholds", refLines("s")["defaults"].(map[string]any)["thresholds"]),
 			override("frt_p90_s", "unit", "s"),
+			// The sparkline: the plugin hands an Array column to Grafana as
+			// a JSON field, whose cell value is a plain array of numbers;
+			// the table's sparkline cell draws such an array (evenly spaced)
+			// as it draws a time series.
+			override("inbound_trend", "displayName", "inbound per day", "custom.cellOptions",
+				map[string]any{"type": "sparkline", "hideValue": true, "drawStyle": "line", "lineInterpolation": "smooth", "fillOpacity": 20, "showPoints": "never"},
+				"custom.minWidth", 120),
 		},
 	}
 	lb.Options["sortBy"] = []any{map[string]any{"displayName": "rank", "desc": false}}
@@ -276,6 +287,43 @@ ORDER BY isNull(rank), rank, brand`, stats, score, analytics.SectorSQL(reg, "bra
 		unitConfig("percentunit", 0, 1))
 	d.Panels = ordered(lb, bars, trend, sla)
 	return d
+}
+
+// trendBuckets is the number of buckets of the leaderboard's sparkline at
+// most: one per day up to 90 days, per N whole days beyond.
+const trendBuckets = 90
+
+// inboundTrendSQL is, per brand, its inbound posts per bucket of the
+// dashboard's range (a day, or N days for ranges beyond trendBuckets
+// days), from the range's start, as Array(Float64) with a 0 for a bucket
+// without posts: brand String, inbound_trend Array(Float64). Grafana's
+// table draws it as a sparkline cell (the ClickHouse plugin passes arrays
+// as JSON values, which the sparkline cell takes as evenly spaced values);
+// the alternative — a second, time-series query turned into a nested frame
+// by the "Time series to table" transformation — needs one more query
+// and a transformation the tests could not check.
+func inboundTrendSQL(inbound string) string {
+	span := "(toInt64(toUInt32($__toTime)) - toInt64(toUInt32($__fromTime)))"
+	b := fmt.Sprintf("(86400 * (intDiv(greatest(%[1]s, 1) - 1, %[2]d) + 1))", span, 86400*trendBuckets)
+	return fmt.Sprintf(`
+                SELECT brand,
+                    arrayMap(i -> toFloat64(if(indexOf(ks, i) = 0, 0, ns[indexOf(ks, i)])),
+                             range(toUInt32(intDiv(greatest(%[1]s, 1) + %[2]s - 1, %[2]s)))) AS inbound_trend
+                FROM
+                (
+                    SELECT brand, groupArray(k) AS ks, groupArray(n) AS ns
+                    FROM
+                    (
+                        SELECT brand, toUInt32(intDiv(intDiv(ts, 1000) - toInt64(toUInt32($__fromTime)), %[2]s)) AS k, count() AS n
+                        FROM (%[3]s) AS posts
+                        GROUP BY brand, k
+                    ) AS per_bucket
+                    GROUP BY brand
+                ) AS buckets
+                -- Names ks and ns outside the lambda: ClickHouse 18.16 drops
+                -- the subquery columns only a lambda uses ("Unknown
+                -- identifier").
+                WHERE length(ks) = length(ns)`, span, b, inbound)
 }
 
 func weightsText(w analytics.Weights) string {
@@ -414,41 +462,46 @@ func reasons(o Options) *Dashboard {
 	d := base("earshot-reasons", "earshot · Contact reasons and recurring issues", "contact-reasons.json",
 		"Why customers contact each brand, which reasons keep coming back week after week, and how they are answered.",
 		"**Contact reasons and recurring issues** — why customers write, per brand: volume by contact "+
-			"reason over time, and the root-cause list: each (brand, reason) with the weeks it was seen, the "+
-			"last 7 days against the 7 before (new, growing, steady, shrinking, gone), and how those posts "+
-			"were answered. Posts enrich has not classified yet count as `unclassified`.")
+			"reason over time, and the root-cause list: each (brand, reason) of the 7 days ending at the range's "+
+			"end against the week before and the 4-week trailing mean, the weeks of the last 8 it was seen in, "+
+			"its trend (new, growing, steady, shrinking, gone — the rules of `earshot leaderboard --reasons`), "+
+			"and how those posts were answered: answered share, FRT median, the most common first reply. Posts enrich has not classified yet count as `unclassified`.")
 	d.Templating.List = []*Variable{sectorVar(reg), platformVar()}
 	scope := analytics.GrafanaScope(sectorCond(reg), platformCond)
 	inbound := must(analytics.InboundPostsSQL("", scope))
-	withReason := "SELECT *, arrayJoin(if(empty(reasons), ['unclassified'], reasons)) AS reason FROM (" + inbound + ") AS posts"
+	withReason := "SELECT *, arrayJoin(if(empty(reasons), ['" + analytics.UnclassifiedReason + "'], arrayDistinct(reasons))) AS reason FROM (" + inbound + ") AS posts"
 
 	vol := seriesPanel("Inbound posts by contact reason", "Inbound posts per interval and reason.", GridPos{0, 0, 24, 9},
 		fmt.Sprintf("SELECT %s AS t, reason, count() AS posts\nFROM (%s) AS r\nGROUP BY t, reason\nORDER BY t, reason", bucket(postTime), withReason), nil)
 
-	u := scope.UntilMS
-	rec := tablePanel("Recurring contact reasons", "Per brand and reason: weeks seen in the range, the last 7 days against the 7 before, the trend (new, growing ≥ +25 %, steady, shrinking ≤ −20 %, gone), and how the posts were answered.",
+	recurring := must(analytics.RecurringReasonsSQL("", scope, "toInt64(toUInt32($__toTime))"))
+	rec := tablePanel("Recurring contact reasons",
+		fmt.Sprintf("The root-cause list, per brand and reason: the 7 days ending at the range's end (last_7d) against the 7 days before (prev_7d) and the mean of the %[1]d 7-day windows before (trailing_mean), whatever the range's start; "+
+			"weeks_present is the number of the last %[2]d such windows the reason was seen in (%[2]d of %[2]d: it never goes away). "+
+			"Trend: gone (none now, some the week before), new (none in the %[3]d weeks before), growing (≥ +%[4]d %% and ≥ +%[6]d posts on both the previous week and the trailing mean), "+
+			"shrinking (≤ −%[5]d %% and ≤ −%[6]d posts on both), else steady. Answered share, FRT median and the most common first reply are those of the last 7 days' posts.",
+			analytics.ReasonTrailingWeeks, analytics.ReasonWindowWeeks, analytics.ReasonWindowWeeks-1, analytics.ReasonGrowthPct, analytics.ReasonShrinkPct, analytics.ReasonMinChange),
 		GridPos{0, 9, 24, 12},
-		fmt.Sprintf(`SELECT brand, reason, posts, weeks_seen, last_7d, prev_7d,
-    multiIf(last_7d > 0 AND prev_7d = 0, 'new', last_7d = 0, 'gone', last_7d * 4 >= prev_7d * 5, 'growing',
-            last_7d * 5 <= prev_7d * 4, 'shrinking', 'steady') AS trend,
-    answered_share, frt_median_s
-FROM
-(
-    SELECT brand, reason, count() AS posts,
-        uniqExact(toMonday(%[2]s, 'UTC')) AS weeks_seen,
-        countIf(ts >= %[3]s - 604800000) AS last_7d,
-        countIf(ts < %[3]s - 604800000 AND ts >= %[3]s - 1209600000) AS prev_7d,
-        countIf(has_reply = 1) / count() AS answered_share,
-        arraySort(groupArrayIf(frt, has_reply = 1)) AS frts,
-        %[4]s AS frt_median_s
-    FROM (%[1]s) AS r
-    GROUP BY brand, reason
-) AS g
-ORDER BY posts DESC, brand, reason
-LIMIT 200`, withReason, postTime, u, medianOf("frts")+" / 1000"),
-		[]string{"brand", "reason", "posts", "weeks_seen", "last_7d", "prev_7d", "trend", "answered_share", "frt_median_s"})
+		fmt.Sprintf(`SELECT brand, reason, trend, week_count AS last_7d, prev_count AS prev_7d, trailing_mean, weeks_present,
+    if(week_count = 0, NULL, answered / week_count) AS answered_share,
+    if(answered = 0, NULL, frt_median_ms / 1000) AS frt_median_s,
+    top_reply, top_reply_count
+FROM (%s) AS recurring
+ORDER BY brand, last_7d DESC, reason
+LIMIT 500`, recurring),
+		[]string{"brand", "reason", "trend", "last_7d", "prev_7d", "trailing_mean", "weeks_present", "answered_share", "frt_median_s", "top_reply", "top_reply_count"})
 	rec.FieldConfig = map[string]any{"defaults": map[string]any{}, "overrides": []any{
 		override("answered_share", "unit", "percentunit"), override("frt_median_s", "unit", "s"),
+		override("trailing_mean", "decimals", 2),
+		override("weeks_present", "max", analytics.ReasonWindowWeeks, "min", 0, "custom.cellOptions", map[string]any{"type": "gauge", "mode": "basic"}),
+		override("trend", "custom.cellOptions", map[string]any{"type": "color-text"}, "mappings", []any{map[string]any{"type": "value", "options": map[string]any{
+			analytics.TrendNew:       map[string]any{"color": "purple", "index": 0},
+			analytics.TrendGrowing:   map[string]any{"color": "red", "index": 1},
+			analytics.TrendSteady:    map[string]any{"color": "text", "index": 2},
+			analytics.TrendShrinking: map[string]any{"color": "green", "index": 3},
+			analytics.TrendGone:      map[string]any{"color": "blue", "index": 4},
+		}}}),
+		override("top_reply", "custom.inspect", true, "custom.minWidth", 240),
 	}}
 
 	share := barPanel("Contact reasons, all brands", "Inbound posts per reason in the range.", GridPos{0, 21, 24, 8},

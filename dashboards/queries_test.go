@@ -135,6 +135,12 @@ func cellText(v any) string {
 		return x.UTC().Format("2006-01-02 15:04:05")
 	case []string:
 		return "[" + strings.Join(x, ",") + "]"
+	case []float64:
+		parts := make([]string, len(x))
+		for i, f := range x {
+			parts[i] = strconv.FormatFloat(f, 'f', -1, 64)
+		}
+		return "[" + strings.Join(parts, ",") + "]"
 	}
 	return fmt.Sprint(v)
 }
@@ -198,6 +204,9 @@ type want struct {
 	rows  int // -1: not checked
 	cells map[string]map[string]string
 	order []string // the first column, in order
+	// types are the ClickHouse types of some columns, where the panel
+	// needs one (a sparkline cell needs an array of numbers).
+	types map[string]string
 }
 
 // wants are derived by hand from buildSeed.
@@ -212,12 +221,17 @@ type want struct {
 var wants = map[string]want{
 	"earshot-leaderboard/var:sector":   {rows: 3, order: []string{"all", "airline", "bank"}},
 	"earshot-leaderboard/var:platform": {rows: 3, order: []string{"all", "bluesky", "x"}},
+	//
+	// The sparkline, inbound posts per day from Mon Feb 5 (UTC):
+	// ask_wellsfargo w1 Mon; bofa_help p4 Tue, p2 Wed, p1 Sat 01:50, p3
+	// Sun.
 	"earshot-leaderboard/Leaderboard": {rows: 2, order: []string{"1", "2"}, cells: map[string]map[string]string{
-		"1": {"brand": "ask_wellsfargo", "score": "95.71428571428571", "inbound": "1", "frt_median_s": "600", "sla60": "1"},
+		"1": {"brand": "ask_wellsfargo", "score": "95.71428571428571", "inbound": "1", "frt_median_s": "600", "sla60": "1",
+			"inbound_trend": "[1,0,0,0,0,0,0]"},
 		"2": {"brand": "bofa_help", "sector": "bank", "score": "55", "inbound": "4", "answered": "3", "pending": "0",
 			"response_rate": "0.6666666666666666", "frt_median_s": "3600", "frt_p90_s": "51600", "sla15": "0.25", "sla60": "0.5",
-			"sentiment_mean": "-0.1", "negative_share": "0.5"},
-	}},
+			"sentiment_mean": "-0.1", "negative_share": "0.5", "inbound_trend": "[0,1,1,0,0,1,1]"},
+	}, types: map[string]string{"inbound_trend": "Array(Float64)", "brand": "String", "rank": "Nullable(UInt64)"}},
 	"earshot-leaderboard/First response time by brand": {rows: 2, order: []string{"ask_wellsfargo", "bofa_help"}},
 	// Drill-down, bofa_help.
 	"earshot-brand/var:brand": {rows: 3, order: []string{"ask_wellsfargo", "bofa_help", "klm"}},
@@ -247,14 +261,23 @@ var wants = map[string]want{
 		"billing": {"posts": "2"}, "card": {"posts": "1"}, "unclassified": {"posts": "1"},
 	}},
 	"earshot-brand/Headline": {rows: 1, cells: map[string]map[string]string{"bofa_help": {"inbound": "4", "answered": "3", "sla60": "0.5"}}},
-	// Contact reasons, sector bank, two weeks: bofa_help billing p1 p2
-	// (this week) and q0 (the week before): growing (2·4 ≥ 1·5), seen in 2
-	// weeks, all answered, FRTs 51600 300 120 → median 300.
-	"earshot-reasons/Recurring contact reasons": {rows: 4, order: []string{"bofa_help"}, cells: map[string]map[string]string{
-		"bofa_help|card":              {"posts": "1", "last_7d": "1", "prev_7d": "0", "trend": "new", "answered_share": "0", "frt_median_s": `\N`},
-		"ask_wellsfargo|unclassified": {"posts": "1", "trend": "new", "answered_share": "1", "frt_median_s": "600"},
-		"bofa_help|billing":           {"posts": "3", "weeks_seen": "2", "last_7d": "2", "prev_7d": "1", "trend": "growing", "answered_share": "1", "frt_median_s": "300"},
-	}},
+	// Recurring contact reasons, sector bank, the 7 days ending Mon Feb 12
+	// against the 7-day windows before: bofa_help billing p1 p2 this week,
+	// q0 the week before (prev 1, trailing mean 1/4): +1 post is below
+	// ReasonMinChange → steady, seen in 2 of 8 weeks; p1 and p2 answered
+	// (FRT 51600 and 300 s: median 25950), one reply each, the tie going
+	// to the alphabetically first text. card (p4, unanswered) and the
+	// unclassified posts p3 and w1 are new.
+	"earshot-reasons/Recurring contact reasons": {rows: 4,
+		order: []string{"ask_wellsfargo", "bofa_help", "bofa_help", "bofa_help"},
+		cells: map[string]map[string]string{
+			"ask_wellsfargo|unclassified": {"trend": "new", "last_7d": "1", "prev_7d": "0", "weeks_present": "1", "answered_share": "1", "frt_median_s": "600", "top_reply": "text of w1r", "top_reply_count": "1"},
+			"bofa_help|billing": {"trend": "steady", "last_7d": "2", "prev_7d": "1", "trailing_mean": "0.25", "weeks_present": "2", "answered_share": "1",
+				"frt_median_s": "25950", "top_reply": "So sorry, Ann: please DM us your account details", "top_reply_count": "1"},
+			"bofa_help|card":         {"trend": "new", "last_7d": "1", "answered_share": "0", "frt_median_s": `\N`, "top_reply": "", "top_reply_count": "0"},
+			"bofa_help|unclassified": {"trend": "new", "last_7d": "1", "answered_share": "1", "frt_median_s": "3600"},
+		},
+		types: map[string]string{"trend": "String", "last_7d": "UInt64", "weeks_present": "UInt64", "trailing_mean": "Float64", "answered_share": "Nullable(Float64)", "frt_median_s": "Nullable(Float64)"}},
 	// Crisis, klm, [Feb 10, Feb 12): 5 posts at Sat 13:00 against 1 2 3 4
 	// in the same hour of the four weeks before (median 2.5); 1 post Sun
 	// 20:00 (no history: baseline 0).
@@ -295,6 +318,11 @@ func checkValues(t *testing.T, server string, q query, tb table) {
 	}
 	if w.rows >= 0 && len(tb.rows) != w.rows {
 		t.Errorf("%s on %s: %d rows, want %d: %v", q.name, server, len(tb.rows), w.rows, tb.rows)
+	}
+	for c, ty := range w.types {
+		if i := indexOf(tb.names, c); i < 0 || tb.types[i] != ty {
+			t.Errorf("%s on %s: column %s should be %s: columns %v, types %v", q.name, server, c, ty, tb.names, tb.types)
+		}
 	}
 	for i, key := range w.order {
 		if i >= len(tb.rows) || tb.rows[i][0] != key {

@@ -21,7 +21,25 @@ var embedded embed.FS
 
 // Migration is one numbered schema change: migrations/NNNN_name.up.sql and
 // its inverse NNNN_name.down.sql. Both are text/template sources with
-// {{.DB}} (the database) and {{.OnCluster}} ("" or "ON CLUSTER <name>").
+// {{.DB}} (the database), {{.OnCluster}} ("" or "ON CLUSTER <name>"),
+// {{.Cluster}} ("" or the cluster name) and the table functions that make
+// one script serve a single server and a cluster (see ClusterNaming):
+//
+//	{{local "t"}}             the table that stores data: t, or t_local on a cluster
+//	{{engine "t" "E(args)"}}  E(args), or ReplicatedE('<path>/<db>/t', '{replica}', args)
+//	{{distributed "t" "key"}} nothing, or a following CREATE TABLE t … ENGINE = Distributed(…, key)
+//	{{dropLocal "t"}}         nothing, or a following DROP TABLE t_local
+//
+// Write every MergeTree-family table as
+//
+//	CREATE TABLE IF NOT EXISTS {{.DB}}.{{local "t"}} {{.OnCluster}} (…)
+//	ENGINE = {{engine "t" "ReplacingMergeTree(version)"}} … ;
+//	{{- distributed "t" "cityHash64(id)"}}
+//
+// materialized views FROM and TO {{local "…"}} tables, and drop a table
+// with DROP TABLE IF EXISTS {{.DB}}.t {{.OnCluster}}; followed by
+// {{- dropLocal "t"}}. On a single server all of this renders exactly as
+// plain SQL would; TestClusterLint checks every migration follows it.
 type Migration struct {
 	Version int
 	Name    string
@@ -121,10 +139,11 @@ func NewMigrator(conn driver.Conn, c Config) (*Migrator, error) {
 type templateData struct {
 	DB        string
 	OnCluster string
+	Cluster   string
 }
 
 func (m *Migrator) data() templateData {
-	d := templateData{DB: m.Database}
+	d := templateData{DB: m.Database, Cluster: m.Cluster}
 	if m.Cluster != "" {
 		d.OnCluster = "ON CLUSTER " + m.Cluster
 	}
@@ -134,22 +153,36 @@ func (m *Migrator) data() templateData {
 // Render expands a migration script for this migrator's database and
 // cluster and splits it into statements.
 func (m *Migrator) Render(name, script string) ([]string, error) {
+	text, err := m.RenderScript(name, script)
+	if err != nil {
+		return nil, err
+	}
+	return SplitStatements(text), nil
+}
+
+// RenderScript expands a migration script for this migrator's database
+// and cluster, comments and all.
+func (m *Migrator) RenderScript(name, script string) (string, error) {
 	if !identRe.MatchString(m.Database) {
-		return nil, fmt.Errorf("clickhouse.database: %q is not a plain identifier", m.Database)
+		return "", fmt.Errorf("clickhouse.database: %q is not a plain identifier", m.Database)
 	}
 	if m.Cluster != "" && !identRe.MatchString(m.Cluster) {
-		return nil, fmt.Errorf("clickhouse.cluster: %q is not a plain identifier", m.Cluster)
+		return "", fmt.Errorf("clickhouse.cluster: %q is not a plain identifier", m.Cluster)
 	}
-	t, err := template.New(name).Option("missingkey=error").Parse(script)
+	t, err := template.New(name).Option("missingkey=error").Funcs(clusterFuncs(m.Database, m.Cluster)).Parse(script)
 	if err != nil {
-		return nil, fmt.Errorf("migration %s: %w", name, err)
+		return "", fmt.Errorf("migration %s: %w", name, err)
 	}
 	var b strings.Builder
 	if err := t.Execute(&b, m.data()); err != nil {
-		return nil, fmt.Errorf("migration %s: %w", name, err)
+		return "", fmt.Errorf("migration %s: %w", name, err)
 	}
-	return SplitStatements(b.String()), nil
+	return b.String(), nil
 }
+
+// Bootstrap is the script Up runs first: the database and the
+// schema_migrations log (a template like a migration's).
+func Bootstrap() string { return bootstrap }
 
 // bootstrap creates the database and the schema_migrations log.
 //
@@ -166,7 +199,7 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.schema_migrations {{.OnCluster}}
     applied_at  DateTime,
     seq         UInt64
 )
-ENGINE = MergeTree
+ENGINE = {{schemaMigrationsEngine}}
 ORDER BY (version, seq);
 `
 

@@ -20,6 +20,7 @@ import (
 	"github.com/earshot-dev/earshot/internal/embedded"
 	"github.com/earshot-dev/earshot/internal/proc"
 	"github.com/earshot-dev/earshot/localstack"
+	"github.com/earshot-dev/earshot/report"
 )
 
 var demoFlags struct {
@@ -31,6 +32,7 @@ var demoFlags struct {
 	Seed           int64
 	Timeout        time.Duration
 	KeepStack      bool
+	ReportBrand    string
 }
 
 func init() {
@@ -49,7 +51,9 @@ func init() {
   5. waits until every published mention is enriched and confirmed in ClickHouse
      (both consumer groups have committed up to the end of their topics);
   6. prints the leaderboard (and writes it as CSV with --leaderboard-csv);
-  7. stops what it started, sink last so that it flushes.
+  7. writes the weekly report (HTML and PDF) of the sample week for --report-brand
+     and prints where it is;
+  8. stops what it started, sink last so that it flushes.
 
 Running it again with the same input changes no number: every write is idempotent.`,
 		Args: cobra.NoArgs,
@@ -64,6 +68,7 @@ Running it again with the same input changes no number: every write is idempoten
 	f.Int64Var(&demoFlags.Seed, "seed", 1, "simulator seed (same seed, same week)")
 	f.DurationVar(&demoFlags.Timeout, "timeout", 15*time.Minute, "give up when the pipeline has not drained by then")
 	f.BoolVar(&demoFlags.KeepStack, "keep-stack", false, "leave the local stack's servers running at the end")
+	f.StringVar(&demoFlags.ReportBrand, "report-brand", "o2", "brand of the weekly report written at the end")
 	rootCmd.AddCommand(c)
 }
 
@@ -79,7 +84,7 @@ type demoRun struct {
 	step     int
 }
 
-const demoSteps = 7
+const demoSteps = 8
 
 func (d *demoRun) say(format string, args ...any) {
 	d.step++
@@ -140,6 +145,10 @@ func runDemo(cmd *cobra.Command, _ []string) error {
 	}
 	// 6. Leaderboard.
 	if err := d.leaderboard(ctx, period); err != nil {
+		return err
+	}
+	// 7. The weekly report.
+	if err := d.report(ctx, period); err != nil {
 		return err
 	}
 	fmt.Fprintf(d.out, "done in %s; logs in %s\n", time.Since(began).Round(time.Second), filepath.Join(d.dir, "logs"))
@@ -350,6 +359,25 @@ func (d *demoRun) leaderboard(ctx context.Context, p *period) error {
 		}
 		fmt.Fprintf(d.out, "      leaderboard CSV written to %s\n", path)
 	}
+	return nil
+}
+
+// report writes the weekly report of the period's first ISO week: HTML
+// and PDF (HTML only, with the reason, when Chromium is missing).
+func (d *demoRun) report(ctx context.Context, p *period) error {
+	week := report.WeekOf(p.since).String()
+	formats := "html,pdf"
+	if _, err := report.FindChromium(""); err != nil {
+		formats = "html"
+		fmt.Fprintf(d.out, "      no PDF: %v\n", err)
+	}
+	dir := filepath.Join(d.dir, "report")
+	out, err := d.run(ctx, "report", "report", "--week", week, "--brand", demoFlags.ReportBrand, "--format", formats, "--out", dir)
+	if err != nil {
+		return err
+	}
+	d.say("weekly report of %s for %s written (open the HTML in a browser):", week, demoFlags.ReportBrand)
+	fmt.Fprint(d.out, out)
 	return nil
 }
 

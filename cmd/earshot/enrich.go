@@ -13,10 +13,13 @@ import (
 	"github.com/earshot-dev/earshot/bus"
 	"github.com/earshot-dev/earshot/enrich"
 	"github.com/earshot-dev/earshot/enrich/brands"
+	"github.com/earshot-dev/earshot/enrich/entities"
 	"github.com/earshot-dev/earshot/enrich/lang"
 	"github.com/earshot-dev/earshot/enrich/pii"
+	"github.com/earshot-dev/earshot/enrich/reasons"
 	"github.com/earshot-dev/earshot/enrich/replyquality"
 	"github.com/earshot-dev/earshot/enrich/sentiment"
+	"github.com/earshot-dev/earshot/enrich/urgency"
 	"github.com/earshot-dev/earshot/registry"
 	"github.com/earshot-dev/earshot/storage"
 )
@@ -44,6 +47,9 @@ var enrichFlags struct {
 //	  sentiment: {model: hybrid, threshold: 0.05}
 //	  pii: {kinds: [email, phone, card, postcode, address]}
 //	  reply_quality: {window: 168h, max_per_brand: 50000, max_brands: 10000, near_dup_bits: 11, canned_min_dups: 1, rebuild: true, rebuild_timeout: 2m}
+//	  reasons: {enabled: true, threshold: 0.5, max_reasons: 3, inbound_only: false}
+//	  urgency: {enabled: true, medium: 0.25, high: 0.5, critical: 0.75, viral_reposts: 100, influential_followers: 100000}
+//	  entities: {enabled: true, names: true, identifiers: true, max_tokens: 400}
 type enrichSection struct {
 	enrich.Config `yaml:",inline"`
 	Brands        brands.Config       `yaml:"brands"`
@@ -51,15 +57,20 @@ type enrichSection struct {
 	Sentiment     sentiment.Config    `yaml:"sentiment"`
 	PII           pii.Config          `yaml:"pii"`
 	ReplyQuality  replyquality.Config `yaml:"reply_quality"`
+	Reasons       reasons.Config      `yaml:"reasons"`
+	Urgency       urgency.Config      `yaml:"urgency"`
+	Entities      entities.Config     `yaml:"entities"`
 }
 
 func defaultEnrichSection() enrichSection {
 	return enrichSection{Config: enrich.DefaultConfig(), Brands: brands.DefaultConfig(), Lang: lang.DefaultConfig(), Sentiment: sentiment.DefaultConfig(),
-		PII: pii.DefaultConfig(), ReplyQuality: replyquality.DefaultConfig()}
+		PII: pii.DefaultConfig(), ReplyQuality: replyquality.DefaultConfig(), Reasons: reasons.DefaultConfig(), Urgency: urgency.DefaultConfig(),
+		Entities: entities.DefaultConfig()}
 }
 
 func (c *enrichSection) Validate() error {
-	return errors.Join(c.Config.Validate(), c.Brands.Validate(), c.Lang.Validate(), c.Sentiment.Validate(), c.PII.Validate(), c.ReplyQuality.Validate())
+	return errors.Join(c.Config.Validate(), c.Brands.Validate(), c.Lang.Validate(), c.Sentiment.Validate(), c.PII.Validate(), c.ReplyQuality.Validate(),
+		c.Reasons.Validate(), c.Urgency.Validate(), c.Entities.Validate())
 }
 
 func init() {
@@ -87,7 +98,8 @@ It runs until SIGTERM or Ctrl-C, then flushes the batch in flight.`,
 // runs. `earshot enrich` and `earshot bench enrich` both build it here, so a
 // new enricher is added in one place. pii runs first, so that nothing
 // unredacted reaches a later enricher or leaves the stage; reply_quality runs
-// after brands (it reads AuthorBrand and Direction). The enrichers' metrics
+// after brands (it reads AuthorBrand and Direction); reasons and urgency run
+// after brands and sentiment (they skip brands' posts and read the tone). The enrichers' metrics
 // go to deps.Metrics, and deps.Rebuild fills the reply-quality windows,
 // when given.
 func buildPipeline(cfg enrichSection, reg *registry.Registry, deps ...pipelineDeps) (*enrich.Pipeline, error) {
@@ -119,7 +131,20 @@ func buildPipeline(cfg enrichSection, reg *registry.Registry, deps ...pipelineDe
 	if d.Rebuild != nil {
 		d.Rebuild(rq)
 	}
-	return enrich.NewPipeline(pe, be, le, se, rq)
+	re, err := reasons.New(cfg.Reasons, mreg)
+	if err != nil {
+		return nil, err
+	}
+	ue, err := urgency.New(cfg.Urgency, mreg)
+	if err != nil {
+		return nil, err
+	}
+	// entities runs after pii: its spans are offsets into the redacted text.
+	ee, err := entities.New(cfg.Entities, reg, mreg)
+	if err != nil {
+		return nil, err
+	}
+	return enrich.NewPipeline(pe, be, le, se, rq, re, ue, ee)
 }
 
 func runEnrich(cmd *cobra.Command, _ []string) error {

@@ -25,6 +25,7 @@ var leaderboardFlags struct {
 	HoursTZ      string
 	Format       string
 	Out          string
+	Reasons      bool
 }
 
 func init() {
@@ -76,6 +77,24 @@ replies created at or after --until are ignored.
 period (table), or the columns period_start,period_end after the others (CSV),
 or an array of {period_start, period_end, rows} (JSON).
 
+--reasons prints, instead of the leaderboard, the recurring contact reasons of
+every calendar week (Monday 00:00 UTC) that overlaps [--since, --until), each
+as of the earlier of --until and the week's end: per brand and reason the
+week's inbound posts, the previous week's, the mean of the 4 weeks before, the
+weeks of the last 8 it was seen in, the trend, how many were answered, their
+FRT median and the most common first reply. Trends, in this order:
+
+  gone       none this week, some the week before
+  new        some this week, none in the 7 weeks before
+  growing    ≥ +25 % and ≥ +2 posts on both the previous week and the
+             4-week trailing mean
+  shrinking  ≤ −20 % and ≤ −2 posts on both
+  steady     anything else
+
+CSV columns: week,brand,reason,trend,count,prev_count,trailing_mean,
+weeks_present,weeks_window,answered,answered_share,frt_median_s,top_reply,
+top_reply_count. A post without a contact reason counts as "unclassified".
+
 A ratio with an empty denominator is undefined: "-" in the table, empty in CSV,
 null in JSON. A mention stored twice counts once. Times: RFC 3339
 (2024-03-10T12:00:00Z) or a date (2024-03-10, midnight UTC). Defaults: --until
@@ -94,6 +113,7 @@ now, --since 7 days before --until.`,
 	f.StringVar(&leaderboardFlags.HoursTZ, "hours-tz", "UTC", "time zone of the reply hour-of-week profile (active_hours)")
 	f.StringVar(&leaderboardFlags.Format, "format", "table", "output format: "+strings.Join(analytics.Formats, ", "))
 	f.StringVar(&leaderboardFlags.Out, "out", "", "write to this file instead of standard output")
+	f.BoolVar(&leaderboardFlags.Reasons, "reasons", false, "print the recurring contact reasons of each calendar week in the period instead")
 	rootCmd.AddCommand(c)
 }
 
@@ -135,6 +155,9 @@ func runLeaderboard(cmd *cobra.Command, _ []string) error {
 		all = true
 	default:
 		return fmt.Errorf("--columns %q: want default or all", fl.Columns)
+	}
+	if fl.Reasons && (all || fl.By != "") {
+		return fmt.Errorf("--reasons is a weekly table of its own: it takes neither --columns all nor --by")
 	}
 	weights, err := analytics.ParseWeights(fl.Weights)
 	if err != nil {
@@ -184,7 +207,19 @@ func runLeaderboard(cmd *cobra.Command, _ []string) error {
 	}
 	defer conn.Close()
 	var buf bytes.Buffer
-	if !all && periods == nil {
+	if fl.Reasons {
+		var rows []analytics.ReasonTrend
+		for _, w := range reasonWeeks(q.Since, q.Until) {
+			rs, err := analytics.RecurringReasons(ctx, conn, chc.Database, reg, analytics.Query{Until: q.Until, Brands: q.Brands}, w)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, rs...)
+		}
+		if err := analytics.WriteReasons(&buf, fl.Format, rows); err != nil {
+			return err
+		}
+	} else if !all && periods == nil {
 		rows, err := analytics.Leaderboard(ctx, conn, chc.Database, q)
 		if err != nil {
 			return err
@@ -244,6 +279,16 @@ func runLeaderboard(cmd *cobra.Command, _ []string) error {
 	}
 	a.Log.Info("leaderboard written", "path", fl.Out, "bytes", buf.Len(), "since", q.Since.Format(time.RFC3339), "until", q.Until.Format(time.RFC3339))
 	return nil
+}
+
+// reasonWeeks is the Monday 00:00 UTC of every calendar week that
+// overlaps [since, until), in order.
+func reasonWeeks(since, until time.Time) []time.Time {
+	var out []time.Time
+	for w := analytics.WeekStart(since); w.Before(until); w = w.AddDate(0, 0, 7) {
+		out = append(out, w)
+	}
+	return out
 }
 
 // sectorBrands keeps the brands of sector: of brands when restrict is set

@@ -1,8 +1,15 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/earshot-dev/earshot/internal/testenv"
+	"github.com/earshot-dev/earshot/mention"
+	"github.com/earshot-dev/earshot/storage"
 )
 
 func TestParseTime(t *testing.T) {
@@ -26,5 +33,102 @@ func TestParseTime(t *testing.T) {
 		if err == nil && got.Location() != time.UTC {
 			t.Errorf("parseTime(%q) is in %s, want UTC", tt.in, got.Location())
 		}
+	}
+}
+
+func TestReasonWeeks(t *testing.T) {
+	mon := time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		since, until time.Time
+		want         []time.Time
+	}{
+		{mon, mon.AddDate(0, 0, 7), []time.Time{mon}},
+		{mon.Add(-time.Hour), mon.Add(time.Hour), []time.Time{mon.AddDate(0, 0, -7), mon}},
+		{mon.Add(36 * time.Hour), mon.Add(40 * time.Hour), []time.Time{mon}},
+		{mon, mon.AddDate(0, 0, 14).Add(time.Second), []time.Time{mon, mon.AddDate(0, 0, 7), mon.AddDate(0, 0, 14)}},
+	}
+	for _, tt := range tests {
+		got := reasonWeeks(tt.since, tt.until)
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("reasonWeeks(%v, %v) = %v, want %v", tt.since, tt.until, got, tt.want)
+		}
+	}
+}
+
+// earshot leaderboard --reasons against the real server: klm's billing
+// posts 1 then 4 (growing: +3, ≥ +25 %), one answered; a card post only
+// the week before (gone); the plain leaderboard's CSV is unchanged by
+// the flag's existence.
+func TestLeaderboardReasonsCommand(t *testing.T) {
+	cfg := testenv.ClickHouse(t)
+	ctx := context.Background()
+	conn, err := storage.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	m, err := storage.NewMigrator(conn, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mon := time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)
+	var b storage.MentionBlock
+	add := func(id string, created time.Time, f func(*mention.Mention)) {
+		en := created.Add(time.Second)
+		mm := &mention.Mention{V: 1, ID: "x:" + id, Platform: "x", NativeID: id, CreatedAt: created, IngestedAt: en, Source: "test",
+			Author: mention.Author{ID: "u" + id}, Text: "hi", ConversationID: "x:" + id, Direction: mention.DirectionInbound,
+			Brands: []mention.BrandMatch{{Brand: "klm", How: "handle", Addressed: true}}, EnrichedAt: &en, Enricher: "test"}
+		f(mm)
+		for i := 0; i < 2; i++ { // twice: duplicates change nothing
+			if err := b.Append(mm); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	reason := func(r string) func(*mention.Mention) {
+		return func(mm *mention.Mention) { mm.ContactReason = []mention.Reason{{Reason: r, Confidence: 0.9}} }
+	}
+	add("b0", mon.AddDate(0, 0, -6), reason("billing"))
+	add("c0", mon.AddDate(0, 0, -5), reason("card"))
+	for i := 0; i < 4; i++ {
+		add(fmt.Sprintf("b%d", i+1), mon.Add(time.Duration(24+i)*time.Hour), reason("billing"))
+	}
+	add("b1r", mon.Add(24*time.Hour+90*time.Second), func(mm *mention.Mention) {
+		mm.InReplyTo, mm.AuthorBrand, mm.Direction, mm.Text = "x:b1", "klm", mention.DirectionOutbound, "@u1 Hi, we are sorry."
+		mm.Brands = []mention.BrandMatch{{Brand: "klm", How: "author"}}
+	})
+	if err := storage.InsertMentions(ctx, conn, cfg.Database, &b); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("EARSHOT_CLICKHOUSE_ADDR", cfg.Addr)
+	t.Setenv("EARSHOT_CLICKHOUSE_DATABASE", cfg.Database)
+	t.Setenv("EARSHOT_CONFIG", "")
+
+	out, err := runCLI(t, "leaderboard", "--since", "2024-03-04", "--until", "2024-03-11", "--brands", "klm", "--reasons", "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "week,brand,reason,trend,count,prev_count,trailing_mean,weeks_present,weeks_window,answered,answered_share,frt_median_s,top_reply,top_reply_count\n" +
+		"2024-03-04,klm,billing,growing,4,1,0.25,2,8,1,0.2500,90.0,\"Hi, we are sorry.\",1\n" +
+		"2024-03-04,klm,card,gone,0,1,0.25,1,8,0,,,,0\n"
+	if out != want {
+		t.Fatalf("--reasons csv:\n%s\nwant:\n%s", out, want)
+	}
+	out, err = runCLI(t, "leaderboard", "--since", "2024-03-04", "--until", "2024-03-11", "--brands", "klm", "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "brand,inbound,answered,pending,response_rate,frt_median_s,frt_p90_s,sla15,sla60\nklm,4,1,0,0.2500,90.0,90.0,0.2500,0.2500\n"; out != want {
+		t.Fatalf("leaderboard csv:\n%s\nwant:\n%s", out, want)
+	}
+	out, err = runCLI(t, "leaderboard", "--since", "2024-03-04", "--until", "2024-03-11", "--brands", "klm", "--reasons")
+	if err != nil || !strings.Contains(out, "billing  growing") || !strings.Contains(out, "Hi, we are sorry. (1)") {
+		t.Fatalf("--reasons table (%v):\n%s", err, out)
+	}
+	if _, err := runCLI(t, "leaderboard", "--reasons", "--by", "day"); err == nil {
+		t.Fatal("--reasons --by day accepted")
 	}
 }

@@ -23,6 +23,7 @@ var stackFlags struct {
 	WebhookURL string
 	Timeout    time.Duration
 	NoInstall  bool
+	Cluster    bool
 }
 
 func init() {
@@ -39,7 +40,14 @@ free loopback ports, without systemd. The stack lives in <repo>/.earshot/stack
               eval "$(earshot stack up)"
           Missing packages are installed with apt-get when running as root on Debian.
   down    stop the servers (SIGTERM, then SIGKILL); data and ports are kept.
-  status  show each server's pid, ports and health; exits 1 unless all are healthy.`,
+  status  show each server's pid, ports and health; exits 1 unless all are healthy.
+
+With --cluster, the same actions apply to a local ClickHouse cluster instead:
+ZooKeeper (Debian package zookeeper) and two ClickHouse servers, one shard with
+two replicas, in <stack dir>/cluster. "up" prints EARSHOT_CLICKHOUSE_ADDR,
+EARSHOT_CLICKHOUSE_CLUSTER and EARSHOT_CLICKHOUSE_CLUSTER_ADDRS; with
+EARSHOT_CLICKHOUSE_CLUSTER set, "earshot migrate up" creates Replicated and
+Distributed tables ON CLUSTER.`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: []string{"up", "down", "status"},
 		RunE:      runStack,
@@ -50,6 +58,7 @@ free loopback ports, without systemd. The stack lives in <repo>/.earshot/stack
 	f.StringVar(&stackFlags.WebhookURL, "alert-webhook-url", "", "Alertmanager sends every notification to this webhook URL")
 	f.DurationVar(&stackFlags.Timeout, "timeout", 5*time.Minute, "give up after this long")
 	f.BoolVar(&stackFlags.NoInstall, "no-install", false, "never install missing Debian packages; fail naming them")
+	f.BoolVar(&stackFlags.Cluster, "cluster", false, "act on the local ClickHouse cluster (ZooKeeper + 2 replicas) instead of the stack")
 	rootCmd.AddCommand(c)
 }
 
@@ -83,6 +92,9 @@ func runStack(cmd *cobra.Command, args []string) error {
 		defer cancel()
 	}
 	out := cmd.OutOrStdout()
+	if stackFlags.Cluster {
+		return runCluster(ctx, a, st.Root(), args[0], out)
+	}
 	switch args[0] {
 	case "up":
 		ep, err := st.Up(ctx)
@@ -168,4 +180,46 @@ func stackShellQuote(v string) string {
 		return v
 	}
 	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+}
+
+// runCluster runs a stack action on the local ClickHouse cluster kept in
+// <root>/cluster.
+func runCluster(ctx context.Context, a *app, root, action string, out io.Writer) error {
+	if stackFlags.Only != "" || stackFlags.WebhookURL != "" {
+		return errors.New("stack: --cluster takes neither --only nor --alert-webhook-url")
+	}
+	cl, err := localstack.NewCluster(localstack.ClusterConfig{
+		Dir:     filepath.Join(root, "cluster"),
+		Install: !stackFlags.NoInstall,
+		Log:     a.Log,
+	})
+	if err != nil {
+		return err
+	}
+	switch action {
+	case "up":
+		if err := cl.Start(ctx); err != nil {
+			return err
+		}
+		for _, kv := range cl.Env() {
+			k, v, _ := strings.Cut(kv, "=")
+			fmt.Fprintf(out, "export %s=%s\n", k, stackShellQuote(v))
+		}
+		a.Log.Info("local cluster up", "cluster", cl.String())
+		return nil
+	case "down":
+		if err := cl.Stop(ctx); err != nil {
+			return err
+		}
+		a.Log.Info("local cluster down", "dir", cl.Dir())
+		return nil
+	case "status":
+		if err := cl.Healthy(ctx); err != nil {
+			fmt.Fprintf(out, "cluster %s: unhealthy: %v\n", cl.Name(), err)
+			return errors.New("stack: the cluster is not healthy")
+		}
+		fmt.Fprintf(out, "cluster %s: healthy: %s\n", cl.Name(), strings.Join(cl.Addrs(), ","))
+		return nil
+	}
+	return fmt.Errorf("stack: unknown action %q; want up, down or status", action)
 }

@@ -12,7 +12,7 @@
 -- yet never count. Times are DateTime (seconds, UTC) plus created_ms
 -- (0..999): DateTime64 does not exist on ClickHouse 18.16.
 
-CREATE TABLE IF NOT EXISTS {{.DB}}.mentions {{.OnCluster}}
+CREATE TABLE IF NOT EXISTS {{.DB}}.{{local "mentions"}} {{.OnCluster}}
 (
     id                         String,
     platform                   String,
@@ -70,14 +70,15 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.mentions {{.OnCluster}}
     extra                      String,
     version                    UInt64
 )
-ENGINE = ReplacingMergeTree(version)
+ENGINE = {{engine "mentions" "ReplacingMergeTree(version)"}}
 PARTITION BY toYYYYMM(created_at)
 ORDER BY id;
+{{- distributed "mentions" "cityHash64(conversation_id)"}}
 
 -- One row per (brand, mention): what the leaderboard, the dashboards and
 -- crisis detection read. A brand matched more than once by one mention
 -- gives one row, addressed when any of its matches is.
-CREATE TABLE IF NOT EXISTS {{.DB}}.mention_brands {{.OnCluster}}
+CREATE TABLE IF NOT EXISTS {{.DB}}.{{local "mention_brands"}} {{.OnCluster}}
 (
     brand               String,
     mention_id          String,
@@ -93,12 +94,13 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.mention_brands {{.OnCluster}}
     sentiment_label     String,
     version             UInt64
 )
-ENGINE = ReplacingMergeTree(version)
+ENGINE = {{engine "mention_brands" "ReplacingMergeTree(version)"}}
 PARTITION BY toYYYYMM(created_at)
 ORDER BY (brand, mention_id);
+{{- distributed "mention_brands" "cityHash64(conversation_id)"}}
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{.DB}}.mention_brands_mv {{.OnCluster}}
-TO {{.DB}}.mention_brands
+TO {{.DB}}.{{local "mention_brands"}}
 AS SELECT
     brand,
     id AS mention_id,
@@ -113,12 +115,12 @@ AS SELECT
     sentiment_compound,
     sentiment_label,
     version
-FROM {{.DB}}.mentions
+FROM {{.DB}}.{{local "mentions"}}
 ARRAY JOIN arrayDistinct(brands) AS brand;
 
 -- Replies written by a brand's official account: the other half of the
 -- first-response-time join.
-CREATE TABLE IF NOT EXISTS {{.DB}}.replies {{.OnCluster}}
+CREATE TABLE IF NOT EXISTS {{.DB}}.{{local "replies"}} {{.OnCluster}}
 (
     author_brand       String,
     in_reply_to        String,
@@ -133,12 +135,13 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.replies {{.OnCluster}}
     reply_canned       Float64,
     version            UInt64
 )
-ENGINE = ReplacingMergeTree(version)
+ENGINE = {{engine "replies" "ReplacingMergeTree(version)"}}
 PARTITION BY toYYYYMM(created_at)
 ORDER BY (author_brand, in_reply_to, id);
+{{- distributed "replies" "cityHash64(conversation_id)"}}
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{.DB}}.replies_mv {{.OnCluster}}
-TO {{.DB}}.replies
+TO {{.DB}}.{{local "replies"}}
 AS SELECT
     author_brand,
     in_reply_to,
@@ -152,5 +155,5 @@ AS SELECT
     reply_deflection,
     reply_canned,
     version
-FROM {{.DB}}.mentions
+FROM {{.DB}}.{{local "mentions"}}
 WHERE author_brand != '' AND in_reply_to != '';

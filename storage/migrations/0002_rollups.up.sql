@@ -24,7 +24,7 @@
 -- already holds mentions is backfilled with storage.BackfillRollups
 -- (migrations stay idempotent DDL).
 
-CREATE TABLE IF NOT EXISTS {{.DB}}.brand_hourly {{.OnCluster}}
+CREATE TABLE IF NOT EXISTS {{.DB}}.{{local "brand_hourly"}} {{.OnCluster}}
 (
     brand           String,
     hour            DateTime,
@@ -36,12 +36,13 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.brand_hourly {{.OnCluster}}
     neutral         AggregateFunction(uniq, String),
     sentiment       AggregateFunction(avg, Float64)
 )
-ENGINE = AggregatingMergeTree
+ENGINE = {{engine "brand_hourly" "AggregatingMergeTree"}}
 PARTITION BY toYYYYMM(hour)
 ORDER BY (brand, hour);
+{{- distributed "brand_hourly" "cityHash64(brand)"}}
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{.DB}}.brand_hourly_mv {{.OnCluster}}
-TO {{.DB}}.brand_hourly
+TO {{.DB}}.{{local "brand_hourly"}}
 AS SELECT
     brand,
     toStartOfHour(created_at) AS hour,
@@ -52,30 +53,31 @@ AS SELECT
     uniqStateIf(id, sentiment_label = 'positive') AS positive,
     uniqStateIf(id, sentiment_label = 'neutral') AS neutral,
     avgState(sentiment_compound) AS sentiment
-FROM {{.DB}}.mentions
+FROM {{.DB}}.{{local "mentions"}}
 ARRAY JOIN arrayDistinct(brands) AS brand
 GROUP BY brand, hour;
 
 -- Mentions per brand, hour and contact reason (customer posts only).
-CREATE TABLE IF NOT EXISTS {{.DB}}.brand_reason_hourly {{.OnCluster}}
+CREATE TABLE IF NOT EXISTS {{.DB}}.{{local "brand_reason_hourly"}} {{.OnCluster}}
 (
     brand     String,
     hour      DateTime,
     reason    String,
     mentions  AggregateFunction(uniq, String)
 )
-ENGINE = AggregatingMergeTree
+ENGINE = {{engine "brand_reason_hourly" "AggregatingMergeTree"}}
 PARTITION BY toYYYYMM(hour)
 ORDER BY (brand, hour, reason);
+{{- distributed "brand_reason_hourly" "cityHash64(brand)"}}
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{.DB}}.brand_reason_hourly_mv {{.OnCluster}}
-TO {{.DB}}.brand_reason_hourly
+TO {{.DB}}.{{local "brand_reason_hourly"}}
 AS SELECT
     arrayJoin(arrayDistinct(brands)) AS brand,
     toStartOfHour(created_at) AS hour,
     arrayJoin(contact_reason) AS reason,
     uniqState(id) AS mentions
-FROM {{.DB}}.mentions
+FROM {{.DB}}.{{local "mentions"}}
 WHERE author_brand = ''
 GROUP BY brand, hour, reason;
 
@@ -83,7 +85,7 @@ GROUP BY brand, hour, reason;
 -- Filled by storage.RollupFirstResponses, one settled hour of posts at a
 -- time; a ReplacingMergeTree on (brand, post_id) so that running an hour
 -- again replaces rather than adds.
-CREATE TABLE IF NOT EXISTS {{.DB}}.first_responses {{.OnCluster}}
+CREATE TABLE IF NOT EXISTS {{.DB}}.{{local "first_responses"}} {{.OnCluster}}
 (
     brand       String,
     post_id     String,
@@ -93,39 +95,42 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.first_responses {{.OnCluster}}
     frt_ms      UInt64,
     computed_at DateTime
 )
-ENGINE = ReplacingMergeTree(computed_at)
+ENGINE = {{engine "first_responses" "ReplacingMergeTree(computed_at)"}}
 PARTITION BY toYYYYMM(post_at)
 ORDER BY (brand, post_id);
+{{- distributed "first_responses" "cityHash64(brand, post_id)"}}
 
 -- Response-time quantile states per brand and hour of the inbound post.
-CREATE TABLE IF NOT EXISTS {{.DB}}.brand_frt_hourly {{.OnCluster}}
+CREATE TABLE IF NOT EXISTS {{.DB}}.{{local "brand_frt_hourly"}} {{.OnCluster}}
 (
     brand     String,
     hour      DateTime,
     answered  AggregateFunction(uniq, String),
     frt       AggregateFunction(quantilesTDigest(0.5, 0.9), UInt64)
 )
-ENGINE = AggregatingMergeTree
+ENGINE = {{engine "brand_frt_hourly" "AggregatingMergeTree"}}
 PARTITION BY toYYYYMM(hour)
 ORDER BY (brand, hour);
+{{- distributed "brand_frt_hourly" "cityHash64(brand)"}}
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{.DB}}.brand_frt_hourly_mv {{.OnCluster}}
-TO {{.DB}}.brand_frt_hourly
+TO {{.DB}}.{{local "brand_frt_hourly"}}
 AS SELECT
     brand,
     toStartOfHour(post_at) AS hour,
     uniqState(post_id) AS answered,
     quantilesTDigestState(0.5, 0.9)(frt_ms) AS frt
-FROM {{.DB}}.first_responses
+FROM {{.DB}}.{{local "first_responses"}}
 GROUP BY brand, hour;
 
 -- Rollup bookkeeping: the hours of posts RollupFirstResponses has done.
-CREATE TABLE IF NOT EXISTS {{.DB}}.rollup_hours {{.OnCluster}}
+CREATE TABLE IF NOT EXISTS {{.DB}}.{{local "rollup_hours"}} {{.OnCluster}}
 (
     rollup   String,
     hour     DateTime,
     done_at  DateTime
 )
-ENGINE = ReplacingMergeTree(done_at)
+ENGINE = {{engine "rollup_hours" "ReplacingMergeTree(done_at)"}}
 PARTITION BY toYYYYMM(hour)
 ORDER BY (rollup, hour);
+{{- distributed "rollup_hours" "cityHash64(rollup, hour)"}}

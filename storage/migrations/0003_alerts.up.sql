@@ -9,7 +9,7 @@
 -- resolved_at is 0 (1970-01-01) while the incident is open. top_terms and
 -- term_counts (and reasons/reason_counts, example_*) are parallel arrays.
 
-CREATE TABLE IF NOT EXISTS {{.DB}}.alerts {{.OnCluster}}
+CREATE TABLE IF NOT EXISTS {{.DB}}.{{local "alerts"}} {{.OnCluster}}
 (
     incident_id              String,
     version                  UInt64,
@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.alerts {{.OnCluster}}
     summary                  String,
     detail                   String
 )
-ENGINE = ReplacingMergeTree(version)
+ENGINE = {{engine "alerts" "ReplacingMergeTree(version)"}}
 PARTITION BY toYYYYMM(onset)
 ORDER BY incident_id;
+{{- distributed "alerts" "cityHash64(incident_id)"}}

@@ -1,0 +1,243 @@
+package entities
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+
+	"github.com/earshot-dev/earshot/registry"
+)
+
+// Sentence is a tokenized sentence with one label per token (label ids,
+// see LabelName). Ignore marks tokens whose gold label is unknown (the
+// data set's guidelines did not annotate them): the trainer does not learn
+// from them.
+type Sentence struct {
+	Words  []string
+	Labels []int
+	Ignore []bool
+}
+
+// TrainOptions are the trainer's hyper-parameters.
+type TrainOptions struct {
+	Epochs   int
+	HashBits int
+	Seed     uint64
+	// Prune zeroes averaged weights whose magnitude is below this share of
+	// the largest one (after averaging, before quantising).
+	Prune float64
+}
+
+// Trained is the result of Train.
+type Trained struct {
+	Weights []int16
+	Scale   float64
+	// Updates is the number of perceptron updates in the last epoch
+	// (training errors).
+	Updates []int
+}
+
+// Train fits an averaged perceptron on sents (greedy left-to-right
+// decoding with the tags already given as features, as in tagging). It is
+// deterministic for the same input and options: one goroutine, a fixed
+// shuffle seed.
+func Train(sents []Sentence, opt TrainOptions, vocab map[string]struct{}, gaz *gazetteer) Trained {
+	rows := 1 << opt.HashBits
+	mask := uint64(rows - 1)
+	w := make([]float32, rows*NumLabels)
+	total := make([]float64, rows*NumLabels)
+	stamp := make([]int32, rows*NumLabels)
+	t := int32(1)
+
+	// Static features once per sentence.
+	type prepared struct {
+		static []uint64
+		toks   []tokInfo
+	}
+	prep := make([]prepared, len(sents))
+	var f featurizer
+	for i, s := range sents {
+		f.prepare(s.Words, vocab, gaz)
+		prep[i] = prepared{static: append([]uint64(nil), f.static...), toks: append([]tokInfo(nil), f.toks...)}
+	}
+	update := func(h uint64, label int, delta float32) {
+		k := int(h&mask)*NumLabels + label
+		total[k] += float64(t-stamp[k]) * float64(w[k])
+		stamp[k] = t
+		w[k] += delta
+	}
+	order := make([]int, len(sents))
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x5eed))
+	var res Trained
+	for ep := 0; ep < opt.Epochs; ep++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		updates := 0
+		for _, si := range order {
+			s := sents[si]
+			p := prep[si]
+			f.toks = p.toks
+			prev, prev2 := 0, 0
+			var dyn [4]uint64
+			for i := range s.Words {
+				gold := s.Labels[i]
+				if forcedO(p.toks[i].cls) {
+					prev2, prev = prev, 0
+					t++
+					continue
+				}
+				f.dynamic(i, prev, prev2, &dyn)
+				var sc [NumLabels]float32
+				feats := p.static[i*numStatic : (i+1)*numStatic]
+				for _, h := range feats {
+					row := w[int(h&mask)*NumLabels:]
+					for c := range sc {
+						sc[c] += row[c]
+					}
+				}
+				for _, h := range dyn {
+					row := w[int(h&mask)*NumLabels:]
+					for c := range sc {
+						sc[c] += row[c]
+					}
+				}
+				best := 0
+				for c := 1; c < NumLabels; c++ {
+					if isInside(c) && labelType(prev) != labelType(c) {
+						continue
+					}
+					if sc[c] > sc[best] {
+						best = c
+					}
+				}
+				ignore := s.Ignore != nil && s.Ignore[i]
+				if best != gold && !ignore {
+					updates++
+					for _, h := range feats {
+						update(h, gold, 1)
+						update(h, best, -1)
+					}
+					for _, h := range dyn {
+						update(h, gold, 1)
+						update(h, best, -1)
+					}
+				}
+				// Teacher forcing would hide the tagger's own mistakes;
+				// the next token sees the predicted label, as in tagging.
+				prev2, prev = prev, best
+				t++
+			}
+		}
+		res.Updates = append(res.Updates, updates)
+	}
+	avg := make([]float64, len(w))
+	maxAbs := 0.0
+	for k := range w {
+		a := (total[k] + float64(t-stamp[k])*float64(w[k])) / float64(t)
+		avg[k] = a
+		maxAbs = math.Max(maxAbs, math.Abs(a))
+	}
+	res.Weights = make([]int16, len(w))
+	if maxAbs == 0 {
+		res.Scale = 1
+		return res
+	}
+	res.Scale = maxAbs / 32767
+	for k, a := range avg {
+		if math.Abs(a) < opt.Prune*maxAbs {
+			continue
+		}
+		res.Weights[k] = int16(math.Round(a / res.Scale))
+	}
+	return res
+}
+
+// ToSentence converts a data set's sentence into labels of earshot's
+// types. Tokens of types the scheme ignores, and @handles in data sets that
+// do not annotate them, are marked Ignore.
+func ToSentence(s RawSentence, sc Scheme) (Sentence, error) {
+	spans, err := spansFromTags(s.Tags, sc)
+	if err != nil {
+		return Sentence{}, fmt.Errorf("sentence at line %d: %w", s.Line, err)
+	}
+	out := Sentence{Words: s.Words, Labels: make([]int, len(s.Words)), Ignore: make([]bool, len(s.Words))}
+	for _, sp := range spans {
+		if sp.typ == "" {
+			for i := sp.start; i < sp.end; i++ {
+				out.Ignore[i] = true
+			}
+			continue
+		}
+		k := typeIndex(sp.typ)
+		out.Labels[sp.start] = 1 + 2*k
+		for i := sp.start + 1; i < sp.end; i++ {
+			out.Labels[i] = 2 + 2*k
+		}
+	}
+	if !sc.AnnotatesHandles {
+		for i, w := range s.Words {
+			if len(w) > 1 && w[0] == '@' {
+				out.Ignore[i] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+func typeIndex(t string) int {
+	for i, x := range Types {
+		if x == t {
+			return i
+		}
+	}
+	return -1
+}
+
+// LowerVocab returns the words that occur at least minCount times written
+// in lower case and are written in lower case at least half the times they
+// occur: the tagger's "common word" feature.
+func LowerVocab(sents []Sentence, minCount int) []string {
+	lower := map[string]int{}
+	all := map[string]int{}
+	for _, s := range sents {
+		for _, w := range s.Words {
+			l := string(appendLower(nil, w))
+			all[l]++
+			if classify(w) == clsLower {
+				lower[l]++
+			}
+		}
+	}
+	var out []string
+	for w, n := range lower {
+		if n >= minCount && 2*n >= all[w] {
+			out = append(out, w)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TrainTagger trains a model on sents with the default registry's
+// gazetteer and the vocabulary, and returns it ready to tag.
+func TrainTagger(sents []Sentence, vocab []string, opt TrainOptions) (*Model, Trained, error) {
+	reg, err := registry.Default()
+	if err != nil {
+		return nil, Trained{}, err
+	}
+	vs := make(map[string]struct{}, len(vocab))
+	for _, v := range vocab {
+		vs[v] = struct{}{}
+	}
+	tr := Train(sents, opt, vs, newGazetteer(registryNames(reg)))
+	m := &Model{
+		Info:  ModelInfo{FeatureVersion: FeatureVersion, HashBits: opt.HashBits, Scale: tr.Scale},
+		w:     tr.Weights,
+		vocab: vs,
+		mask:  uint64(1<<opt.HashBits - 1),
+	}
+	return m, tr, nil
+}

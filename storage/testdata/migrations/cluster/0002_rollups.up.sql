@@ -1,0 +1,146 @@
+-- 0002 rollups: per-brand hourly buckets that dashboards read instead of
+-- the raw tables, so that they cost the same at a million or a billion
+-- mentions. AggregatingMergeTree tables fed by materialized views on
+-- mentions (not chained on mention_brands: every insert into mentions
+-- feeds them directly, on 18.16 as on current ClickHouse), partitioned by
+-- month like the raw tables so that `earshot retention` drops them alike.
+--
+-- Deduplication: a mention delivered twice must not count twice. Every
+-- count is a uniq state of the mention id (uniq is exact below 65 536
+-- distinct ids per state and within ~1 % above), so a replayed mention is
+-- counted once. Sentiment is kept two ways: per-label uniq counts, which
+-- are duplicate-safe, and the average compound score (avgState), which a
+-- duplicate re-weights (dashboards use the label counts for shares and the
+-- average only as a trend line).
+--
+-- Response times need the inbound post and its first brand reply, which
+-- arrive in different inserts: a materialized view sees one insert at a
+-- time and cannot join them. They are rolled up from first_responses (one
+-- row per brand and answered post, computed by
+-- storage.RollupFirstResponses for settled hours — see rollup.go) into
+-- brand_frt_hourly, keyed by the hour of the inbound post.
+--
+-- The views see only rows inserted after they exist: a database that
+-- already holds mentions is backfilled with storage.BackfillRollups
+-- (migrations stay idempotent DDL).
+
+CREATE TABLE IF NOT EXISTS earshot.brand_hourly_local ON CLUSTER earshot
+(
+    brand           String,
+    hour            DateTime,
+    mentions        AggregateFunction(uniq, String),
+    inbound         AggregateFunction(uniq, String),
+    outbound        AggregateFunction(uniq, String),
+    negative        AggregateFunction(uniq, String),
+    positive        AggregateFunction(uniq, String),
+    neutral         AggregateFunction(uniq, String),
+    sentiment       AggregateFunction(avg, Float64)
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/earshot/brand_hourly', '{replica}')
+PARTITION BY toYYYYMM(hour)
+ORDER BY (brand, hour);
+
+CREATE TABLE IF NOT EXISTS earshot.brand_hourly ON CLUSTER earshot AS earshot.brand_hourly_local
+ENGINE = Distributed(earshot, earshot, brand_hourly_local, cityHash64(brand));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS earshot.brand_hourly_mv ON CLUSTER earshot
+TO earshot.brand_hourly_local
+AS SELECT
+    brand,
+    toStartOfHour(created_at) AS hour,
+    uniqState(id) AS mentions,
+    uniqStateIf(id, author_brand = '' AND arrayExists((b, a) -> ((b = brand) AND (a = 1)), brands, brand_addressed)) AS inbound,
+    uniqStateIf(id, author_brand = brand) AS outbound,
+    uniqStateIf(id, sentiment_label = 'negative') AS negative,
+    uniqStateIf(id, sentiment_label = 'positive') AS positive,
+    uniqStateIf(id, sentiment_label = 'neutral') AS neutral,
+    avgState(sentiment_compound) AS sentiment
+FROM earshot.mentions_local
+ARRAY JOIN arrayDistinct(brands) AS brand
+GROUP BY brand, hour;
+
+-- Mentions per brand, hour and contact reason (customer posts only).
+CREATE TABLE IF NOT EXISTS earshot.brand_reason_hourly_local ON CLUSTER earshot
+(
+    brand     String,
+    hour      DateTime,
+    reason    String,
+    mentions  AggregateFunction(uniq, String)
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/earshot/brand_reason_hourly', '{replica}')
+PARTITION BY toYYYYMM(hour)
+ORDER BY (brand, hour, reason);
+
+CREATE TABLE IF NOT EXISTS earshot.brand_reason_hourly ON CLUSTER earshot AS earshot.brand_reason_hourly_local
+ENGINE = Distributed(earshot, earshot, brand_reason_hourly_local, cityHash64(brand));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS earshot.brand_reason_hourly_mv ON CLUSTER earshot
+TO earshot.brand_reason_hourly_local
+AS SELECT
+    arrayJoin(arrayDistinct(brands)) AS brand,
+    toStartOfHour(created_at) AS hour,
+    arrayJoin(contact_reason) AS reason,
+    uniqState(id) AS mentions
+FROM earshot.mentions_local
+WHERE author_brand = ''
+GROUP BY brand, hour, reason;
+
+-- One row per (brand, answered inbound post): the first brand reply.
+-- Filled by storage.RollupFirstResponses, one settled hour of posts at a
+-- time; a ReplacingMergeTree on (brand, post_id) so that running an hour
+-- again replaces rather than adds.
+CREATE TABLE IF NOT EXISTS earshot.first_responses_local ON CLUSTER earshot
+(
+    brand       String,
+    post_id     String,
+    post_at     DateTime,
+    post_ms     UInt16,
+    reply_id    String,
+    frt_ms      UInt64,
+    computed_at DateTime
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/earshot/first_responses', '{replica}', computed_at)
+PARTITION BY toYYYYMM(post_at)
+ORDER BY (brand, post_id);
+
+CREATE TABLE IF NOT EXISTS earshot.first_responses ON CLUSTER earshot AS earshot.first_responses_local
+ENGINE = Distributed(earshot, earshot, first_responses_local, cityHash64(brand, post_id));
+
+-- Response-time quantile states per brand and hour of the inbound post.
+CREATE TABLE IF NOT EXISTS earshot.brand_frt_hourly_local ON CLUSTER earshot
+(
+    brand     String,
+    hour      DateTime,
+    answered  AggregateFunction(uniq, String),
+    frt       AggregateFunction(quantilesTDigest(0.5, 0.9), UInt64)
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/earshot/brand_frt_hourly', '{replica}')
+PARTITION BY toYYYYMM(hour)
+ORDER BY (brand, hour);
+
+CREATE TABLE IF NOT EXISTS earshot.brand_frt_hourly ON CLUSTER earshot AS earshot.brand_frt_hourly_local
+ENGINE = Distributed(earshot, earshot, brand_frt_hourly_local, cityHash64(brand));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS earshot.brand_frt_hourly_mv ON CLUSTER earshot
+TO earshot.brand_frt_hourly_local
+AS SELECT
+    brand,
+    toStartOfHour(post_at) AS hour,
+    uniqState(post_id) AS answered,
+    quantilesTDigestState(0.5, 0.9)(frt_ms) AS frt
+FROM earshot.first_responses_local
+GROUP BY brand, hour;
+
+-- Rollup bookkeeping: the hours of posts RollupFirstResponses has done.
+CREATE TABLE IF NOT EXISTS earshot.rollup_hours_local ON CLUSTER earshot
+(
+    rollup   String,
+    hour     DateTime,
+    done_at  DateTime
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/earshot/rollup_hours', '{replica}', done_at)
+PARTITION BY toYYYYMM(hour)
+ORDER BY (rollup, hour);
+
+CREATE TABLE IF NOT EXISTS earshot.rollup_hours ON CLUSTER earshot AS earshot.rollup_hours_local
+ENGINE = Distributed(earshot, earshot, rollup_hours_local, cityHash64(rollup, hour));

@@ -1,0 +1,2 @@
+-- Reverts 0003.
+DROP TABLE IF EXISTS earshot.alerts ;
