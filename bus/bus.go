@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/earshot-dev/earshot/internal/tlsconf"
 )
 
 // Default topic names.
@@ -41,6 +43,11 @@ type Config struct {
 	WriteBatchTimeout time.Duration `yaml:"write_batch_timeout" json:"write_batch_timeout"`
 	// DialTimeout bounds connecting to a broker.
 	DialTimeout time.Duration `yaml:"dial_timeout" json:"dial_timeout"`
+	// TLS and SASL secure every connection to the brokers (writers,
+	// readers, consumer groups, topic creation, lag, reachability); see
+	// tls.go and sasl.go.
+	TLS  tlsconf.Config `yaml:"tls" json:"tls"`
+	SASL SASLConfig     `yaml:"sasl" json:"sasl"`
 }
 
 // DefaultConfig returns the defaults: local broker, earshot topic names,
@@ -92,7 +99,10 @@ func (c Config) Validate() error {
 	if c.DialTimeout <= 0 {
 		return fmt.Errorf("kafka.dial_timeout: %s, want > 0", c.DialTimeout)
 	}
-	return nil
+	if err := c.TLS.Validate("kafka.tls"); err != nil {
+		return err
+	}
+	return c.SASL.Validate()
 }
 
 // ParseBrokers splits a comma-separated broker list.
@@ -124,7 +134,7 @@ func NewWriter(c Config, topic string) *kafka.Writer {
 		WriteBackoffMin:        50 * time.Millisecond,
 		WriteBackoffMax:        2 * time.Second,
 		AllowAutoTopicCreation: false,
-		Transport:              &kafka.Transport{ClientID: c.ClientID, DialTimeout: c.DialTimeout},
+		Transport:              c.Transport(),
 	}
 }
 
@@ -147,7 +157,7 @@ func NewReader(c Config, topic, group string) *kafka.Reader {
 		RebalanceTimeout:  10 * time.Second,
 		JoinGroupBackoff:  500 * time.Millisecond,
 		QueueCapacity:     1000,
-		Dialer:            &kafka.Dialer{ClientID: c.ClientID, Timeout: c.DialTimeout, DualStack: true},
+		Dialer:            c.Dialer(),
 	})
 }
 
@@ -159,7 +169,7 @@ func NewReader(c Config, topic, group string) *kafka.Reader {
 func EnsureTopics(ctx context.Context, c Config) error {
 	// A transport of its own: kafka-go serves metadata from a per-transport
 	// cache, and the shared default one may predate the topics.
-	tr := &kafka.Transport{ClientID: c.ClientID, DialTimeout: c.DialTimeout}
+	tr := c.Transport()
 	defer tr.CloseIdleConnections()
 	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Timeout: c.DialTimeout, Transport: tr}
 	names := []string{c.RawTopic, c.EnrichedTopic, c.DLQTopic}
@@ -195,7 +205,10 @@ func EnsureTopics(ctx context.Context, c Config) error {
 }
 
 // WaitReachable dials the brokers until one answers or ctx ends, so that a
-// worker pointed at a wrong address fails with a clear error.
+// worker pointed at a wrong address fails with a clear error. With TLS or
+// SASL configured, the first broker that answers must also complete the
+// TLS handshake and the SASL authentication; a failure there is returned
+// at once (retrying a wrong password or certificate does not help).
 func WaitReachable(ctx context.Context, c Config) error {
 	var last error
 	for {
@@ -204,6 +217,12 @@ func WaitReachable(ctx context.Context, c Config) error {
 			conn, err := d.DialContext(ctx, "tcp", b)
 			if err == nil {
 				conn.Close()
+				if !c.Secured() {
+					return nil
+				}
+				if err := c.handshake(ctx, b); err != nil {
+					return fmt.Errorf("kafka: broker %s answers, but the TLS/SASL handshake failed (kafka.tls, kafka.sasl): %w", b, err)
+				}
 				return nil
 			}
 			if last == nil || ctx.Err() == nil { // keep the real reason, not "canceled"

@@ -15,7 +15,7 @@ func Lag(ctx context.Context, c Config, group, topic string) (lag, end int64, er
 	// A transport of its own, as in EnsureTopics: the shared default one
 	// serves metadata from a cache that may predate the topic, and would
 	// keep idle connections to the brokers after the call.
-	tr := &kafka.Transport{ClientID: c.ClientID, DialTimeout: c.DialTimeout}
+	tr := c.Transport()
 	defer tr.CloseIdleConnections()
 	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Timeout: c.DialTimeout, Transport: tr}
 	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})

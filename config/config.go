@@ -145,9 +145,12 @@ const (
 	EnvClickHouseDatabase = "EARSHOT_CLICKHOUSE_DATABASE"
 	EnvClickHouseUser     = "EARSHOT_CLICKHOUSE_USER"
 	EnvClickHousePassword = "EARSHOT_CLICKHOUSE_PASSWORD"
-	EnvRegistry           = "EARSHOT_REGISTRY"
-	EnvLogLevel           = "EARSHOT_LOG_LEVEL"
-	EnvMetricsAddr        = "EARSHOT_METRICS_ADDR"
+	// EnvClickHousePasswordFile names a file holding the password (e.g. a
+	// mounted secret); the password itself, when set, wins.
+	EnvClickHousePasswordFile = "EARSHOT_CLICKHOUSE_PASSWORD_FILE"
+	EnvRegistry               = "EARSHOT_REGISTRY"
+	EnvLogLevel               = "EARSHOT_LOG_LEVEL"
+	EnvMetricsAddr            = "EARSHOT_METRICS_ADDR"
 )
 
 // ApplyEnv overrides c from the environment.
@@ -175,6 +178,12 @@ func ApplyEnv(c *Common, lookup func(string) (string, bool)) error {
 	}
 	if v, ok := lookup(EnvMetricsAddr); ok {
 		c.MetricsAddr = v
+	}
+	if v, ok := lookup(EnvClickHousePasswordFile); ok && v != "" {
+		c.ClickHouse.PasswordFile = v
+	}
+	if err := c.Kafka.LoadSecrets(lookup); err != nil {
+		return err
 	}
 	if c.ClickHouse.PasswordFile != "" && c.ClickHouse.Password == "" {
 		b, err := os.ReadFile(c.ClickHouse.PasswordFile)

@@ -257,7 +257,7 @@ func TestSectionErrors(t *testing.T) {
 		{"unknown kafka key", "kafka:\n  brokerz: [a:1]\n", []string{"section kafka", "brokerz"}},
 		{"unknown clickhouse key", "clickhouse:\n  adress: x:9000\n", []string{"section clickhouse", "adress"}},
 		{"unknown log key", "log:\n  level: info\n  format: json\n", []string{"section log", "format"}},
-		{"nested unknown key", "kafka:\n  partitions: 3\n  tls:\n    enabled: true\n", []string{"section kafka", "tls"}},
+		{"nested unknown key", "kafka:\n  partitions: 3\n  tls_mode:\n    enabled: true\n", []string{"section kafka", "tls_mode"}},
 		{"wrong type", "kafka:\n  partitions: many\n", []string{"section kafka", "many"}},
 		{"integer duration", "kafka:\n  write_batch_timeout: 10\n", []string{"section kafka", "time.Duration"}},
 		{"section is a list", "kafka:\n  - a:1\n", []string{"section kafka"}},

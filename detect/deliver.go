@@ -67,7 +67,7 @@ func (c DeliveryConfig) Validate() error {
 		}
 		p, err := url.Parse(u.v)
 		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			return fmt.Errorf("detect.delivery.%s: %q is not an http(s) URL", u.field, u.v)
+			return fmt.Errorf("detect.delivery.%s: not an http(s) URL", u.field) // never echo it: it may hold a token
 		}
 	}
 	switch {

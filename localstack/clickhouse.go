@@ -55,6 +55,22 @@ type ClickHouseConfig struct {
 	StartTimeout, StopTimeout time.Duration
 	// Log receives one line per start and stop; default slog.Default().
 	Log *slog.Logger
+	// TLS, when set, also serves the native protocol over TLS
+	// (tcp_port_secure). Off by default.
+	TLS *ClickHouseTLS
+}
+
+// ClickHouseTLS configures the native protocol over TLS.
+type ClickHouseTLS struct {
+	// Port is tcp_port_secure; 0 picks a free port.
+	Port int
+	// CertFile and KeyFile (PEM, absolute) are the server's certificate
+	// and key.
+	CertFile, KeyFile string
+	// CAFile (PEM, absolute), with VerifyClient, is the CA that must sign
+	// client certificates (mutual TLS).
+	CAFile       string
+	VerifyClient bool
 }
 
 // Replica is one server of a cluster shard.
@@ -137,6 +153,17 @@ func (c ClickHouseConfig) Validate() error {
 	if c.ShutdownWaitSeconds < 0 {
 		return fmt.Errorf("clickhouse: ShutdownWaitSeconds %d, want ≥ 0", c.ShutdownWaitSeconds)
 	}
+	if t := c.TLS; t != nil {
+		if t.Port < 0 || t.Port > 65535 {
+			return fmt.Errorf("clickhouse: TLS.Port %d out of range (0 picks a free port)", t.Port)
+		}
+		if !filepath.IsAbs(t.CertFile) || !filepath.IsAbs(t.KeyFile) || (t.CAFile != "" && !filepath.IsAbs(t.CAFile)) {
+			return errors.New("clickhouse: TLS.CertFile, TLS.KeyFile and TLS.CAFile must be absolute paths")
+		}
+		if t.VerifyClient && t.CAFile == "" {
+			return errors.New("clickhouse: TLS.VerifyClient needs TLS.CAFile")
+		}
+	}
 	for name, shards := range c.Clusters {
 		if !identRe.MatchString(name) {
 			return fmt.Errorf("clickhouse: cluster name %q is not a plain identifier", name)
@@ -194,6 +221,10 @@ func NewClickHouse(cfg ClickHouseConfig) (*ClickHouse, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.TLS != nil {
+		t := *cfg.TLS // ours: Start fills the port
+		cfg.TLS = &t
+	}
 	c := &ClickHouse{cfg: cfg, autoPorts: cfg.TCPPort == 0 || cfg.HTTPPort == 0 || cfg.InterserverPort == 0}
 	c.proc = &process{
 		name:    "clickhouse",
@@ -227,6 +258,17 @@ func (c *ClickHouse) Addr() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.cfg.TCPPort))
+}
+
+// SecureAddr is the native-protocol-over-TLS address host:port ("" without
+// TLS).
+func (c *ClickHouse) SecureAddr() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cfg.TLS == nil {
+		return ""
+	}
+	return net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.cfg.TLS.Port))
 }
 
 // HTTPAddr is the HTTP interface's address host:port.
@@ -301,6 +343,13 @@ func (c *ClickHouse) pickPortsLocked(again bool) error {
 	}
 	if c.cfg.InterserverPort == 0 {
 		c.cfg.InterserverPort = ps[2]
+	}
+	if c.cfg.TLS != nil && (c.cfg.TLS.Port == 0 || again) {
+		p, err := FreePorts(1)
+		if err != nil {
+			return err
+		}
+		c.cfg.TLS.Port = p[0]
 	}
 	return nil
 }

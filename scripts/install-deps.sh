@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages earshot's build, tests and local stack need:
 # ClickHouse (server and client), Prometheus, Alertmanager, a C compiler for
-# cgo (the dev Kafka broker), make, git and CA certificates.
+# cgo (the dev Kafka broker), make, git, CA certificates, and Chromium and
+# poppler-utils (the weekly report's PDF and its tests).
 #
 # Idempotent and quick when everything is present (no apt-get update then).
 # Installs only as root on Debian/Ubuntu; otherwise it names what is
@@ -11,7 +12,7 @@
 # Usage: scripts/install-deps.sh [--check]   (--check: report, never install)
 set -euo pipefail
 
-PACKAGES=(clickhouse-server clickhouse-client prometheus prometheus-alertmanager gcc make git ca-certificates)
+PACKAGES=(clickhouse-server clickhouse-client prometheus prometheus-alertmanager gcc make git ca-certificates chromium poppler-utils zookeeper docker-compose yamllint)
 
 check_only=false
 case "${1:-}" in
@@ -32,6 +33,7 @@ installed() {
     clickhouse-server) [ -x /usr/sbin/clickhouse-server ] || command -v clickhouse-server >/dev/null 2>&1 ;;
     prometheus-alertmanager) command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/dev/null 2>&1 ;;
     ca-certificates) [ -e /etc/ssl/certs/ca-certificates.crt ] ;;
+    zookeeper) [ -e /usr/share/java/zookeeper.jar ] ;;
     *) command -v "$pkg" >/dev/null 2>&1 ;;
   esac
 }

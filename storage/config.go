@@ -8,6 +8,8 @@ import (
 	"net"
 	"regexp"
 	"time"
+
+	"github.com/earshot-dev/earshot/internal/tlsconf"
 )
 
 // Config says where ClickHouse is.
@@ -25,6 +27,9 @@ type Config struct {
 	ReadTimeout time.Duration `yaml:"read_timeout" json:"read_timeout"`
 	// Retention drops monthly partitions older than this many months (0 keeps all).
 	RetentionMonths int `yaml:"retention_months" json:"retention_months"`
+	// TLS secures the native connection (the server's tcp_port_secure,
+	// 9440 by convention); see tls.go.
+	TLS tlsconf.Config `yaml:"tls" json:"tls"`
 }
 
 // DefaultConfig is a local server, database "earshot", user "default".
@@ -60,5 +65,5 @@ func (c Config) Validate() error {
 	if c.RetentionMonths < 0 {
 		return fmt.Errorf("clickhouse.retention_months: %d, want ≥ 0", c.RetentionMonths)
 	}
-	return nil
+	return c.TLS.Validate("clickhouse.tls")
 }

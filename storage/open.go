@@ -27,7 +27,12 @@ func Open(ctx context.Context, c Config) (driver.Conn, error) {
 	if readTimeout <= 0 {
 		readTimeout = DefaultConfig().ReadTimeout
 	}
+	tlsCfg, err := c.TLS.Client("clickhouse.tls")
+	if err != nil {
+		return nil, err
+	}
 	conn, err := clickhouse.Open(&clickhouse.Options{
+		TLS:          tlsCfg, // nil: plain TCP
 		Addr:         []string{c.Addr},
 		Auth:         clickhouse.Auth{Username: c.User, Password: c.Password},
 		DialTimeout:  c.DialTimeout,

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,8 +31,10 @@ type detectSection = detect.RunnerConfig
 var detectFlags struct {
 	Alertmanager string
 	Webhook      string
-	Slack        string
 }
+
+// envSlackWebhookURL overrides detect.delivery.slack_webhook_url.
+const envSlackWebhookURL = "EARSHOT_DETECT_SLACK_WEBHOOK_URL"
 
 func init() {
 	c := &cobra.Command{
@@ -57,7 +61,8 @@ SIGTERM or Ctrl-C, then flushes the notifications in flight.`,
 	f := c.Flags()
 	f.StringVar(&detectFlags.Alertmanager, "alertmanager-url", "", "Alertmanager base URL (overrides detect.delivery.alertmanager_url)")
 	f.StringVar(&detectFlags.Webhook, "webhook-url", "", "generic JSON webhook URL (overrides detect.delivery.webhook_url)")
-	f.StringVar(&detectFlags.Slack, "slack-webhook-url", "", "Slack-compatible incoming webhook URL (overrides detect.delivery.slack_webhook_url)")
+	// A Slack incoming-webhook URL is a credential: never a flag (ps shows
+	// flags), only the config file or the environment.
 	rootCmd.AddCommand(c)
 }
 
@@ -79,8 +84,13 @@ func runDetect(cmd *cobra.Command, _ []string) error {
 	if detectFlags.Webhook != "" {
 		cfg.Delivery.WebhookURL = detectFlags.Webhook
 	}
-	if detectFlags.Slack != "" {
-		cfg.Delivery.SlackWebhookURL = detectFlags.Slack
+	if v := os.Getenv(envSlackWebhookURL); v != "" {
+		cfg.Delivery.SlackWebhookURL = v
+	}
+	for flag, u := range map[string]string{"alertmanager-url": detectFlags.Alertmanager, "webhook-url": detectFlags.Webhook} {
+		if p, err := url.Parse(u); err == nil && p.User != nil {
+			return fmt.Errorf("detect: --%s carries credentials, which ps would show; put the URL in the configuration file (detect.delivery) instead", flag)
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("config detect: %w", err)
