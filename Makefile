@@ -7,13 +7,15 @@ export PATH := /usr/local/go/bin:$(PATH)
 GO        ?= go
 BIN       ?= bin/earshot
 FUZZTIME  ?= 10s
+FUZZ_CI_BUDGET ?= 84
+FUZZ_CI_MAX    ?= 10
 BENCHTIME ?= 1s
 TEST_TIMEOUT ?= 20m
 PKGS      ?= ./...
 CHDB_DIR  ?= .earshot/chdb
 
 .DEFAULT_GOAL := build
-.PHONY: build chdb test demo stack-up stack-down stack-status lint fmt-check vet fuzz-short bench deps clean
+.PHONY: build chdb test demo stack-up stack-down stack-status lint fmt-check vet fuzz-short fuzz-ci bench deps clean
 
 ## build: compile the earshot binary into bin/earshot
 build:
@@ -42,13 +44,13 @@ chdb:
 	@scripts/install-chdb.sh $(CHDB_DIR)
 
 ## test: gofmt, vet, build, chDB, local stack up, race tests of every package (PKGS), stack down (always)
-test: deps fmt-check vet chdb
+test: deps fmt-check vet chdb fuzz-ci
 	$(GO) build ./...
 	$(GO) build -o $(BIN) ./cmd/earshot
 	@rc=0; \
 	trap '$(BIN) stack down || true' EXIT; \
 	$(BIN) stack up >/dev/null || exit $$?; \
-	EARSHOT_CHDB_NODE_PATH=$(abspath $(CHDB_DIR))/node_modules EARSHOT_REQUIRE_CHDB=1 \
+	EARSHOT_CHDB_NODE_PATH=$(abspath $(CHDB_DIR))/node_modules EARSHOT_REQUIRE_CHDB=1 EARSHOT_REQUIRE_CLUSTER=1 \
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(PKGS) || rc=$$?; \
 	exit $$rc
 
@@ -77,6 +79,29 @@ fuzz-short:
 			$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
 		done; \
 	done
+
+## fuzz-ci: every Fuzz target for a bounded time: FUZZ_CI_BUDGET seconds in all (2..FUZZ_CI_MAX s each);
+## the kept corpus (testdata/fuzz/<target>/ of each package) runs first, a crasher is written there
+fuzz-ci:
+	@set -euo pipefail; \
+	targets=$$(grep -rHo --include='*_test.go' --exclude-dir=.earshot --exclude-dir=node_modules '^func Fuzz[A-Za-z0-9_]*' . \
+		| sed -e 's|^\(.*\)/[^/]*_test\.go:func |\1 |' | sort -u); \
+	n=$$(printf '%s\n' "$$targets" | grep -c . || true); \
+	if [ "$$n" -eq 0 ]; then echo "fuzz-ci: no Fuzz targets found"; exit 1; fi; \
+	per=$$(( $(FUZZ_CI_BUDGET) / n )); per=$$(( per < 2 ? 2 : (per > $(FUZZ_CI_MAX) ? $(FUZZ_CI_MAX) : per) )); \
+	echo "fuzz-ci: $$n targets, $${per}s each"; \
+	log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	printf '%s\n' "$$targets" | while read -r dir fn; do \
+		echo ">> $$dir $$fn"; \
+		ok=0; for try in 1 2; do \
+			if $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $${per}s "$$dir" >"$$log" 2>&1; then ok=1; break; fi; \
+			grep -q 'Failing input written' "$$log" && break; \
+			grep -q 'context deadline exceeded' "$$log" || break; \
+			echo "   $$fn: the fuzz engine timed out stopping a worker (no failing input; a known go test -fuzz flake under load); once more"; \
+		done; \
+		if [ $$ok -ne 1 ]; then cat "$$log"; echo "fuzz-ci: $$dir $$fn failed (a failing input is kept in $$dir/testdata/fuzz/$$fn/)"; exit 1; fi; \
+	done; \
+	echo "fuzz-ci: $$n targets passed"
 
 ## bench: run every benchmark once (the local stack is brought up for ClickHouse benchmarks, then down)
 bench: deps build

@@ -145,6 +145,7 @@ const (
 	EnvClickHouseDatabase = "EARSHOT_CLICKHOUSE_DATABASE"
 	EnvClickHouseUser     = "EARSHOT_CLICKHOUSE_USER"
 	EnvClickHousePassword = "EARSHOT_CLICKHOUSE_PASSWORD"
+	EnvClickHouseCluster  = "EARSHOT_CLICKHOUSE_CLUSTER"
 	// EnvClickHousePasswordFile names a file holding the password (e.g. a
 	// mounted secret); the password itself, when set, wins.
 	EnvClickHousePasswordFile = "EARSHOT_CLICKHOUSE_PASSWORD_FILE"
@@ -169,6 +170,9 @@ func ApplyEnv(c *Common, lookup func(string) (string, bool)) error {
 	}
 	if v, ok := lookup(EnvClickHousePassword); ok {
 		c.ClickHouse.Password = v
+	}
+	if v, ok := lookup(EnvClickHouseCluster); ok {
+		c.ClickHouse.Cluster = v
 	}
 	if v, ok := lookup(EnvRegistry); ok {
 		c.Registry = v

@@ -21,6 +21,7 @@ var envVars = []string{
 	config.EnvClickHouseDatabase,
 	config.EnvClickHouseUser,
 	config.EnvClickHousePassword,
+	config.EnvClickHouseCluster,
 	config.EnvRegistry,
 	config.EnvLogLevel,
 	config.EnvMetricsAddr,
@@ -416,6 +417,10 @@ func TestApplyEnv(t *testing.T) {
 		// Empty values that mean something are applied.
 		{"clickhouse password empty clears it", map[string]string{config.EnvClickHousePassword: ""},
 			func(c *config.Common) { c.ClickHouse.Password = "" }},
+		{"clickhouse cluster", map[string]string{config.EnvClickHouseCluster: "earshot"},
+			func(c *config.Common) { c.ClickHouse.Cluster = "earshot" }},
+		{"clickhouse cluster empty means one server", map[string]string{config.EnvClickHouseCluster: ""},
+			func(c *config.Common) { c.ClickHouse.Cluster = "" }},
 		{"registry", map[string]string{config.EnvRegistry: "/r.yaml"},
 			func(c *config.Common) { c.Registry = "/r.yaml" }},
 		{"registry empty selects the embedded default", map[string]string{config.EnvRegistry: ""},

@@ -229,7 +229,10 @@ func writePIIMentions(t *testing.T, path string) int {
 		in := map[string]any{
 			"v": 1, "id": inID, "platform": "twcs", "native_id": inID[5:],
 			"created_at": at.Format(time.RFC3339), "ingested_at": at.Add(time.Second).Format(time.RFC3339), "source": "pii-e2e",
-			"author": map[string]any{"id": fmt.Sprint(5000 + i), "handle": fmt.Sprintf("customer%d", i)},
+			// People put contact details in display names, and sources
+			// keep payload fields in extra: both must be redacted too.
+			"author": map[string]any{"id": fmt.Sprint(5000 + i), "handle": fmt.Sprintf("customer%d", i), "display_name": fmt.Sprintf("Customer %d (%s)", i, [...]string{email, phone, card}[i%3])},
+			"extra":  map[string]any{"bio": "DM or call " + phone, "links": []any{"mailto:" + email}},
 			"text": [...]string{
 				fmt.Sprintf("@%s you charged my card %s twice!! email me at %s or call %s", brand, card, email, phone),
 				fmt.Sprintf("@%s refund to %s please, reach me on %s (%s)", brand, card, phone, email),

@@ -100,13 +100,25 @@ func (e *Enricher) Name() string { return "pii" }
 // Version implements enrich.Versioned.
 func (e *Enricher) Version() string { return Version }
 
-// Enrich redacts m.Text and sets m.PII to the kinds redacted. It is
-// idempotent: on an already redacted text the placeholders found count as
-// their kinds, so a second run reports the same kinds.
+// Enrich redacts m.Text, the author's display name and every string in
+// m.Extra (people put e-mail addresses and phone numbers in display names,
+// and sources keep raw payload fields in Extra), and sets m.PII to the
+// kinds redacted. Handles and ids are left alone: they are identifiers the
+// analytics join on, and cannot hold spaces or an "@". It is idempotent:
+// on an already redacted text the placeholders found count as their kinds,
+// so a second run reports the same kinds.
 func (e *Enricher) Enrich(_ context.Context, m *mention.Mention) error {
 	text, found := e.r.Redact(m.Text)
 	found |= placeholdersIn(text) & e.r.mask
 	m.Text = text
+	if m.Author.DisplayName != "" {
+		name, f := e.r.Redact(m.Author.DisplayName)
+		m.Author.DisplayName = name
+		found |= f | placeholdersIn(name)&e.r.mask
+	}
+	for k, v := range m.Extra {
+		m.Extra[k] = e.redactAny(v, &found, 0)
+	}
 	m.PII = found.Names()
 	e.mentioned.Inc()
 	for i, b := range kindOrder {
@@ -115,4 +127,31 @@ func (e *Enricher) Enrich(_ context.Context, m *mention.Mention) error {
 		}
 	}
 	return nil
+}
+
+// redactAny redacts the strings inside v, a value decoded from JSON
+// (string, []any, map[string]any, numbers, booleans), adding the kinds found.
+// Nesting deeper than 32 levels is left as it is: the Mention codec never
+// produces it.
+func (e *Enricher) redactAny(v any, found *Kinds, depth int) any {
+	if depth > 32 {
+		return v
+	}
+	switch x := v.(type) {
+	case string:
+		s, f := e.r.Redact(x)
+		*found |= f | placeholdersIn(s)&e.r.mask
+		return s
+	case []any:
+		for i := range x {
+			x[i] = e.redactAny(x[i], found, depth+1)
+		}
+		return x
+	case map[string]any:
+		for k := range x {
+			x[k] = e.redactAny(x[k], found, depth+1)
+		}
+		return x
+	}
+	return v
 }

@@ -137,6 +137,29 @@ func TestEnricher(t *testing.T) {
 	if v := testutil.ToFloat64(e.mentioned); v != 2 {
 		t.Errorf("mentions counter %v, want 2", v)
 	}
+	// The display name and the strings in Extra are redacted too; the
+	// handle is an identifier and stays.
+	m3 := &mention.Mention{
+		Text:   "hello",
+		Author: mention.Author{Handle: "jo_42", DisplayName: "Jo (call 07700 900123)"},
+		Extra: map[string]any{
+			"bio":   "reach me: jo@x.com",
+			"tags":  []any{"ok", "card 4111 1111 1111 1111"},
+			"inner": map[string]any{"n": 3.0, "note": "fine"},
+		},
+	}
+	if err := e.Enrich(context.Background(), m3); err != nil {
+		t.Fatal(err)
+	}
+	if m3.Author.DisplayName != "Jo (call [phone])" || m3.Author.Handle != "jo_42" {
+		t.Errorf("author %+v", m3.Author)
+	}
+	if m3.Extra["bio"] != "reach me: [email]" || m3.Extra["tags"].([]any)[1] != "card [card]" || m3.Extra["inner"].(map[string]any)["note"] != "fine" || m3.Extra["inner"].(map[string]any)["n"] != 3.0 {
+		t.Errorf("extra %v", m3.Extra)
+	}
+	if got := strings.Join(m3.PII, ","); got != "email,phone,card" {
+		t.Errorf("pii %q for display name and extra", got)
+	}
 	m2 := &mention.Mention{Text: "nothing here"}
 	_ = e.Enrich(context.Background(), m2)
 	if m2.PII != nil {

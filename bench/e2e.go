@@ -1,0 +1,795 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/earshot-dev/earshot/bus"
+	"github.com/earshot-dev/earshot/ingest/simulate"
+	"github.com/earshot-dev/earshot/mention"
+	"github.com/earshot-dev/earshot/registry"
+	"github.com/earshot-dev/earshot/storage"
+)
+
+// E2EConfig configures the end-to-end benchmark (earshot bench e2e).
+type E2EConfig struct {
+	// Rate is the paced ingest rate, mentions/s, of a fixed-rate run.
+	Rate int
+	// Duration is how long ingest publishes at Rate (each trial of a
+	// search too).
+	Duration time.Duration
+	// Max searches for the highest sustainable rate between MinRate and
+	// MaxRate instead of running at Rate.
+	Max              bool
+	MinRate, MaxRate int
+	// Precision ends the search when hi−lo ≤ Precision × lo.
+	Precision float64
+	// MaxP99 bounds the p99 post-to-queryable latency of a sustainable
+	// rate. A rate is sustainable when every published mention is stored,
+	// the p99 is within MaxP99, and the measured rate is at least 90 % of
+	// the paced one (ingest kept up).
+	MaxP99 time.Duration
+	// Drain bounds the wait for the last mentions after ingest finished.
+	Drain time.Duration
+	// Partitions of the dev broker's topics.
+	Partitions int
+	// CeilingN is the number of rows of the bare Kafka → ClickHouse copy.
+	CeilingN int
+	// Database is the prefix of the databases the benchmark (re)creates:
+	// <database>_r<rate> per trial, <database>_ceiling. It must contain
+	// "bench".
+	Database string
+	// Keep keeps the databases.
+	Keep bool
+	// Seed of the simulator.
+	Seed uint64
+	// Poll is the ClickHouse polling interval (the latency resolution,
+	// with the 50 ms of the Kafka end-offset polls).
+	Poll time.Duration
+	// ConfigYAML, when set, is the configuration file of every child
+	// (earshot's config format), e.g. to try sink batch settings.
+	ConfigYAML string
+}
+
+// DefaultE2EConfig returns the defaults: 5,000 mentions/s for 30 s; the
+// search between 1,000 and 40,000/s to 10 %, p99 ≤ 2 s.
+func DefaultE2EConfig() E2EConfig {
+	return E2EConfig{
+		Rate: 5000, Duration: 30 * time.Second,
+		MinRate: 1000, MaxRate: 40000, Precision: 0.1,
+		MaxP99: 2 * time.Second, Drain: 2 * time.Minute,
+		Partitions: 8, CeilingN: 300_000,
+		Database: "earshot_bench_e2e", Seed: 1, Poll: 100 * time.Millisecond,
+	}
+}
+
+// Validate names the first wrong field.
+func (c E2EConfig) Validate() error {
+	switch {
+	case c.Rate < 1 && !c.Max:
+		return fmt.Errorf("bench e2e: rate %d, want ≥ 1", c.Rate)
+	case c.Duration < time.Second:
+		return fmt.Errorf("bench e2e: duration %s, want ≥ 1s", c.Duration)
+	case c.Max && (c.MinRate < 1 || c.MaxRate <= c.MinRate):
+		return fmt.Errorf("bench e2e: search range %d..%d, want 1 ≤ min < max", c.MinRate, c.MaxRate)
+	case c.Max && (c.Precision <= 0 || c.Precision >= 1):
+		return fmt.Errorf("bench e2e: precision %g, want 0 < p < 1", c.Precision)
+	case c.MaxP99 <= 0:
+		return fmt.Errorf("bench e2e: max p99 %s, want > 0", c.MaxP99)
+	case c.Drain <= 0:
+		return fmt.Errorf("bench e2e: drain %s, want > 0", c.Drain)
+	case c.Partitions < 1 || c.Partitions > 12:
+		return fmt.Errorf("bench e2e: %d partitions, want 1..12 (the dev broker's listen backlog)", c.Partitions)
+	case c.CeilingN < 0:
+		return fmt.Errorf("bench e2e: ceiling rows %d, want ≥ 0", c.CeilingN)
+	case !strings.Contains(c.Database, "bench"):
+		return fmt.Errorf("bench e2e: database %q: its name must contain \"bench\" (it is dropped and recreated)", c.Database)
+	case c.Poll <= 0:
+		return fmt.Errorf("bench e2e: poll %s, want > 0", c.Poll)
+	}
+	return nil
+}
+
+// E2EEnv is what the benchmark runs against.
+type E2EEnv struct {
+	Exe        string         // the earshot binary
+	Dir        string         // inputs, logs
+	ClickHouse storage.Config // the server (its Database is ignored)
+	Registry   *registry.Registry
+	Log        *slog.Logger
+	Progress   io.Writer // one line per trial; nil discards
+}
+
+// E2ETrial is one run at a paced rate.
+type E2ETrial struct {
+	Rate        int
+	Published   int64
+	Stored      int64
+	DeadLetters int64
+	// Sustained is published ÷ (last mention queryable − first published).
+	Sustained float64
+	// IngestRate is what ingest achieved: published ÷ its publishing time.
+	IngestRate        float64
+	P50, P99, MaxLat  time.Duration
+	MaxLagRecords     int64
+	Procs             []ProcUsage
+	Sustainable       bool
+	Why               string // why not sustainable
+	PublishStart      time.Time
+	LastQueryable     time.Time
+	LatencyResolution time.Duration
+	// EnrichDelay is the mean time between the raw and the enriched
+	// topic while ingest publishes (Little's law on the end offsets).
+	EnrichDelay time.Duration
+}
+
+// E2EReport is the benchmark's result.
+type E2EReport struct {
+	Trials  []E2ETrial
+	Best    *E2ETrial // the fixed-rate trial, or the highest sustainable one
+	Ceiling float64   // rows/s of the bare copy
+	CeilN   int
+}
+
+// E2E runs the benchmark: one trial at cfg.Rate, or the search, then the
+// ceiling.
+func E2E(ctx context.Context, cfg E2EConfig, env E2EEnv) (*E2EReport, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if env.Log == nil {
+		env.Log = slog.New(slog.DiscardHandler)
+	}
+	if env.Progress == nil {
+		env.Progress = io.Discard
+	}
+	if err := ensureDir(env.Dir); err != nil {
+		return nil, err
+	}
+	sc := simulate.DefaultConfig()
+	sc.Seed, sc.Volume = cfg.Seed, 4 // ≈100k distinct records, cycled
+	base, err := Simulated(sc, env.Registry)
+	if err != nil {
+		return nil, err
+	}
+	rep := &E2EReport{}
+	trial := func(rate int) (*E2ETrial, error) {
+		t, err := runTrial(ctx, cfg, env, base.Mentions, rate)
+		if err != nil {
+			return nil, err
+		}
+		rep.Trials = append(rep.Trials, *t)
+		fmt.Fprintf(env.Progress, "trial rate=%d sustained=%.0f p50_ms=%d p99_ms=%d stored=%d/%d sustainable=%t %s\n",
+			rate, t.Sustained, t.P50.Milliseconds(), t.P99.Milliseconds(), t.Stored, t.Published, t.Sustainable, t.Why)
+		return t, nil
+	}
+	if !cfg.Max {
+		t, err := trial(cfg.Rate)
+		if err != nil {
+			return nil, err
+		}
+		rep.Best = t
+	} else {
+		// Binary search on the paced rate: lo is the highest rate found
+		// sustainable, hi the lowest found not to be (MaxRate is assumed
+		// not to be until tried). The search starts by checking MinRate.
+		lo, hi := 0, cfg.MaxRate
+		t, err := trial(cfg.MinRate)
+		if err != nil {
+			return nil, err
+		}
+		if t.Sustainable {
+			lo, rep.Best = cfg.MinRate, t
+			for float64(hi-lo) > cfg.Precision*float64(lo) {
+				mid := (lo + hi) / 2
+				if t, err = trial(mid); err != nil {
+					return nil, err
+				}
+				if t.Sustainable {
+					lo, rep.Best = mid, t
+				} else {
+					hi = mid
+				}
+			}
+		}
+	}
+	if cfg.CeilingN > 0 {
+		n := cfg.CeilingN
+		ceil, err := runCeiling(ctx, cfg, env, base.Mentions, n)
+		if err != nil {
+			return nil, err
+		}
+		rep.Ceiling, rep.CeilN = ceil, n
+		fmt.Fprintf(env.Progress, "ceiling rows=%d rows_per_sec=%.0f\n", n, ceil)
+	}
+	return rep, nil
+}
+
+// BenchRecords returns n records cycled from base: record i has id
+// sim:<i>, references renumbered within its cycle, and created_at
+// start + i/rate, so that 'ingest replay --speed 1' publishes them at rate
+// per second.
+func BenchRecords(base []*mention.Mention, n, rate int, start time.Time) []*mention.Mention {
+	index := make(map[string]int, len(base))
+	for j, m := range base {
+		index[m.ID] = j
+	}
+	ref := func(id string, cycle int) string {
+		if j, ok := index[id]; ok {
+			return mention.QualifiedID(simulate.Platform, strconv.Itoa(cycle*len(base)+j))
+		}
+		return id
+	}
+	out := make([]*mention.Mention, n)
+	for i := range n {
+		cycle, j := i/len(base), i%len(base)
+		m := *base[j]
+		m.NativeID = strconv.Itoa(i)
+		m.ID = mention.QualifiedID(simulate.Platform, m.NativeID)
+		m.URL = ""
+		if m.InReplyTo != "" {
+			m.InReplyTo = ref(m.InReplyTo, cycle)
+		}
+		if m.QuotedID != "" {
+			m.QuotedID = ref(m.QuotedID, cycle)
+		}
+		m.ConversationID = ref(m.ConversationID, cycle)
+		m.CreatedAt = start.Add(time.Duration(float64(i) * float64(time.Second) / float64(rate))).UTC()
+		m.IngestedAt = m.CreatedAt
+		out[i] = &m
+	}
+	return out
+}
+
+func writeJSONL(path string, ms []*mention.Mention) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	for _, m := range ms {
+		b, err := mention.Encode(m)
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("bench: encode %s: %w", m.ID, err)
+		}
+		w.Write(b)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// slotWidth is the schedule time one latency slot covers.
+const slotWidth = 50 * time.Millisecond
+
+// latencyTracker turns polls of the raw topic's end offset (published
+// records, in publishing order) and of ClickHouse's per-slot counts
+// (queryable records) into post-to-queryable latencies. Record i is in
+// slot i/size; a slot is published when the end offset covers its last
+// record, and each record that becomes queryable at poll time T counts T
+// minus its slot's publish time.
+type latencyTracker struct {
+	mu        sync.Mutex
+	size      int64
+	n         int64
+	published []time.Time // per slot, zero until seen
+	pubCount  int64
+	visible   map[int64]int64
+	full      []time.Time             // per slot, when its last record became queryable
+	samples   map[time.Duration]int64 // latency (ms resolution) → records
+	stored    int64
+	maxLag    int64
+	last      time.Time
+}
+
+func newLatencyTracker(n int64, rate int) *latencyTracker {
+	size := max(int64(float64(rate)*slotWidth.Seconds()), 1)
+	return &latencyTracker{size: size, n: n, published: make([]time.Time, (n+size-1)/size), full: make([]time.Time, (n+size-1)/size), visible: map[int64]int64{}, samples: map[time.Duration]int64{}}
+}
+
+func (l *latencyTracker) notePublished(count int64, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	count = min(count, l.n)
+	if count <= l.pubCount {
+		return
+	}
+	l.pubCount = count
+	for s := range l.published {
+		end := min(int64(s+1)*l.size, l.n)
+		if end > count {
+			break
+		}
+		if l.published[s].IsZero() {
+			l.published[s] = at
+		}
+	}
+}
+
+func (l *latencyTracker) noteVisible(counts map[int64]int64, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var total int64
+	for s, c := range counts {
+		total += c
+		d := c - l.visible[s]
+		if d <= 0 || s < 0 || s >= int64(len(l.published)) {
+			continue
+		}
+		l.visible[s] = c
+		pub := l.published[s]
+		if pub.IsZero() || pub.After(at) {
+			pub = at // queryable before the end-offset poll saw it published
+			l.published[s] = at
+		}
+		l.samples[at.Sub(pub).Truncate(time.Millisecond)] += d
+		if c >= min((s+1)*l.size, l.n)-s*l.size {
+			l.full[s] = at
+		}
+		l.last = at
+	}
+	l.stored = total
+	l.maxLag = max(l.maxLag, l.pubCount-total)
+}
+
+// writeCSV writes slot, published and fully queryable times (ms after
+// t0) per slot: the latency over the run, for plotting.
+func (l *latencyTracker) writeCSV(path string, t0 time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var b strings.Builder
+	b.WriteString("slot,first_record,published_ms,queryable_ms\n")
+	ms := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return strconv.FormatInt(t.Sub(t0).Milliseconds(), 10)
+	}
+	for s := range l.published {
+		fmt.Fprintf(&b, "%d,%d,%s,%s\n", s, int64(s)*l.size, ms(l.published[s]), ms(l.full[s]))
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+func (l *latencyTracker) quantiles(qs ...float64) []time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	keys := make([]time.Duration, 0, len(l.samples))
+	var total int64
+	for k, c := range l.samples {
+		keys = append(keys, k)
+		total += c
+	}
+	slices.Sort(keys)
+	out := make([]time.Duration, len(qs))
+	for i, q := range qs {
+		want := int64(math.Ceil(q * float64(total)))
+		var acc int64
+		for _, k := range keys {
+			acc += l.samples[k]
+			if acc >= want {
+				out[i] = k
+				break
+			}
+		}
+	}
+	return out
+}
+
+func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Mention, rate int) (*E2ETrial, error) {
+	n := int(float64(rate) * cfg.Duration.Seconds())
+	dir := filepath.Join(env.Dir, fmt.Sprintf("r%d", rate))
+	if err := ensureDir(dir); err != nil {
+		return nil, err
+	}
+	input := filepath.Join(dir, "input.jsonl")
+	start := time.Now().Add(-24 * time.Hour).Truncate(time.Second)
+	if err := writeJSONL(input, BenchRecords(base, n, rate, start)); err != nil {
+		return nil, err
+	}
+	defer os.Remove(input)
+	warm := filepath.Join(dir, "warmup.jsonl")
+	wm := *base[0]
+	wm.Platform, wm.NativeID, wm.ID, wm.InReplyTo, wm.QuotedID = "bench", "warmup", "bench:warmup", "", ""
+	wm.ConversationID, wm.CreatedAt, wm.IngestedAt = wm.ID, start, start
+	if err := writeJSONL(warm, []*mention.Mention{&wm}); err != nil {
+		return nil, err
+	}
+
+	chc := env.ClickHouse
+	chc.Database = fmt.Sprintf("%s_r%d", cfg.Database, rate)
+	p, err := NewPipeline(ctx, PipelineConfig{Exe: env.Exe, Dir: dir, ClickHouse: chc, Partitions: cfg.Partitions, ConfigYAML: cfg.ConfigYAML})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err := p.Close(); err != nil {
+			env.Log.Warn("bench e2e: stopping the workers", "err", err)
+		}
+		if !cfg.Keep {
+			dropDatabase(env.ClickHouse, chc.Database, env.Log)
+		}
+	}()
+	if err := p.StartWorkers(); err != nil {
+		return nil, err
+	}
+	conn, err := OpenClickHouse(chc, chc.Database)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+
+	// Warm-up: one record through the whole pipeline, so that the
+	// consumer groups have joined (≈3 s on the dev broker) before the
+	// clock starts.
+	if _, err := p.Replay(ctx, warm); err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	for {
+		var c uint64
+		if err := conn.QueryRow(wctx, "SELECT count() FROM mentions WHERE id = 'bench:warmup'").Scan(&c); err == nil && c > 0 {
+			break
+		}
+		if err := p.CheckWorkers(); err != nil {
+			cancel()
+			return nil, err
+		}
+		select {
+		case <-wctx.Done():
+			cancel()
+			return nil, fmt.Errorf("bench e2e: the warm-up record was not queryable within a minute (logs in %s)", filepath.Join(dir, "logs"))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	cancel()
+	g0, err := p.Progress(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	offs, err := newEndOffsets(ctx, p.Kafka, p.Kafka.RawTopic, p.Kafka.EnrichedTopic)
+	if err != nil {
+		return nil, err
+	}
+	defer offs.Close()
+	lt := newLatencyTracker(int64(n), rate)
+	var out SyncBuffer
+	ing, err := p.StartIngest(&out, "replay", input, "--speed", "1", "--progress", "none",
+		"--checkpoint", filepath.Join(dir, "input.ckpt"))
+	if err != nil {
+		return nil, err
+	}
+	defer ing.Stop(5 * time.Second)
+
+	pids := map[string]int{"ingest": ing.Pid(), "enrich": p.Worker(WorkerEnrich).Pid(), "sink": p.Worker(WorkerSink).Pid()}
+	for i, pid := range FindProcs("clickhouse-serv") {
+		pids[fmt.Sprintf("clickhouse-server#%d", i)] = pid
+	}
+	pids["bench+dev-broker"] = os.Getpid()
+	first, last := map[string]ProcSample{}, map[string]ProcSample{}
+	sample := func() {
+		for name, pid := range pids {
+			s, err := ReadProc(pid)
+			if err != nil {
+				continue
+			}
+			if _, ok := first[name]; !ok {
+				first[name] = s
+			}
+			last[name] = s
+		}
+	}
+	sample()
+
+	// Poll: the raw topic's end offset every 50 ms, ClickHouse every
+	// cfg.Poll, processes every 500 ms.
+	var (
+		published    int64 = -1
+		ingestDone   time.Time
+		publishStart time.Time
+		lastCH       time.Time
+		lastProc     time.Time
+		deadline     time.Time
+		backlogRaw   float64
+		backlogPolls int
+	)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	q := fmt.Sprintf("SELECT intDiv(toUInt64(native_id), %d) AS s, count() FROM mentions WHERE platform = 'sim' GROUP BY s", lt.size)
+	for {
+		now := time.Now()
+		if ends, err := offs.Ends(ctx); err == nil {
+			c := ends[p.Kafka.RawTopic] - g0.Raw
+			if c > 0 && publishStart.IsZero() {
+				publishStart = now
+			}
+			lt.notePublished(c, now)
+			if c > 0 && c < int64(n) {
+				// Little's law: records between two stages ÷ rate is
+				// the mean time spent between them.
+				backlogRaw += float64(c - (ends[p.Kafka.EnrichedTopic] - g0.Enriched))
+				backlogPolls++
+			}
+		}
+		if now.Sub(lastCH) >= cfg.Poll {
+			lastCH = now
+			rows, err := conn.Query(ctx, q)
+			if err == nil {
+				counts := map[int64]int64{}
+				for rows.Next() {
+					var s, c uint64
+					if err := rows.Scan(&s, &c); err == nil {
+						counts[int64(s)] = int64(c)
+					}
+				}
+				rows.Close()
+				lt.noteVisible(counts, time.Now())
+			} else {
+				env.Log.Debug("bench e2e: poll ClickHouse", "err", err)
+			}
+		}
+		if now.Sub(lastProc) >= 500*time.Millisecond {
+			lastProc = now
+			sample()
+		}
+		if ingestDone.IsZero() {
+			select {
+			case <-ing.Done():
+				ingestDone = time.Now()
+				if ing.Err() != nil {
+					return nil, fmt.Errorf("bench e2e: ingest replay failed: %v\n%s", ing.Err(), ing.Tail(3000))
+				}
+				if published, err = PublishedFromSummary(out.String()); err != nil {
+					return nil, err
+				}
+				deadline = ingestDone.Add(cfg.Drain)
+			default:
+			}
+		}
+		if err := p.CheckWorkers(); err != nil {
+			return nil, err
+		}
+		lt.mu.Lock()
+		stored := lt.stored
+		lt.mu.Unlock()
+		if published >= 0 {
+			if stored >= published {
+				break
+			}
+			if time.Now().After(deadline) {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-tick.C:
+		}
+	}
+	sample()
+	g1, err := p.Progress(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := lt.writeCSV(filepath.Join(dir, "latency.csv"), publishStart); err != nil {
+		return nil, err
+	}
+	t := &E2ETrial{Rate: rate, Published: published, DeadLetters: g1.DLQ - g0.DLQ, PublishStart: publishStart, LatencyResolution: slotWidth + cfg.Poll}
+	lt.mu.Lock()
+	t.Stored, t.MaxLagRecords, t.LastQueryable = lt.stored, lt.maxLag, lt.last
+	lt.mu.Unlock()
+	qs := lt.quantiles(0.5, 0.99, 1)
+	t.P50, t.P99, t.MaxLat = qs[0], qs[1], qs[2]
+	if d := t.LastQueryable.Sub(publishStart); d > 0 {
+		t.Sustained = float64(t.Stored) / d.Seconds()
+	}
+	if d := ingestDone.Sub(publishStart); d > 0 {
+		t.IngestRate = float64(published) / d.Seconds()
+	}
+	if backlogPolls > 0 && t.IngestRate > 0 {
+		t.EnrichDelay = time.Duration(backlogRaw / float64(backlogPolls) / t.IngestRate * float64(time.Second))
+	}
+	names := make([]string, 0, len(last))
+	for name := range last {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		u := Usage(name, first[name], last[name])
+		t.Procs = append(t.Procs, u)
+	}
+	switch {
+	case t.Stored < published:
+		t.Why = fmt.Sprintf("only %d of %d published mentions queryable %s after ingest finished (%d dead-lettered)", t.Stored, published, cfg.Drain, t.DeadLetters)
+	case t.P99 > cfg.MaxP99:
+		t.Why = fmt.Sprintf("p99 %s > %s", t.P99, cfg.MaxP99)
+	case t.Sustained < 0.9*float64(rate):
+		t.Why = fmt.Sprintf("sustained %.0f/s < 90%% of the paced %d/s", t.Sustained, rate)
+	default:
+		t.Sustainable = true
+	}
+	if t.Stored > published {
+		return nil, fmt.Errorf("bench e2e: %d rows for %d published mentions: duplicates are visible to count()", t.Stored, published)
+	}
+	return t, nil
+}
+
+func dropDatabase(c storage.Config, db string, log *slog.Logger) {
+	conn, err := OpenClickHouse(c, "")
+	if err != nil {
+		log.Warn("bench e2e: drop database", "db", db, "err", err)
+		return
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
+		log.Warn("bench e2e: drop database", "db", db, "err", err)
+	}
+}
+
+// runCeiling measures the bare Kafka → ClickHouse copy: the raw records,
+// not enriched, published by this process to a fresh dev broker's
+// enriched topic while one 'earshot sink' process writes them into
+// <database>_ceiling. Publishing stays at most 3 MiB per partition ahead
+// of the sink's committed offsets, so that the dev broker (≈5 MiB per
+// partition) drops nothing; the count is checked at the end. The rate is
+// n ÷ (last row queryable − first write).
+func runCeiling(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Mention, n int) (float64, error) {
+	dir := filepath.Join(env.Dir, "ceiling")
+	if err := ensureDir(dir); err != nil {
+		return 0, err
+	}
+	chc := env.ClickHouse
+	chc.Database = cfg.Database + "_ceiling"
+	p, err := NewPipeline(ctx, PipelineConfig{Exe: env.Exe, Dir: dir, ClickHouse: chc, Partitions: cfg.Partitions, ConfigYAML: cfg.ConfigYAML})
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if err := p.Close(); err != nil {
+			env.Log.Warn("bench e2e: stopping the ceiling sink", "err", err)
+		}
+		if !cfg.Keep {
+			dropDatabase(env.ClickHouse, chc.Database, env.Log)
+		}
+	}()
+	ms := BenchRecords(base, n, 1000, time.Now().Add(-24*time.Hour).Truncate(time.Second))
+	msgs := make([]kafka.Message, n)
+	for i, m := range ms {
+		v, err := mention.Encode(m)
+		if err != nil {
+			return 0, err
+		}
+		msgs[i] = kafka.Message{Key: []byte(m.ConversationID), Value: v}
+	}
+	if err := p.StartWorker(WorkerSink); err != nil {
+		return 0, err
+	}
+	conn, err := OpenClickHouse(chc, chc.Database)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	w := bus.NewWriter(p.Kafka, p.Kafka.EnrichedTopic)
+	defer w.Close()
+	// Warm-up: the sink's group join.
+	if err := w.WriteMessages(ctx, msgs[0]); err != nil {
+		return 0, fmt.Errorf("bench e2e: ceiling publish: %w", err)
+	}
+	if _, err := p.WaitDrainedSink(ctx, 1, time.Minute); err != nil {
+		return 0, err
+	}
+	budget := int64(cfg.Partitions) * 3 << 20
+	var avg int64
+	for _, m := range msgs {
+		avg += int64(len(m.Value))
+	}
+	avg /= int64(n)
+	maxAhead := max(budget/max(avg, 1), 1000)
+	t0 := time.Now()
+	const chunk = 2000
+	for i := 1; i < n; {
+		lag, _, err := bus.Lag(ctx, p.Kafka, GroupSink, p.Kafka.EnrichedTopic)
+		if err != nil {
+			return 0, err
+		}
+		if lag+chunk > maxAhead {
+			if err := p.CheckWorkers(); err != nil {
+				return 0, err
+			}
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		j := min(i+chunk, n)
+		if err := w.WriteMessages(ctx, msgs[i:j]...); err != nil {
+			return 0, fmt.Errorf("bench e2e: ceiling publish: %w", err)
+		}
+		i = j
+	}
+	deadline := time.Now().Add(cfg.Drain)
+	for {
+		var c uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM mentions").Scan(&c); err == nil && int(c) >= n {
+			d := time.Since(t0)
+			return float64(n-1) / d.Seconds(), nil
+		}
+		if err := p.CheckWorkers(); err != nil {
+			return 0, err
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("bench e2e: ceiling: fewer than %d rows in %s.mentions %s after the last write", n, chc.Database, cfg.Drain)
+		}
+		time.Sleep(cfg.Poll)
+	}
+}
+
+// WaitDrainedSink waits until the sink group committed n records of the
+// enriched topic.
+func (p *Pipeline) WaitDrainedSink(ctx context.Context, n int64, timeout time.Duration) (int64, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		lag, end, err := bus.Lag(ctx, p.Kafka, GroupSink, p.Kafka.EnrichedTopic)
+		if err == nil && end >= n && lag == 0 {
+			return end, nil
+		}
+		if err := p.CheckWorkers(); err != nil {
+			return 0, err
+		}
+		if time.Now().After(deadline) {
+			return 0, errors.New("bench e2e: the sink did not commit its first records within " + timeout.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// WriteTo prints one name=value line per figure, per trial, and last the
+// headline: e2e_mentions_per_sec=N p99_latency_ms=N ceiling_rows_per_sec=N.
+func (r *E2EReport) WriteTo(w io.Writer) (int64, error) {
+	var b strings.Builder
+	for i, t := range r.Trials {
+		pre := fmt.Sprintf("trial%d_", i+1)
+		fmt.Fprintf(&b, "%srate=%d\n", pre, t.Rate)
+		fmt.Fprintf(&b, "%spublished=%d\n%sstored=%d\n%sdead_letters=%d\n", pre, t.Published, pre, t.Stored, pre, t.DeadLetters)
+		fmt.Fprintf(&b, "%singest_mentions_per_sec=%.0f\n%ssustained_mentions_per_sec=%.0f\n", pre, t.IngestRate, pre, t.Sustained)
+		fmt.Fprintf(&b, "%sp50_latency_ms=%d\n%sp99_latency_ms=%d\n%smax_latency_ms=%d\n%slatency_resolution_ms=%d\n", pre, t.P50.Milliseconds(), pre, t.P99.Milliseconds(), pre, t.MaxLat.Milliseconds(), pre, t.LatencyResolution.Milliseconds())
+		fmt.Fprintf(&b, "%smax_lag_records=%d\n%smean_raw_to_enriched_ms=%d\n", pre, t.MaxLagRecords, pre, t.EnrichDelay.Milliseconds())
+		for _, u := range t.Procs {
+			fmt.Fprintf(&b, "%s%s_cpu_cores=%.2f\n%s%s_rss_peak_bytes=%d\n", pre, u.Name, u.Cores, pre, u.Name, u.Peak)
+		}
+		fmt.Fprintf(&b, "%ssustainable=%t\n", pre, t.Sustainable)
+		if t.Why != "" {
+			fmt.Fprintf(&b, "%snot_sustainable_because=%q\n", pre, t.Why)
+		}
+	}
+	e2e, p99 := 0.0, int64(0)
+	if r.Best != nil {
+		e2e, p99 = r.Best.Sustained, r.Best.P99.Milliseconds()
+		fmt.Fprintf(&b, "best_rate=%d\n", r.Best.Rate)
+	}
+	if r.CeilN > 0 {
+		fmt.Fprintf(&b, "ceiling_rows=%d\n", r.CeilN)
+	}
+	fmt.Fprintf(&b, "e2e_mentions_per_sec=%.0f p99_latency_ms=%d ceiling_rows_per_sec=%.0f\n", e2e, p99, r.Ceiling)
+	n, err := io.WriteString(w, b.String())
+	return int64(n), err
+}

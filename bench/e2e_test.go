@@ -1,0 +1,130 @@
+package bench
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/earshot-dev/earshot/mention"
+)
+
+func TestE2EConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*E2EConfig)
+		want   string
+	}{
+		{"defaults", func(*E2EConfig) {}, ""},
+		{"rate", func(c *E2EConfig) { c.Rate = 0 }, "rate 0"},
+		{"rate ignored by max", func(c *E2EConfig) { c.Rate, c.Max = 0, true }, ""},
+		{"duration", func(c *E2EConfig) { c.Duration = time.Millisecond }, "duration"},
+		{"range", func(c *E2EConfig) { c.Max, c.MinRate, c.MaxRate = true, 10, 10 }, "search range"},
+		{"precision", func(c *E2EConfig) { c.Max, c.Precision = true, 1 }, "precision"},
+		{"partitions", func(c *E2EConfig) { c.Partitions = 64 }, "partitions"},
+		{"database", func(c *E2EConfig) { c.Database = "earshot" }, "must contain"},
+		{"p99", func(c *E2EConfig) { c.MaxP99 = 0 }, "max p99"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultE2EConfig()
+			tc.change(&c)
+			err := c.Validate()
+			if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+				t.Fatalf("Validate() = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestBenchRecords(t *testing.T) {
+	t0 := time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)
+	base := []*mention.Mention{
+		{V: 1, ID: "sim:a", Platform: "sim", NativeID: "a", ConversationID: "sim:a", CreatedAt: t0},
+		{V: 1, ID: "sim:b", Platform: "sim", NativeID: "b", ConversationID: "sim:a", InReplyTo: "sim:a", CreatedAt: t0},
+		{V: 1, ID: "sim:c", Platform: "sim", NativeID: "c", ConversationID: "sim:c", QuotedID: "x:outside", CreatedAt: t0},
+	}
+	got := BenchRecords(base, 7, 1000, t0)
+	if len(got) != 7 {
+		t.Fatalf("%d records, want 7", len(got))
+	}
+	for i, m := range got {
+		if want := mention.QualifiedID("sim", itoa(i)); m.ID != want || m.NativeID != itoa(i) {
+			t.Errorf("record %d: id %s native %s, want %s", i, m.ID, m.NativeID, want)
+		}
+		if want := t0.Add(time.Duration(i) * time.Millisecond); !m.CreatedAt.Equal(want) {
+			t.Errorf("record %d: created_at %s, want %s (1/rate apart)", i, m.CreatedAt, want)
+		}
+	}
+	// Record 4 is cycle 1's reply to cycle 1's record 3.
+	if got[4].InReplyTo != "sim:3" || got[4].ConversationID != "sim:3" {
+		t.Errorf("record 4 replies to %s in %s, want sim:3 in sim:3", got[4].InReplyTo, got[4].ConversationID)
+	}
+	if got[5].QuotedID != "x:outside" {
+		t.Errorf("a reference outside the base changed: %s", got[5].QuotedID)
+	}
+	if base[1].ID != "sim:b" {
+		t.Error("BenchRecords changed its input")
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestLatencyTracker(t *testing.T) {
+	// 100 records at 200/s: slots of 10 records (50 ms of schedule).
+	l := newLatencyTracker(100, 200)
+	if l.size != 10 || len(l.published) != 10 {
+		t.Fatalf("size %d, %d slots; want 10, 10", l.size, len(l.published))
+	}
+	t0 := time.Now()
+	l.notePublished(55, t0) // slots 0..4 complete
+	l.notePublished(100, t0.Add(time.Second))
+	// Slots 0..4 queryable 200 ms after their publication, 5..9 after 2 s.
+	counts := map[int64]int64{}
+	for s := range int64(5) {
+		counts[s] = 10
+	}
+	l.noteVisible(counts, t0.Add(200*time.Millisecond))
+	for s := int64(5); s < 10; s++ {
+		counts[s] = 10
+	}
+	l.noteVisible(counts, t0.Add(3*time.Second))
+	q := l.quantiles(0.5, 0.99, 1)
+	if q[0] != 200*time.Millisecond || q[1] != 2*time.Second || q[2] != 2*time.Second {
+		t.Fatalf("p50 %s p99 %s max %s; want 200ms 2s 2s", q[0], q[1], q[2])
+	}
+	if l.stored != 100 || l.maxLag != 100-50 {
+		t.Fatalf("stored %d max lag %d; want 100, 50", l.stored, l.maxLag)
+	}
+	// A count seen again adds nothing.
+	l.noteVisible(counts, t0.Add(9*time.Second))
+	if q := l.quantiles(1); q[0] != 2*time.Second {
+		t.Fatalf("max %s after a repeated poll, want 2s", q[0])
+	}
+}
+
+func TestReadProc(t *testing.T) {
+	s, err := ReadProc(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.RSS <= 0 || s.Peak < s.RSS {
+		t.Fatalf("rss %d peak %d", s.RSS, s.Peak)
+	}
+	busy := time.Now()
+	for time.Since(busy) < 50*time.Millisecond {
+	}
+	s2, err := ReadProc(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.CPU < s.CPU {
+		t.Fatalf("CPU went back: %s then %s", s.CPU, s2.CPU)
+	}
+	if u := Usage("self", s, s2); u.Cores < 0 || u.Peak < s.RSS {
+		t.Fatalf("usage %+v", u)
+	}
+	if _, err := ReadProc(-1); err == nil {
+		t.Fatal("ReadProc(-1) succeeded")
+	}
+}
