@@ -373,7 +373,7 @@ func checkDistinct(ctx context.Context, conn driver.Conn, db string, n int) erro
 // countingReader counts, per partition, the bytes the sink fetched, and
 // remembers when it fetched first.
 type countingReader struct {
-	r       *kafka.Reader
+	r       *chsink.GroupReader
 	fetched []atomic.Int64
 	first   atomic.Int64 // UnixNano
 }
@@ -409,7 +409,13 @@ type sinkResult struct {
 func runSink(ctx context.Context, cfg SinkConfig, kc bus.Config, conn driver.Conn, db string, msgs []kafka.Message, log *slog.Logger, say func(string, ...any)) (sinkResult, error) {
 	var res sinkResult
 	group := "earshot-bench-sink-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	reader := &countingReader{r: bus.NewReader(kc, kc.EnrichedTopic, group), fetched: make([]atomic.Int64, cfg.Partitions)}
+	// The production reader (as `earshot sink` builds it): commits only
+	// partitions this member owns.
+	gr, err := chsink.NewGroupReader(kc, kc.EnrichedTopic, group, nil, log)
+	if err != nil {
+		return res, err
+	}
+	reader := &countingReader{r: gr, fetched: make([]atomic.Int64, cfg.Partitions)}
 	defer reader.r.Close()
 	dlq := bus.NewWriter(kc, kc.DLQTopic)
 	defer dlq.Close()
@@ -525,7 +531,18 @@ func publish(ctx context.Context, kc bus.Config, cfg SinkConfig, msgs []kafka.Me
 	bal := &kafka.Hash{}
 	published := make([]int64, cfg.Partitions)
 	chunkBytes := make([]int64, cfg.Partitions)
-	chunk := max(1, kc.WriteBatchSize)
+	// A synchronous write waits WriteBatchTimeout for every partition
+	// batch it leaves short of WriteBatchSize: with chunks of one batch
+	// spread over all partitions, every call waited, and the publisher,
+	// not the sink, set the pace (≈20k records/s). A chunk of one batch
+	// per partition fills them — within half the window ahead, so that a
+	// chunk always fits.
+	var total int64
+	for _, m := range msgs {
+		total += int64(len(m.Key) + len(m.Value))
+	}
+	avg := max(1, total/int64(max(1, len(msgs))))
+	chunk := max(1, min(kc.WriteBatchSize*cfg.Partitions, int(int64(cfg.MaxAhead)/2*int64(cfg.Partitions)/avg)))
 	for lo := 0; lo < len(msgs); lo += chunk {
 		hi := min(len(msgs), lo+chunk)
 		clear(chunkBytes)

@@ -39,6 +39,14 @@ func Decode(data []byte) (*Mention, error) {
 	if !utf8.Valid(data) {
 		return nil, fmt.Errorf("%w: record is not valid UTF-8", ErrDecode)
 	}
+	// The records Encode writes take the fast path; anything else, and
+	// every error, takes encoding/json's, with its meaning and messages.
+	if m, ok := decodeFast(data); ok {
+		if err := m.Validate(); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
 	var m Mention
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&m); err != nil {

@@ -142,9 +142,12 @@ type Crisis struct {
 // CrisisEvent is one line of a crisis timeline: a stored version of the
 // incident that changed something (open, severity change, peak, resolve).
 type CrisisEvent struct {
-	At             time.Time
-	Event          string // open, escalated, peak, resolve
-	Severity       string
+	At       time.Time
+	Event    string // open, escalated, peak, update, resolve
+	Severity string
+	// Condensed: only the time of this event is known (its stored
+	// version was merged away); the figures are not.
+	Condensed      bool
 	Volume         uint32
 	ExpectedVolume float64
 	NegativeShare  float64

@@ -82,7 +82,7 @@ GROUP BY id
 // until, since (DateTime), brand.
 const alertsSQL = `
 SELECT
-    incident_id, version, event, kind, severity, status, onset, updated_at, resolved_at,
+    incident_id, version, event, kind, severity, status, onset, opened_at, updated_at, resolved_at,
     score, peak_score, volume, expected_volume, peak_volume_ratio, negative_share,
     top_terms, reasons, example_ids, example_texts, summary
 FROM %[1]s.alerts
@@ -248,7 +248,7 @@ func readTexts(ctx context.Context, conn driver.Conn, db string, ids []string, f
 type alertVersion struct {
 	id, event, kind, severity, status string
 	version                           uint64
-	onset, updated, resolved          time.Time
+	onset, opened, updated, resolved  time.Time
 	score, peak, expected, ratio, neg float64
 	volume                            uint32
 	terms, reasons, exIDs, exTexts    []string
@@ -261,7 +261,7 @@ func readCrises(ctx context.Context, conn driver.Conn, db, brand string, w Week,
 		[]any{brand, brand, uint32(w.Until().Unix()), uint32(w.Since().Unix())},
 		func(rs driver.Rows) error {
 			var v alertVersion
-			if err := rs.Scan(&v.id, &v.version, &v.event, &v.kind, &v.severity, &v.status, &v.onset, &v.updated, &v.resolved,
+			if err := rs.Scan(&v.id, &v.version, &v.event, &v.kind, &v.severity, &v.status, &v.onset, &v.opened, &v.updated, &v.resolved,
 				&v.score, &v.peak, &v.volume, &v.expected, &v.ratio, &v.neg, &v.terms, &v.reasons, &v.exIDs, &v.exTexts, &v.summary); err != nil {
 				return err
 			}
@@ -278,6 +278,15 @@ func readCrises(ctx context.Context, conn driver.Conn, db, brand string, w Week,
 // version) into crises with a condensed timeline: the open, every
 // severity change, the peak score and the resolve.
 func crisesFromVersions(vs []alertVersion, examples int) []Crisis {
+	// A version stored twice (detect re-run over the same period) counts once.
+	uniq := vs[:0:0]
+	for i, v := range vs {
+		if i > 0 && v.id == vs[i-1].id && v.version == vs[i-1].version && v.event == vs[i-1].event && v.updated.Equal(vs[i-1].updated) {
+			continue
+		}
+		uniq = append(uniq, v)
+	}
+	vs = uniq
 	var out []Crisis
 	for i := 0; i < len(vs); {
 		j := i
@@ -296,14 +305,20 @@ func crisesFromVersions(vs []alertVersion, examples int) []Crisis {
 			r := last.resolved.UTC()
 			c.ResolvedAt = &r
 		}
+		// Example posts, each text once (templated complaints repeat).
+		seenText := map[string]bool{}
 		for k := range last.exIDs {
-			if k >= examples {
+			if len(c.Examples) >= examples {
 				break
 			}
 			txt := ""
 			if k < len(last.exTexts) {
 				txt = last.exTexts[k]
 			}
+			if seenText[txt] {
+				continue
+			}
+			seenText[txt] = true
 			c.Examples = append(c.Examples, ExamplePost{ID: last.exIDs[k], Text: txt})
 		}
 		peak := 0
@@ -312,14 +327,22 @@ func crisesFromVersions(vs []alertVersion, examples int) []Crisis {
 				peak = k
 			}
 		}
+		// The alerts table keeps one row per version until ClickHouse merges
+		// them (ReplacingMergeTree on the incident id); when the opening
+		// version is merged away, its time is still known from opened_at.
+		if group[0].event != "open" {
+			c.Timeline = append(c.Timeline, CrisisEvent{At: group[0].opened.UTC(), Event: "open", Condensed: true})
+		}
 		prevSev := ""
 		for k, v := range group {
 			ev := ""
 			switch {
-			case k == 0 || v.event == "open":
+			case v.event == "open":
 				ev = "open"
 			case v.event == "resolve":
 				ev = "resolve"
+			case k == 0:
+				ev = "update"
 			case v.severity != prevSev:
 				ev = "escalated"
 			case k == peak:

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,9 +53,11 @@ func init() {
   5. waits until every published mention is enriched and confirmed in ClickHouse
      (both consumer groups have committed up to the end of their topics);
   6. prints the leaderboard (and writes it as CSV with --leaderboard-csv);
-  7. writes the weekly report (HTML and PDF) of the sample week for --report-brand
-     and prints where it is;
-  8. stops what it started, sink last so that it flushes.
+  7. runs the crisis detector once over the period ('earshot detect backfill'):
+     the sample week's O2 outage is stored in the alerts table;
+  8. writes the weekly report (HTML and PDF) of the sample week for --report-brand,
+     crises included, and prints where it is;
+  9. stops what it started, sink last so that it flushes.
 
 Running it again with the same input changes no number: every write is idempotent.`,
 		Args: cobra.NoArgs,
@@ -68,7 +72,7 @@ Running it again with the same input changes no number: every write is idempoten
 	f.Int64Var(&demoFlags.Seed, "seed", 1, "simulator seed (same seed, same week)")
 	f.DurationVar(&demoFlags.Timeout, "timeout", 15*time.Minute, "give up when the pipeline has not drained by then")
 	f.BoolVar(&demoFlags.KeepStack, "keep-stack", false, "leave the local stack's servers running at the end")
-	f.StringVar(&demoFlags.ReportBrand, "report-brand", "o2", "brand of the weekly report written at the end")
+	f.StringVar(&demoFlags.ReportBrand, "report-brand", "", "brand of the weekly report written at the end (default: the brand with the most inbound posts that week)")
 	rootCmd.AddCommand(c)
 }
 
@@ -84,7 +88,7 @@ type demoRun struct {
 	step     int
 }
 
-const demoSteps = 8
+const demoSteps = 9
 
 func (d *demoRun) say(format string, args ...any) {
 	d.step++
@@ -147,7 +151,11 @@ func runDemo(cmd *cobra.Command, _ []string) error {
 	if err := d.leaderboard(ctx, period); err != nil {
 		return err
 	}
-	// 7. The weekly report.
+	// 7. Crises of the period, stored in the alerts table.
+	if err := d.detect(ctx, period); err != nil {
+		return err
+	}
+	// 8. The weekly report.
 	if err := d.report(ctx, period); err != nil {
 		return err
 	}
@@ -362,6 +370,26 @@ func (d *demoRun) leaderboard(ctx context.Context, p *period) error {
 	return nil
 }
 
+// detect runs 'earshot detect backfill' over the period: the incidents the
+// detector finds are stored in the alerts table (for the report and the
+// dashboards' annotations); nothing is notified.
+func (d *demoRun) detect(ctx context.Context, p *period) error {
+	out, err := d.run(ctx, "detect-backfill", "detect", "backfill",
+		"--since", p.since.UTC().Format(time.RFC3339), "--until", p.until.UTC().Format(time.RFC3339))
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	d.say("crisis detector run over the period: %s", lines[len(lines)-1])
+	for _, l := range lines[:len(lines)-1] {
+		if r := []rune(l); len(r) > 160 {
+			l = string(r[:157]) + "…"
+		}
+		fmt.Fprintf(d.out, "      %s\n", l)
+	}
+	return nil
+}
+
 // report writes the weekly report of the period's first ISO week: HTML
 // and PDF (HTML only, with the reason, when Chromium is missing).
 func (d *demoRun) report(ctx context.Context, p *period) error {
@@ -371,14 +399,52 @@ func (d *demoRun) report(ctx context.Context, p *period) error {
 		formats = "html"
 		fmt.Fprintf(d.out, "      no PDF: %v\n", err)
 	}
+	brand := demoFlags.ReportBrand
+	if brand == "" {
+		w := report.WeekOf(p.since)
+		var err error
+		if brand, err = d.busiestBrand(ctx, w.Since(), w.Until()); err != nil {
+			return err
+		}
+		if brand == "" {
+			d.say("no weekly report: no brand had inbound posts in %s", week)
+			return nil
+		}
+	}
 	dir := filepath.Join(d.dir, "report")
-	out, err := d.run(ctx, "report", "report", "--week", week, "--brand", demoFlags.ReportBrand, "--format", formats, "--out", dir)
+	out, err := d.run(ctx, "report", "report", "--week", week, "--brand", brand, "--format", formats, "--out", dir)
 	if err != nil {
 		return err
 	}
-	d.say("weekly report of %s for %s written (open the HTML in a browser):", week, demoFlags.ReportBrand)
+	d.say("weekly report of %s for %s written (open the HTML in a browser):", week, brand)
 	fmt.Fprint(d.out, out)
 	return nil
+}
+
+// busiestBrand returns the brand with the most inbound posts in
+// [since, until) by the leaderboard's definition (ties: the first id), or
+// "" when no brand had any.
+func (d *demoRun) busiestBrand(ctx context.Context, since, until time.Time) (string, error) {
+	out, err := d.run(ctx, "report-brand", "leaderboard", "--since", since.UTC().Format(time.RFC3339),
+		"--until", until.UTC().Format(time.RFC3339), "--format", "csv")
+	if err != nil {
+		return "", err
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(recs) == 0 || len(recs[0]) < 2 || recs[0][0] != "brand" || recs[0][1] != "inbound" {
+		return "", fmt.Errorf("demo: unexpected leaderboard CSV (%v): %.200q", err, out)
+	}
+	best, most := "", uint64(0)
+	for _, r := range recs[1:] {
+		n, err := strconv.ParseUint(r[1], 10, 64)
+		if err != nil {
+			return "", fmt.Errorf("demo: leaderboard CSV: inbound %q of %s: %w", r[1], r[0], err)
+		}
+		if n > most || (n == most && n > 0 && r[0] < best) {
+			best, most = r[0], n
+		}
+	}
+	return best, nil
 }
 
 // run runs one earshot subcommand to completion and returns its stdout.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -176,23 +175,11 @@ func runReport(cmd *cobra.Command, _ []string) error {
 		return errors.New("report: --schedule picks the week itself; leave out --week")
 	}
 	a.Health.AddCheck("report", func(context.Context) error { return nil })
-	for {
-		next, err := cfg.Schedule.NextRun(time.Now())
-		if err != nil {
-			return err
-		}
-		met.NextRunUnixTS.Set(float64(next.Unix()))
-		a.Log.Info("next report run", "at", next.Format(time.RFC3339), "week", report.LastCompleteWeek(next).String())
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(time.Until(next)):
-		}
-		week := report.LastCompleteWeek(time.Now())
-		if err := job.run(ctx, cmd, a, conn, reg, met, week); err != nil {
-			a.Log.Error("report run failed", "week", week.String(), "err", err)
-		}
-	}
+	sched := &report.Scheduler{Schedule: cfg.Schedule, Log: a.Log, Metrics: met,
+		Run: func(ctx context.Context, week report.Week) error {
+			return job.run(ctx, cmd, a, conn, reg, met, week)
+		}}
+	return sched.Loop(ctx)
 }
 
 // run builds, writes and sends the reports of one week.
@@ -287,20 +274,7 @@ func (j reportJob) selectBrands(ctx context.Context, conn driver.Conn, db string
 	if len(j.brands) > 0 {
 		return j.brands, nil
 	}
-	rows, err := analytics.Leaderboard(ctx, conn, db, analytics.Query{Since: week.Since(), Until: week.Until()})
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, r := range rows {
-		b, ok := reg.ByID(r.Brand)
-		if !ok || r.Inbound == 0 || (j.sector != "" && b.Sector != j.sector) {
-			continue
-		}
-		out = append(out, r.Brand)
-	}
-	sort.Strings(out)
-	return out, nil
+	return report.BrandsWithPosts(ctx, conn, db, reg, week, j.sector)
 }
 
 func splitList(s string) []string {

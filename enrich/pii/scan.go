@@ -65,6 +65,16 @@ func placeholdersIn(s string) Kinds {
 	return k
 }
 
+// placeholderAt returns the end of the placeholder starting at i, or i.
+func placeholderAt(s string, i int) int {
+	for _, b := range kindOrder {
+		if p := placeholder[b]; strings.HasPrefix(s[i:], p) {
+			return i + len(p)
+		}
+	}
+	return i
+}
+
 type span struct {
 	start, end int
 	kind       Kinds
@@ -88,6 +98,29 @@ func NewRedactor(kinds Kinds) *Redactor {
 // its placeholder, and the kinds it replaced. It allocates only when it
 // replaces something.
 func (r *Redactor) Redact(s string) (string, Kinds) {
+	out, found := r.once(s)
+	if found == 0 {
+		return out, 0
+	}
+	// A placeholder can change how the text around it reads ("A00AA[card]"
+	// ends a word where digits went on). Redact again until nothing
+	// changes, so that redacting a redacted text is a no-op; in practice
+	// the second pass finds nothing.
+	for range maxPasses - 1 {
+		next, k := r.once(out)
+		if k == 0 || next == out {
+			break
+		}
+		out, found = next, found|k
+	}
+	return out, found
+}
+
+// maxPasses bounds Redact's passes over one text.
+const maxPasses = 4
+
+// once is one redaction pass.
+func (r *Redactor) once(s string) (string, Kinds) {
 	if !mayContain(s) {
 		return s, 0
 	}
@@ -234,7 +267,19 @@ func (sc *scanner) skipRun(i int) int {
 // skipWord skips a handle or tag body (word bytes and '-'), checking its
 // digit runs for card numbers.
 func (sc *scanner) skipWord(i int) int {
-	for i < len(sc.s) && (isWord(sc.s[i]) || sc.s[i] == '-') {
+	for i < len(sc.s) {
+		if sc.s[i] == '[' {
+			// a placeholder inside the word ("#[card]-123") is part of
+			// it, as the digits it replaced were
+			if e := placeholderAt(sc.s, i); e > i {
+				i = e
+				continue
+			}
+			break
+		}
+		if !isWord(sc.s[i]) && sc.s[i] != '-' {
+			break
+		}
 		if isDigit(sc.s[i]) {
 			i = sc.skipRun(i)
 			continue
@@ -308,10 +353,12 @@ func (sc *scanner) emailAround(at int) int {
 	k, labels, end := at+1, 0, 0
 	for {
 		ls := k
-		letters := true
+		letters, lead := true, 0 // lead: the label's leading letters
 		for k < len(s) && (isLetter(s[k]) || isDigit(s[k]) || s[k] == '-') {
 			if !isLetter(s[k]) {
 				letters = false
+			} else if letters {
+				lead++
 			}
 			k++
 		}
@@ -325,6 +372,11 @@ func (sc *scanner) emailAround(at int) int {
 		if k+1 < len(s) && s[k] == '.' && (isLetter(s[k+1]) || isDigit(s[k+1])) {
 			k++
 			continue
+		}
+		// the last label glued to more text ("jo@x.com4111…"): the
+		// address ends with the top-level domain's letters
+		if labels >= 2 && !letters && lead >= 2 {
+			end = ls + lead
 		}
 		break
 	}
@@ -481,6 +533,13 @@ func (sc *scanner) number(i int) int {
 			return e
 		}
 	}
+	if g.n > 1 && (isLetter(after) || after == '_' || after >= 0x80 || after == '@') {
+		// the last run is glued to a word or an address ("… 0@x.com"):
+		// it belongs to that; the runs before it are a group of their
+		// own, as they are once that is redacted
+		sc.prefix(&g, g.n-1)
+		return g.starts[g.n-1]
+	}
 	if isLetter(after) || after == '_' || after >= 0x80 {
 		if g.n == 1 && !g.plus && g.seps == 0 && g.digits <= 4 {
 			if e := numberFirstAddress(s, g.start, end); e > end {
@@ -520,18 +579,58 @@ func (sc *scanner) skipGroupRuns(g *numGroup) int {
 			// the runs before the card are classified as a group of their
 			// own (as they are once the card is redacted), and scanning
 			// goes on after the card
-			if k > 0 {
-				pe := g.starts[k-1] + int(g.lens[k-1])
-				pg := parseGroup(sc.s[:pe], g.start)
-				if kind := sc.classify(&pg); kind != 0 && pg.end == pe {
-					sc.add(pg.start, pg.end, kind)
-				}
-			}
+			sc.prefix(g, k)
 			sc.add(g.starts[k], g.starts[k]+l, Card)
 			return g.starts[k] + l
 		}
 	}
+	// A number in front can glue itself to the PII: "Customer 20 (4111 1111
+	// 1111 1111)", "room 12 +44 20 7946 0000" read as one group. Try the
+	// group without its leading runs, longest first.
+	// An opening parenthesis right before a run is tried as part of the
+	// number too: "(555) 123-4567".
+	for k := 1; k < g.n; k++ {
+		starts := [2]int{g.starts[k], -1}
+		if g.starts[k]-1 > g.start && sc.s[g.starts[k]-1] == '(' {
+			starts[1] = g.starts[k] - 1
+		}
+		for _, st := range starts {
+			if st < 0 {
+				continue
+			}
+			sub := parseGroup(sc.s[:g.end], st)
+			if sub.end != g.end {
+				continue
+			}
+			if kind := sc.classify(&sub); kind != 0 {
+				// the runs before it are classified as a group of their
+				// own, as they are once it is redacted (idempotence)
+				sc.prefix(g, k)
+				sc.add(sub.start, sub.end, kind)
+				return g.end
+			}
+		}
+	}
 	return g.end
+}
+
+// prefix classifies the runs of g before run k as a group of their own,
+// as they are read once what starts at run k is redacted, so that
+// redacting twice gives what redacting once gave.
+func (sc *scanner) prefix(g *numGroup, k int) {
+	if k == 0 {
+		return
+	}
+	pe := g.starts[k-1] + int(g.lens[k-1])
+	pg := parseGroup(sc.s[:pe], g.start)
+	if pg.end != pe {
+		return
+	}
+	if kind := sc.classify(&pg); kind != 0 {
+		sc.add(pg.start, pg.end, kind)
+		return
+	}
+	sc.skipGroupRuns(&pg)
 }
 
 func (sc *scanner) classify(g *numGroup) Kinds {
@@ -610,6 +709,9 @@ func luhn(s string) bool {
 // before returns up to n bytes before i, lower-cased into buf.
 func before(s string, i, n int, buf []byte) []byte {
 	st := max(0, i-n)
+	if st > 0 && s[st-1] == '[' {
+		st-- // keep a placeholder's bracket: "[postcode]" is not a label
+	}
 	buf = buf[:0]
 	for k := st; k < i; k++ {
 		c := s[k]

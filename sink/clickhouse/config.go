@@ -18,16 +18,20 @@ const DefaultGroup = "earshot-sink"
 //
 // A batch is inserted when it reaches BatchRows rows or BatchBytes bytes of
 // Kafka record values, or FlushInterval after its first record, whichever
-// comes first. Why these defaults: ClickHouse wants few large inserts — on
-// this project's measurements clickhouse-go into 18.16 runs at ≈170–230k
-// rows/s with 10k–100k-row batches but ≈30–50k with 1k-row batches (the
-// server spends its time merging parts), and many small inserts end in
-// "too many parts". 50k rows is inside the fast range; 16 MiB bounds
-// memory (an enriched record is ≈0.5–1 KiB, so under heavy load the byte
-// limit usually closes a batch at 16–32k rows; the decoded columns and the
-// kept Kafka messages cost about twice that again); 1 s bounds the
-// delay from Kafka to a queryable row and keeps a sink at ≤ 1 insert per
-// second under light load.
+// comes first. Why these defaults: ClickHouse wants few large inserts, and
+// every insert into mentions also runs the fan-out and rollup views, so an
+// insert has a fixed cost. Measured with storage's BenchmarkInsertMentions
+// (18.16, the full schema with its views, 2 shared cores): 1k rows 0.23 s,
+// 10k rows 0.32 s (31k rows/s), 50k rows 0.69 s (72k rows/s) — about
+// 0.2 s per insert plus ≈9 µs per row. With 16 MiB batches (≈16k enriched
+// records of ≈1 KiB) `earshot bench sink` spent 90 % of its time inside
+// INSERTs; 64 MiB (≈60k records) halves the inserts. 100k rows / 64 MiB
+// keeps the fixed cost under a quarter of each insert; the byte limit
+// bounds memory (the decoded columns and the kept Kafka messages cost
+// about twice the record bytes again, and a sink holds two batches, one
+// being inserted while the next fills — see MaxHeld). 1 s bounds the delay
+// from Kafka to a queryable row and keeps a sink at ≤ 1 insert per second
+// under light load.
 type Config struct {
 	// Group is the Kafka consumer group; sinks in one group share the
 	// partitions of the enriched topic.
@@ -55,8 +59,8 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Group:           DefaultGroup,
-		BatchRows:       50_000,
-		BatchBytes:      16 << 20,
+		BatchRows:       100_000,
+		BatchBytes:      64 << 20,
 		FlushInterval:   time.Second,
 		InsertTimeout:   2 * time.Minute,
 		RetryInitial:    200 * time.Millisecond,
@@ -66,15 +70,21 @@ func DefaultConfig() Config {
 	}
 }
 
+// MaxHeld bounds the records a sink holds in memory, also while
+// ClickHouse is down (it then stops consuming): the batch being inserted,
+// the batch being built, the fetch buffer, and the record the fetcher is
+// handing over.
+func (c Config) MaxHeld() int { return 2*c.BatchRows + c.FetchBuffer + 1 }
+
 // Validate names the first field that is wrong and how to fix it.
 func (c Config) Validate() error {
 	switch {
 	case c.Group == "":
 		return fmt.Errorf("sink.group: empty; set a consumer group name (default %q)", DefaultGroup)
 	case c.BatchRows < 1:
-		return fmt.Errorf("sink.batch_rows: %d, want ≥ 1 (default 50000)", c.BatchRows)
+		return fmt.Errorf("sink.batch_rows: %d, want ≥ 1 (default 100000)", c.BatchRows)
 	case c.BatchBytes < 1<<10:
-		return fmt.Errorf("sink.batch_bytes: %d, want ≥ 1024 (default 16 MiB = 16777216)", c.BatchBytes)
+		return fmt.Errorf("sink.batch_bytes: %d, want ≥ 1024 (default 64 MiB = 67108864)", c.BatchBytes)
 	case c.FlushInterval <= 0:
 		return fmt.Errorf("sink.flush_interval: %s, want > 0 (default 1s)", c.FlushInterval)
 	case c.InsertTimeout <= 0:

@@ -90,7 +90,7 @@ func NewGroupReader(c bus.Config, topic, group string, m *Metrics, log *slog.Log
 	cg, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
 		ID:                group,
 		Brokers:           c.Brokers,
-		Dialer:            &kafka.Dialer{ClientID: c.ClientID, Timeout: c.DialTimeout, DualStack: true},
+		Dialer:            c.Dialer(), // TLS and SASL from kafka.tls, kafka.sasl
 		Topics:            []string{topic},
 		HeartbeatInterval: time.Second,
 		SessionTimeout:    10 * time.Second,
@@ -169,7 +169,7 @@ func (r *GroupReader) readPartition(ctx context.Context, gen *generation, a kafk
 		MaxBytes:      16 << 20,
 		MaxWait:       250 * time.Millisecond,
 		QueueCapacity: 100,
-		Dialer:        &kafka.Dialer{ClientID: r.cfg.ClientID, Timeout: r.cfg.DialTimeout, DualStack: true},
+		Dialer:        r.cfg.Dialer(),
 	})
 	defer pr.Close()
 	offset := a.Offset

@@ -71,7 +71,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Retrying: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "retrying",
 			Help: "1 while a write is being retried and consumption is paused."}),
 		Buffered: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "buffered_records",
-			Help: "Records held in memory: the current batch plus those fetched for it (≤ batch_rows + fetch_buffer)."}),
+			Help: "Records held in memory: the current batch plus those fetched for it (≤ 2 × batch_rows + fetch_buffer + 1: the batch being inserted, the next one, the fetch buffer)."}),
 		Rebalances: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "rebalances_total",
 			Help: "Consumer-group generations this sink joined."}),
 		StaleDropped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "stale_records_dropped_total",

@@ -65,6 +65,9 @@ type Sink struct {
 	// held counts the records in memory: fetched and handed to the
 	// batcher, not yet flushed (earshot_sink_buffered_records).
 	held atomic.Int64
+	// stopping is set when Run shuts down: commits then no longer wait
+	// for a rebalance to end.
+	stopping atomic.Bool
 }
 
 // New checks the configuration and returns a sink; Run starts it.
@@ -187,6 +190,15 @@ func (s *Sink) full(b *batch) bool {
 // commits what it holds within ShutdownTimeout. It returns nil after a
 // shutdown by ctx whose final flush completed, and otherwise the error
 // (records not committed are read again by the next sink of the group).
+//
+// Three goroutines overlap the work: the fetcher reads and decodes
+// records, the loop below appends them to a batch, and the flusher
+// inserts the previous batch into ClickHouse, writes its dead letters and
+// commits its offsets. The flusher takes one batch at a time, in order, so
+// offsets are committed only after ClickHouse confirmed every row below
+// them; while it works, the next batch fills. Held in memory at most: the
+// batch being inserted, the batch being built, and the fetch buffer
+// (Config.MaxHeld).
 func (s *Sink) Run(ctx context.Context) error {
 	s.log.Info("sink started", "batch_rows", s.cfg.BatchRows, "batch_bytes", s.cfg.BatchBytes, "flush_interval", s.cfg.FlushInterval, "group", s.cfg.Group)
 	fetchCtx, stopFetch := context.WithCancel(ctx)
@@ -212,37 +224,60 @@ func (s *Sink) Run(ctx context.Context) error {
 		}
 	}()
 
-	b := newBatch()
+	// The flusher's context outlives ctx: an insert in flight when ctx
+	// ends completes (within ShutdownTimeout) rather than being redone.
+	flushCtx, cancelFlush := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancelFlush(nil)
+	stopFlush := func() {
+		cancelFlush(fmt.Errorf("shutdown timeout %s: %w", s.cfg.ShutdownTimeout, context.DeadlineExceeded))
+	}
+	toFlush := make(chan *batch) // unbuffered: one batch in flight
+	free := make(chan *batch, 2)
+	free <- newBatch()
+	free <- newBatch()
+	flushDone := make(chan error, 1)
+	go func() { flushDone <- s.flusher(flushCtx, toFlush, free) }()
+
+	b := <-free
 	var (
 		timer  *time.Timer
 		timerC <-chan time.Time
 	)
-	flush := func(ctx context.Context) error {
+	// handOff gives the batch to the flusher (waiting while it inserts
+	// the previous one: back-pressure) and takes an empty one.
+	handOff := func(ctx context.Context) error {
 		if timer != nil {
 			timer.Stop()
 			timer, timerC = nil, nil
 		}
-		return s.flush(ctx, b)
+		if b.records == 0 {
+			return nil
+		}
+		select {
+		case toFlush <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		b = <-free // the flusher returned the previous batch before it took this one
+		return nil
 	}
-	// shutdown flushes what is held, and what the fetcher already handed
-	// over, within ShutdownTimeout.
+	// shutdown hands over what is held, and what the fetcher already
+	// handed over, and waits for the flusher, within ShutdownTimeout.
 	shutdown := func(cause error) error {
 		stopFetch()
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
-		defer cancel()
-		var err error
+		s.stopping.Store(true)
+		deadline := time.AfterFunc(s.cfg.ShutdownTimeout, stopFlush)
+		defer deadline.Stop()
+		bg := context.Background()
 		for m := range msgs {
-			if err != nil {
-				continue
-			}
 			s.add(b, m)
 			if s.full(b) {
-				err = flush(sctx)
+				_ = handOff(bg) // never fails: the flusher drains toFlush even after an error
 			}
 		}
-		if err == nil {
-			err = flush(sctx)
-		}
+		_ = handOff(bg)
+		close(toFlush)
+		err := <-flushDone
 		if err != nil {
 			err = fmt.Errorf("sink: final flush: %w (the records not committed will be read again)", err)
 		}
@@ -263,11 +298,8 @@ func (s *Sink) Run(ctx context.Context) error {
 			}
 			s.add(b, m)
 			if s.full(b) {
-				if err := flush(ctx); err != nil {
-					if ctx.Err() != nil {
-						return shutdown(nil)
-					}
-					return shutdown(err)
+				if err := handOff(ctx); err != nil {
+					return shutdown(nil)
 				}
 			} else if timerC == nil {
 				timer = time.NewTimer(s.cfg.FlushInterval)
@@ -275,14 +307,33 @@ func (s *Sink) Run(ctx context.Context) error {
 			}
 		case <-timerC:
 			timer, timerC = nil, nil
-			if err := flush(ctx); err != nil {
-				if ctx.Err() != nil {
-					return shutdown(nil)
-				}
-				return shutdown(err)
+			if err := handOff(ctx); err != nil {
+				return shutdown(nil)
 			}
 		}
 	}
+}
+
+// flusher flushes the batches of in one after the other and returns each
+// to free. After a failed flush (only ctx ending fails one) it flushes
+// nothing more: a later batch's commit would cover the failed one's
+// records. It drops the batches still handed over, uncommitted (they are
+// read again), and returns the first error once in is closed.
+func (s *Sink) flusher(ctx context.Context, in <-chan *batch, free chan<- *batch) error {
+	var failed error
+	for b := range in {
+		if failed == nil {
+			if failed = s.flush(ctx, b); failed != nil && context.Cause(ctx) != nil {
+				failed = context.Cause(ctx) // the shutdown timeout
+			}
+		}
+		if failed != nil {
+			s.m.Buffered.Set(float64(s.held.Add(-int64(b.records))))
+			b.reset()
+		}
+		free <- b
+	}
+	return failed
 }
 
 // flush writes the batch: rows into ClickHouse (splitting the batch to
@@ -432,9 +483,9 @@ func (s *Sink) commit(ctx context.Context, b *batch) {
 		// The group is rebalancing (a join takes seconds): wait for the
 		// next generation rather than give the batch up to redelivery.
 		// GroupReader commits then only what this member still owns. Not
-		// on shutdown (a ctx with a deadline): the final flush must not
-		// spend its budget waiting; the records are read again.
-		if _, shuttingDown := ctx.Deadline(); errors.Is(err, ErrNoGeneration) && !shuttingDown && time.Since(start) < rebalanceWait {
+		// on shutdown: the final flush must not spend its budget waiting;
+		// the records are read again.
+		if _, hasDeadline := ctx.Deadline(); errors.Is(err, ErrNoGeneration) && !hasDeadline && !s.stopping.Load() && time.Since(start) < rebalanceWait {
 			attempt--
 			if sleep(ctx, 250*time.Millisecond) != nil {
 				break

@@ -1,8 +1,10 @@
 -- 0003 alerts: the crisis detector's incidents (earshot detect), one row
 -- per version of an incident: open, every update while it is open, and the
--- resolve. ReplacingMergeTree on the incident id keeps the newest version
--- (version = the end of the evaluated bucket, Unix seconds); queries still
--- take argMax(…, version) so that versions not merged yet never show twice.
+-- resolve (version = the end of the evaluated bucket, Unix seconds).
+-- ReplacingMergeTree ordered by (incident_id, version) keeps every version
+-- — the report draws an incident's timeline from them — and removes only
+-- exact re-deliveries of one version; queries take argMax(…, version) for
+-- an incident's current state.
 -- Dashboards read it as annotations (onset → resolved_at, or updated_at
 -- while open); the detector reads the open incidents back at start-up.
 --
@@ -43,5 +45,5 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.{{local "alerts"}} {{.OnCluster}}
 )
 ENGINE = {{engine "alerts" "ReplacingMergeTree(version)"}}
 PARTITION BY toYYYYMM(onset)
-ORDER BY incident_id;
+ORDER BY (incident_id, version);
 {{- distributed "alerts" "cityHash64(incident_id)"}}

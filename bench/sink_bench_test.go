@@ -1,0 +1,66 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/earshot-dev/earshot/bus"
+	"github.com/earshot-dev/earshot/internal/embedded"
+	"github.com/earshot-dev/earshot/internal/testenv"
+)
+
+// BenchmarkSink runs the whole `bench sink` (the production sink from a
+// dev broker into the test ClickHouse, and clickhouse-client's load of the
+// same rows) once per iteration and reports both rates and their ratio.
+// EARSHOT_BENCH_SINK_N sets the rows (default 100,000):
+//
+//	EARSHOT_BENCH_SINK_N=200000 go test ./bench -run '^$' -bench BenchmarkSink -benchtime 1x
+//
+// Go's CPU profiler breaks the in-process dev broker (its poll fails with
+// EINTR); profile `earshot bench sink` with perf record -g -p PID instead.
+func BenchmarkSink(b *testing.B) {
+	n := 100_000
+	if s := os.Getenv("EARSHOT_BENCH_SINK_N"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 {
+			b.Fatalf("EARSHOT_BENCH_SINK_N=%q: want a positive integer", s)
+		}
+		n = v
+	}
+	pipe, reg := pipeline(b)
+	chc := testenv.ClickHouse(b)
+	broker := testenv.KafkaBroker(b, 1)
+	kc := bus.DefaultConfig()
+	kc.Brokers = broker.BootstrapServers()
+	kc.DialTimeout = 5 * time.Second
+	env := &embedded.Env{ClickHouse: chc, Kafka: kc, Broker: broker}
+	cfg := DefaultSinkConfig()
+	cfg.N = n
+	cfg.Database = chc.Database + "_bench"
+	var sinkRate, ceilRate, ratio float64
+	for i := 0; i < b.N; i++ {
+		var progress bytes.Buffer
+		r, err := Sink(context.Background(), cfg, SinkEnv{Env: env, Pipeline: pipe, Registry: reg, Progress: &progress})
+		if err != nil {
+			b.Fatalf("%v\n%s", err, progress.String())
+		}
+		for _, l := range r.Lines {
+			v, _ := strconv.ParseFloat(l.Value, 64)
+			switch l.Name {
+			case "sink_rows_per_sec":
+				sinkRate += v
+			case "ceiling_rows_per_sec":
+				ceilRate += v
+			case "ratio":
+				ratio += v
+			}
+		}
+	}
+	b.ReportMetric(sinkRate/float64(b.N), "sink-rows/s")
+	b.ReportMetric(ceilRate/float64(b.N), "ceiling-rows/s")
+	b.ReportMetric(ratio/float64(b.N), "ratio")
+}
