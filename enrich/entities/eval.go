@@ -121,3 +121,31 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err
 }
+
+// ScoreSentences tags sents with t and counts exact-span entities against
+// their labels; @handle predictions over Ignore tokens are left out (the
+// data set did not annotate them).
+func ScoreSentences(t *Tagger, sents []Sentence) Counts {
+	var c Counts
+	var labels []int
+	var pred, gold []WordSpan
+	for _, s := range sents {
+		labels = t.TagWords(labels[:0], s.Words)
+		pred = SpansFromLabels(pred[:0], labels)
+		gold = SpansFromLabels(gold[:0], s.Labels)
+		c.Gold += len(gold)
+		for _, p := range pred {
+			if s.Ignore != nil && p.End == p.Start+1 && s.Ignore[p.Start] && strings.HasPrefix(s.Words[p.Start], "@") {
+				continue
+			}
+			c.Predicted++
+			for _, g := range gold {
+				if g == p {
+					c.Correct++
+					break
+				}
+			}
+		}
+	}
+	return c
+}

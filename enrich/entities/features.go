@@ -65,9 +65,9 @@ const (
 // FeatureVersion changes whenever features change; a weights file records
 // the version it was trained with, and loading a file of another version
 // fails.
-const FeatureVersion = 1
+const FeatureVersion = 5
 
-// Feature templates (the first byte hashed).
+// Feature templates (mixed into every feature id).
 const (
 	fBias byte = iota + 1
 	fLower
@@ -98,17 +98,30 @@ const (
 	fPrev2Tag
 	fPrevTagLower
 	fPrevTagClass
+	fTrainGaz
+	fTrainGazCtx
 )
 
-// numStatic is the number of static features per token.
-const numStatic = 24
+// numStatic is the number of static features per token in training: the
+// tagger computes the first numTagStatic and looks the numCtx context
+// features up at once.
+const (
+	numTagStatic = 20
+	numStatic    = numTagStatic + numCtx
+)
 
-// tokInfo is what the features of a token are made of.
+// tokInfo is what the features of a token are made of: hashes of its
+// lower-case form, exact form, shape, prefixes and suffixes, computed once
+// per token and combined into feature ids by arithmetic (see fid).
 type tokInfo struct {
-	low   []byte
-	shape []byte
-	cls   byte
-	gaz   byte // 0 none, 1 begins a gazetteer entry, 2 inside one
+	low, exact, shape uint64
+	pre2, pre3        uint64
+	suf2, suf3, suf4  uint64
+	cls               byte
+	gaz               byte // 0 none, 1 begins a gazetteer entry, 2 inside one
+	tgaz              byte // the training names' gazetteer: 0 none, else a label (1+2·type begins, 2+2·type inside)
+	lex               byte // lexicon flags: lexCommon, lexGaz, lexTrainGaz
+	common            byte // 1: the training text mostly writes the word in lower case
 }
 
 // featurizer holds reusable buffers; one per goroutine (see pool in
@@ -117,7 +130,12 @@ type featurizer struct {
 	arena  []byte
 	toks   []tokInfo
 	static []uint64
+	ctx    []uint16
+	style  uint64
+	scores [][NumLabels]int32
 	labels []int
+	// Viterbi back-pointers and scores.
+	back [][NumLabels]uint8
 }
 
 const (
@@ -125,6 +143,7 @@ const (
 	fnvPrime  = 1099511628211
 )
 
+// hb continues the FNV-1a hash h with b.
 func hb(h uint64, b []byte) uint64 {
 	for _, c := range b {
 		h ^= uint64(c)
@@ -133,7 +152,9 @@ func hb(h uint64, b []byte) uint64 {
 	return h
 }
 
-func hs(h uint64, s string) uint64 {
+// hashString is the FNV-1a hash of s.
+func hashString(s string) uint64 {
+	h := uint64(fnvOffset)
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
 		h *= fnvPrime
@@ -141,58 +162,82 @@ func hs(h uint64, s string) uint64 {
 	return h
 }
 
-func hbyte(h uint64, c byte) uint64 {
-	h ^= uint64(c)
-	h *= fnvPrime
-	return h
+// hashLower is the hash of a token's lower-case form (as in tokInfo.low):
+// the key of the vocabulary and the gazetteer.
+func hashLower(w string) uint64 {
+	var buf [64]byte
+	return hb(fnvOffset, appendLower(buf[:0], w))
 }
 
-func h1(t byte, a []byte) uint64 { return hb(hbyte(fnvOffset, t), a) }
-
-func h2(t byte, a, b []byte) uint64 {
-	return hb(hbyte(hb(hbyte(fnvOffset, t), a), 0), b)
+// fid is the id of the feature of template t with value v: a 64-bit mix
+// (one multiply, high bits folded down), whose low bits pick the weight
+// row.
+func fid(t byte, v uint64) uint64 {
+	x := (v ^ uint64(t)*0x9E3779B97F4A7C15) * 0xD6E8FEB86659FD93
+	return x ^ x>>32
 }
 
-func hn(t byte, vals ...byte) uint64 {
-	h := hbyte(fnvOffset, t)
-	for _, v := range vals {
-		h = hbyte(h, v)
-	}
-	return h
-}
-
-var (
-	bos  = []byte("<s>")
-	eos  = []byte("</s>")
-	bos2 = []byte("<s2>")
-	eos2 = []byte("</s2>")
+// Word blocks: the features that a word's lower-case form keys (the word
+// itself, as a neighbour at each distance, and after each tag) share one
+// block of wordBlock rows, and the two bigram features of a pair of words
+// one block of 2, so that the rows a text needs are few cache lines:
+// word j's block serves tokens j-2 … j+2.
+const (
+	wordBlock   = 16
+	slotLower   = 0
+	slotPrev    = 1 // the word before the token
+	slotNext    = 2
+	slotPrev2   = 3
+	slotNext2   = 4
+	slotPrevTag = 5 // … 5+NumLabels-1: the word after tag prev
+	fWordBlock  = 64
+	fPairBlock  = 65
 )
 
-// prepare fills f.toks for words (the token texts).
-func (f *featurizer) prepare(words []string, vocab map[string]struct{}, gaz *gazetteer) {
-	f.arena = f.arena[:0]
+// wid is the id of the feature in slot of word (lower-case hash) w's block.
+func wid(w uint64, slot int) uint64 { return fid(fWordBlock, w)&^(wordBlock-1) | uint64(slot) }
+
+// bid is the id of the bigram feature of words a, b: slot 0 as seen from
+// b (the previous word is a), slot 1 as seen from a.
+func bid(a, b uint64, slot int) uint64 { return fid(fPairBlock, pair(a, b))&^1 | uint64(slot) }
+
+// pair combines two hashed values (order matters).
+func pair(a, b uint64) uint64 { return (a^a>>29)*0xC2B2AE3D27D4EB4F + b }
+
+var (
+	hBos  = hashString("<s>")
+	hEos  = hashString("</s>")
+	hBos2 = hashString("<s2>")
+	hEos2 = hashString("</s2>")
+)
+
+// prepare fills f.toks and f.static for words (the token texts).
+// With full (training) f.static gets the numStatic feature ids of every
+// token and f.ctx their context keys; the tagger computes them per token
+// (see features) for the tokens it scores.
+//
+// lex, when not nil, holds the flags of vocab, gaz and tgaz in one table
+// (see Tagger); else they are looked up one by one.
+func (f *featurizer) prepare(words []string, lex *lexicon, vocab *hashSet, gaz, tgaz *gazetteer, full bool) {
 	f.toks = f.toks[:0]
-	// Reserve the arena once so that slices into it stay valid.
-	need := 0
-	for _, w := range words {
-		need += 2*len(w) + 8
-	}
-	if cap(f.arena) < need {
-		f.arena = make([]byte, 0, need)
-	}
 	for _, w := range words {
 		var ti tokInfo
-		s := len(f.arena)
-		f.arena = appendLower(f.arena, w)
-		ti.low = f.arena[s:len(f.arena):len(f.arena)]
-		s = len(f.arena)
-		f.arena = appendShape(f.arena, w)
-		ti.shape = f.arena[s:len(f.arena):len(f.arena)]
-		ti.cls = classify(w)
+		if !f.asciiWord(&ti, w) {
+			f.generalWord(&ti, w)
+		}
+		if lex != nil {
+			ti.lex = lex.lookup(ti.low)
+		} else {
+			ti.lex = lexFlags(ti.low, vocab, gaz, tgaz)
+		}
+		ti.common = ti.lex & lexCommon
 		f.toks = append(f.toks, ti)
 	}
 	if gaz != nil {
 		gaz.mark(f.toks)
+	}
+	if tgaz != nil {
+		tgaz.mark(f.toks)
 	}
 	// Sentence style: mostly capitalised words (a headline) or all caps.
 	var words3, caps, allcaps int
@@ -208,95 +253,417 @@ func (f *featurizer) prepare(words []string, vocab map[string]struct{}, gaz *gaz
 			allcaps++
 		}
 	}
-	var style byte
+	var style uint64
 	switch {
 	case words3 >= 3 && allcaps*10 >= words3*7:
 		style = 2
 	case words3 >= 3 && (caps+allcaps)*10 >= words3*6:
 		style = 1
 	}
-	f.static = f.static[:0]
-	n := len(f.toks)
-	low := func(i int) []byte {
-		switch {
-		case i == -1:
-			return bos
-		case i < -1:
-			return bos2
-		case i == n:
-			return eos
-		case i > n:
-			return eos2
+	f.style = style
+	if full {
+		f.static = f.static[:0]
+		f.ctx = f.ctx[:0]
+		for i := range f.toks {
+			var key int
+			f.static, key = f.features(f.static, i, true)
+			f.ctx = append(f.ctx, uint16(key))
 		}
-		return f.toks[i].low
-	}
-	shape := func(i int) []byte {
-		if i < 0 {
-			return bos
-		}
-		if i >= n {
-			return eos
-		}
-		return f.toks[i].shape
-	}
-	cls := func(i int) byte {
-		if i < 0 || i >= n {
-			return 255
-		}
-		return f.toks[i].cls
-	}
-	for i, t := range f.toks {
-		w := words[i]
-		_, common := vocab[string(t.low)]
-		var c byte
-		if common {
-			c = 1
-		}
-		pos := byte(0)
-		if i == 0 {
-			pos = 1
-		} else if pc := cls(i - 1); pc == clsPunct {
-			pos = 2
-		}
-		if i == n-1 {
-			pos += 4
-		}
-		f.static = append(f.static,
-			hn(fBias),
-			h1(fLower, t.low),
-			hs(hbyte(fnvOffset, fExact), w),
-			h1(fPre2, runePrefix(t.low, 2)),
-			h1(fPre3, runePrefix(t.low, 3)),
-			h1(fSuf2, runeSuffix(t.low, 2)),
-			h1(fSuf3, runeSuffix(t.low, 3)),
-			h1(fSuf4, runeSuffix(t.low, 4)),
-			h1(fShape, t.shape),
-			hn(fClass, t.cls, pos),
-			h1(fPrevLower, low(i-1)),
-			h1(fNextLower, low(i+1)),
-			h1(fPrev2Lower, low(i-2)),
-			h1(fNext2Lower, low(i+2)),
-			h2(fPrevShape, shape(i-1), t.shape),
-			h2(fNextShape, t.shape, shape(i+1)),
-			h2(fBigramPrev, low(i-1), t.low),
-			h2(fBigramNext, t.low, low(i+1)),
-			hn(fGaz, t.gaz, t.cls),
-			hn(fCommon, c, t.cls, pos&3),
-			hn(fPosition, pos, c),
-			hn(fSentStyle, style, t.cls, c),
-			hn(fClassPrevClass, cls(i-1), t.cls, c),
-			hn(fClassNextClass, t.cls, cls(i+1), c),
-		)
 	}
 }
 
-// dynamic returns the hashes of token i's tag-dependent features.
-func (f *featurizer) dynamic(i, prev, prev2 int, out *[4]uint64) {
-	t := f.toks[i]
-	out[0] = hn(fPrevTag, byte(prev))
-	out[1] = hn(fPrev2Tag, byte(prev2), byte(prev))
-	out[2] = hb(hn(fPrevTagLower, byte(prev)), t.low)
-	out[3] = hn(fPrevTagClass, byte(prev), t.cls)
+// features appends the ids of token i's static features to dst:
+// numTagStatic of them, and with full the numCtx context features too. It
+// returns the token's context key.
+func (f *featurizer) features(dst []uint64, i int, full bool) ([]uint64, int) {
+	n := len(f.toks)
+	low := func(i int) uint64 {
+		switch {
+		case i == -1:
+			return hBos
+		case i < -1:
+			return hBos2
+		case i == n:
+			return hEos
+		case i > n:
+			return hEos2
+		}
+		return f.toks[i].low
+	}
+	shape := func(i int) uint64 {
+		if i < 0 {
+			return hBos
+		}
+		if i >= n {
+			return hEos
+		}
+		return f.toks[i].shape
+	}
+	cls := func(i int) uint64 {
+		if i < 0 || i >= n {
+			return 255
+		}
+		return uint64(f.toks[i].cls)
+	}
+	tgaz := func(i int) uint64 {
+		if i < 0 || i >= n {
+			return 255
+		}
+		return uint64(f.toks[i].tgaz)
+	}
+	t := &f.toks[i]
+	c := uint64(t.common)
+	pos := uint64(0)
+	if i == 0 {
+		pos = 1
+	} else if cls(i-1) == clsPunct {
+		pos = 2
+	}
+	if i == n-1 {
+		pos += 4
+	}
+	tc := uint64(t.cls)
+	dst = append(dst,
+		wid(t.low, slotLower),
+		fid(fExact, t.exact),
+		fid(fPre2, t.pre2),
+		fid(fPre3, t.pre3),
+		fid(fSuf2, t.suf2),
+		fid(fSuf3, t.suf3),
+		fid(fSuf4, t.suf4),
+		fid(fShape, t.shape),
+		wid(low(i-1), slotPrev),
+		wid(low(i+1), slotNext),
+		wid(low(i-2), slotPrev2),
+		wid(low(i+2), slotNext2),
+		fid(fPrevShape, pair(shape(i-1), t.shape)),
+		fid(fNextShape, pair(t.shape, shape(i+1))),
+		bid(low(i-1), t.low, 0),
+		bid(t.low, low(i+1), 1),
+		fid(fClassPrevClass, cls(i-1)|tc<<8|c<<16),
+		fid(fClassNextClass, tc|cls(i+1)<<8|c<<16),
+		fid(fTrainGaz, uint64(t.tgaz)|tc<<8),
+		fid(fTrainGazCtx, tgaz(i-1)|uint64(t.tgaz)<<8|tgaz(i+1)<<16),
+	)
+	key := ctxKey(tc, pos, c, uint64(t.gaz), f.style)
+	if full {
+		var g [numCtx]uint64
+		ctxFeatures(key, &g)
+		dst = append(dst, g[:]...)
+	}
+	return dst, key
+}
+
+// The context features of a token depend only on its class, position,
+// common-word flag, gazetteer mark and the sentence's style: 1,584
+// combinations, whose summed weights the tagger looks up at once (see
+// Model.ctx) while the trainer sees them one by one.
+const (
+	numCtx  = 6    // context features per token
+	numKeys = 1584 // 11 classes × 8 positions × 2 × 3 gazetteer marks × 3 styles
+)
+
+func ctxKey(cls, pos, common, gaz, style uint64) int {
+	return int((((cls*8+pos)*2+common)*3+gaz)*3 + style)
+}
+
+// ctxFeatures returns the ids of the context features of key.
+func ctxFeatures(key int, out *[numCtx]uint64) {
+	k := uint64(key)
+	style := k % 3
+	k /= 3
+	gaz := k % 3
+	k /= 3
+	c := k % 2
+	k /= 2
+	pos := k % 8
+	tc := k / 8
+	out[0] = fid(fBias, 0)
+	out[1] = fid(fClass, tc|pos<<8)
+	out[2] = fid(fGaz, gaz|tc<<8)
+	out[3] = fid(fCommon, c|tc<<8|(pos&3)<<16)
+	out[4] = fid(fPosition, pos|c<<8)
+	out[5] = fid(fSentStyle, style|tc<<8|c<<16)
+}
+
+// numDynamic is the number of tag-dependent features per token.
+const numDynamic = 4
+
+// dynamic returns the ids of token i's tag-dependent features.
+func (f *featurizer) dynamic(i, prev, prev2 int, out *[numDynamic]uint64) {
+	t := &f.toks[i]
+	out[0] = wid(t.low, slotPrevTag+prev)
+	tagFeatures(dynKey(prev2, prev, int(t.cls)), (*[numDynamic - 1]uint64)(out[1:]))
+}
+
+// The tag features other than the word's (the previous tags, the previous
+// tag and the token's class) have NumLabels² × 11 combinations, whose
+// summed weights the tagger looks up at once (Model.dyn).
+const numDynKeys = NumLabels * NumLabels * 11
+
+func dynKey(prev2, prev, cls int) int { return (prev2*NumLabels+prev)*11 + cls }
+
+func tagFeatures(key int, out *[numDynamic - 1]uint64) {
+	cls := uint64(key % 11)
+	prev := uint64(key / 11 % NumLabels)
+	prev2 := uint64(key / 11 / NumLabels)
+	out[0] = fid(fPrevTag, prev)
+	out[1] = fid(fPrev2Tag, prev2|prev<<8)
+	out[2] = fid(fPrevTagClass, prev|cls<<8)
+}
+
+// generalWord fills ti's hashes and class for any word w.
+func (f *featurizer) generalWord(ti *tokInfo, w string) {
+	f.arena = appendLower(f.arena[:0], w)
+	low := f.arena
+	p2 := len(runePrefix(low, 2))
+	p3 := p2 + len(runePrefix(low[p2:], 1))
+	ti.pre2 = hb(fnvOffset, low[:p2])
+	ti.pre3 = hb(ti.pre2, low[p2:p3])
+	ti.low = hb(ti.pre3, low[p3:])
+	ti.suf2 = hb(fnvOffset, runeSuffix(low, 2))
+	ti.suf3 = hb(fnvOffset, runeSuffix(low, 3))
+	ti.suf4 = hb(fnvOffset, runeSuffix(low, 4))
+	ti.exact = hashString(w)
+	ti.shape = shapeHash(w)
+	ti.cls = classify(w)
+}
+
+// asciiWord fills ti as prepare does, in one pass, for a word of ASCII
+// letters, digits and inner punctuation that classify has no special case
+// for; it reports false (and leaves ti alone) for any other word.
+func (f *featurizer) asciiWord(ti *tokInfo, w string) bool {
+	if w == "" || len(w) > 64 {
+		return false
+	}
+	switch w[0] {
+	case '@', '#', '[':
+		return false
+	case 'h', 'w':
+		if classify(w) == clsURL {
+			return false
+		}
+	}
+	low := f.arena[:0]
+	exact, shape := uint64(fnvOffset), uint64(fnvOffset)
+	var last byte
+	nShape := 0
+	var up, lo, dig, other int
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= utf8.RuneSelf {
+			return false
+		}
+		exact ^= uint64(c)
+		exact *= fnvPrime
+		var sc byte
+		switch {
+		case 'A' <= c && c <= 'Z':
+			up++
+			sc = 'X'
+			c += 'a' - 'A'
+		case 'a' <= c && c <= 'z':
+			lo++
+			sc = 'x'
+		case '0' <= c && c <= '9':
+			dig++
+			sc = 'd'
+		default:
+			other++
+			sc = c
+		}
+		low = append(low, c)
+		if sc != last && nShape < 8 {
+			last = sc
+			nShape++
+			shape ^= uint64(sc)
+			shape *= fnvPrime
+		} else if sc != last {
+			last = sc
+		}
+	}
+	f.arena = low
+	n := len(low)
+	p2, p3 := min(n, 2), min(n, 3)
+	ti.pre2 = hb(fnvOffset, low[:p2])
+	ti.pre3 = hb(ti.pre2, low[p2:p3])
+	ti.low = hb(ti.pre3, low[p3:])
+	ti.suf2 = hb(fnvOffset, low[n-min(n, 2):])
+	ti.suf3 = hb(fnvOffset, low[n-min(n, 3):])
+	ti.suf4 = hb(fnvOffset, low[n-min(n, 4):])
+	ti.exact = exact
+	ti.shape = shape
+	switch {
+	case up+lo == 0 && dig > 0:
+		ti.cls = clsDigit
+	case up+lo+dig == 0:
+		ti.cls = clsOther
+		if other > 0 && unicode.IsPunct(rune(w[0])) {
+			ti.cls = clsPunct
+		}
+	case up == 0:
+		ti.cls = clsLower
+	case lo == 0:
+		ti.cls = clsAllCap
+	case up == 1 && 'A' <= w[0] && w[0] <= 'Z':
+		ti.cls = clsInitCap
+	default:
+		ti.cls = clsMixed
+	}
+	return true
+}
+
+// shapeHash hashes the word's short shape: X upper, x lower, d digit,
+// other characters as they are (non-ASCII ones as 'o'), runs of one class
+// collapsed, at most 8 classes.
+func shapeHash(w string) uint64 {
+	h := uint64(fnvOffset)
+	var last byte
+	n := 0
+	for _, r := range w {
+		var c byte
+		switch {
+		case r < utf8.RuneSelf && 'A' <= r && r <= 'Z', r >= utf8.RuneSelf && unicode.IsUpper(r):
+			c = 'X'
+		case r < utf8.RuneSelf && 'a' <= r && r <= 'z', r >= utf8.RuneSelf && unicode.IsLetter(r):
+			c = 'x'
+		case '0' <= r && r <= '9':
+			c = 'd'
+		case r < utf8.RuneSelf:
+			c = byte(r)
+		default:
+			c = 'o'
+		}
+		if c == last {
+			continue
+		}
+		last = c
+		if n >= 8 {
+			break
+		}
+		n++
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	return h
+}
+
+// Lexicon flags of a word.
+const (
+	lexCommon   = 1 // in the vocabulary of common lower-case words
+	lexGaz      = 2 // first word of a name of the brand registry
+	lexTrainGaz = 4 // first word of a name of the training data
+)
+
+func lexFlags(h uint64, vocab *hashSet, gaz, tgaz *gazetteer) byte {
+	var f byte
+	if vocab.has(h) {
+		f |= lexCommon
+	}
+	if gaz != nil && gaz.first.has(h) {
+		f |= lexGaz
+	}
+	if tgaz != nil && tgaz.first.has(h) {
+		f |= lexTrainGaz
+	}
+	return f
+}
+
+// lexicon maps word hashes to lexicon flags: one probe per token instead
+// of one per set.
+type lexicon struct {
+	keys  []uint64
+	flags []byte
+	mask  uint64
+}
+
+func newLexicon(vocab *hashSet, gaz, tgaz *gazetteer) *lexicon {
+	all := map[uint64]bool{}
+	for _, s := range []*hashSet{vocab, gaz.first, tgaz.first} {
+		for _, k := range s.keys {
+			if k != 0 {
+				all[k] = true
+			}
+		}
+	}
+	size := 16
+	for size < 2*len(all) {
+		size *= 2
+	}
+	l := &lexicon{keys: make([]uint64, size), flags: make([]byte, size), mask: uint64(size - 1)}
+	for k := range all {
+		i := (k ^ k>>32) & l.mask
+		for l.keys[i] != 0 {
+			i = (i + 1) & l.mask
+		}
+		l.keys[i] = k
+		l.flags[i] = lexFlags(k, vocab, gaz, tgaz)
+	}
+	return l
+}
+
+func (l *lexicon) lookup(k uint64) byte {
+	if k == 0 {
+		k = 1 // as in hashSet
+	}
+	for i := (k ^ k>>32) & l.mask; ; i = (i + 1) & l.mask {
+		switch l.keys[i] {
+		case k:
+			return l.flags[i]
+		case 0:
+			return 0
+		}
+	}
+}
+
+// hashSet is a set of 64-bit hashes (open addressing, linear probing).
+type hashSet struct {
+	keys []uint64
+	mask uint64
+}
+
+func newHashSet(keys []uint64) *hashSet {
+	size := 16
+	for size < 2*len(keys) {
+		size *= 2
+	}
+	s := &hashSet{keys: make([]uint64, size), mask: uint64(size - 1)}
+	for _, k := range keys {
+		s.add(k)
+	}
+	return s
+}
+
+func (s *hashSet) add(k uint64) {
+	if k == 0 {
+		k = 1
+	}
+	for i := (k ^ k>>32) & s.mask; ; i = (i + 1) & s.mask {
+		switch s.keys[i] {
+		case k:
+			return
+		case 0:
+			s.keys[i] = k
+			return
+		}
+	}
+}
+
+func (s *hashSet) has(k uint64) bool {
+	if s == nil {
+		return false
+	}
+	if k == 0 {
+		k = 1
+	}
+	for i := (k ^ k>>32) & s.mask; ; i = (i + 1) & s.mask {
+		switch s.keys[i] {
+		case k:
+			return true
+		case 0:
+			return false
+		}
+	}
 }
 
 func appendLower(dst []byte, w string) []byte {
@@ -318,38 +685,6 @@ func appendLower(dst []byte, w string) []byte {
 		}
 		dst = utf8.AppendRune(dst, unicode.ToLower(r))
 		i += n
-	}
-	return dst
-}
-
-// appendShape appends the word's short shape: X upper, x lower, d digit,
-// other characters as they are (non-ASCII ones as 'o'), runs of one class
-// collapsed, at most 8 bytes.
-func appendShape(dst []byte, w string) []byte {
-	start := len(dst)
-	var last byte
-	for _, r := range w {
-		var c byte
-		switch {
-		case r < utf8.RuneSelf && 'A' <= r && r <= 'Z', r >= utf8.RuneSelf && unicode.IsUpper(r):
-			c = 'X'
-		case r < utf8.RuneSelf && 'a' <= r && r <= 'z', r >= utf8.RuneSelf && unicode.IsLetter(r):
-			c = 'x'
-		case '0' <= r && r <= '9':
-			c = 'd'
-		case r < utf8.RuneSelf:
-			c = byte(r)
-		default:
-			c = 'o'
-		}
-		if c == last {
-			continue
-		}
-		last = c
-		if len(dst)-start >= 8 {
-			break
-		}
-		dst = append(dst, c)
 	}
 	return dst
 }

@@ -9,8 +9,17 @@ import (
 // gazetteer is a list of names of several tokens each (lower case), looked
 // up by their first token. The tagger marks the tokens of the longest
 // name that starts at each token; the mark is a feature, not a decision.
+// Tokens are compared by the hashes of their lower-case forms
+// (tokInfo.low).
 type gazetteer struct {
-	byFirst map[string][][]string // first token → the other tokens of each name, longest first
+	first   *hashSet              // the first tokens, a quick filter
+	byFirst map[uint64][]gazEntry // first token → its names, longest first
+	typed   bool                  // mark with the names' types (see mark)
+}
+
+type gazEntry struct {
+	rest []uint64 // the tokens after the first
+	typ  byte     // index in Types (typed gazetteers)
 }
 
 // maxGazTokens bounds a name's length in tokens.
@@ -19,58 +28,96 @@ const maxGazTokens = 6
 // newGazetteer builds a gazetteer of names (any case; tokenized with
 // Tokenize).
 func newGazetteer(names []string) *gazetteer {
-	g := &gazetteer{byFirst: map[string][][]string{}}
-	seen := map[string]bool{}
+	var toks [][]string
 	var spans []Span
 	for _, name := range names {
 		spans = Tokenize(spans[:0], name)
-		if len(spans) == 0 || len(spans) > maxGazTokens {
+		t := make([]string, len(spans))
+		for i, s := range spans {
+			t[i] = name[s.Start:s.End]
+		}
+		toks = append(toks, t)
+	}
+	return newTokenGazetteer(toks, nil)
+}
+
+// newTokenGazetteer builds a gazetteer of tokenized names; with types (one
+// index in Types per name) it is a typed one.
+func newTokenGazetteer(names [][]string, types []byte) *gazetteer {
+	g := &gazetteer{byFirst: map[uint64][]gazEntry{}, typed: types != nil}
+	seen := map[string]bool{}
+	var firsts []uint64
+	for n, name := range names {
+		if len(name) == 0 || len(name) > maxGazTokens {
 			continue
 		}
-		toks := make([]string, len(spans))
+		toks := make([]uint64, len(name))
 		key := ""
-		for i, s := range spans {
-			toks[i] = string(appendLower(nil, name[s.Start:s.End]))
-			key += toks[i] + "\x00"
+		for i, w := range name {
+			l := string(appendLower(nil, w))
+			toks[i] = hb(fnvOffset, []byte(l))
+			key += l + "\x00"
 		}
 		if seen[key] {
 			continue
 		}
 		seen[key] = true
-		g.byFirst[toks[0]] = append(g.byFirst[toks[0]], toks[1:])
+		if _, ok := g.byFirst[toks[0]]; !ok {
+			firsts = append(firsts, toks[0])
+		}
+		e := gazEntry{rest: toks[1:]}
+		if types != nil {
+			e.typ = types[n]
+		}
+		g.byFirst[toks[0]] = append(g.byFirst[toks[0]], e)
 	}
-	for _, rests := range g.byFirst {
-		sort.SliceStable(rests, func(i, j int) bool { return len(rests[i]) > len(rests[j]) })
+	for _, es := range g.byFirst {
+		sort.SliceStable(es, func(i, j int) bool { return len(es[i].rest) > len(es[j].rest) })
 	}
+	g.first = newHashSet(firsts)
 	return g
 }
 
-// mark sets toks[i].gaz: 1 where a name begins, 2 inside one.
+// mark sets toks[i].gaz (1 where a name begins, 2 inside one), or for a
+// typed gazetteer toks[i].tgaz (1+2·type where a name begins, 2+2·type
+// inside one).
 func (g *gazetteer) mark(toks []tokInfo) {
+	bit := byte(lexGaz)
+	if g.typed {
+		bit = lexTrainGaz
+	}
 	for i := 0; i < len(toks); i++ {
-		rests, ok := g.byFirst[string(toks[i].low)]
-		if !ok {
+		if toks[i].lex&bit == 0 {
 			continue
 		}
-		for _, rest := range rests {
+		for _, e := range g.byFirst[toks[i].low] {
+			rest := e.rest
 			if i+1+len(rest) > len(toks) {
 				continue
 			}
 			match := true
 			for k, w := range rest {
-				if string(toks[i+1+k].low) != w {
+				if toks[i+1+k].low != w {
 					match = false
 					break
 				}
 			}
-			if match {
+			if !match {
+				continue
+			}
+			if g.typed {
+				toks[i].tgaz = 1 + 2*e.typ
+				for k := range rest {
+					toks[i+1+k].tgaz = 2 + 2*e.typ
+				}
+			} else {
 				toks[i].gaz = 1
 				for k := range rest {
 					toks[i+1+k].gaz = 2
 				}
-				i += len(rest)
-				break
 			}
+			i += len(rest)
+			break
 		}
 	}
 }

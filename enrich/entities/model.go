@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"sort"
 	"sync"
 )
@@ -24,6 +25,10 @@ type ModelInfo struct {
 	HashBits int `json:"hash_bits"`
 	// Scale converts the stored int16 weights to float: w = q · Scale.
 	Scale float64 `json:"scale"`
+	// OMargin is subtracted from the O label's score when tagging: a
+	// margin > 0 trades precision for recall. The trainer picks it on
+	// a held-out part of the training data.
+	OMargin float64 `json:"o_margin,omitempty"`
 	// Labels names the labels in weight order.
 	Labels []string `json:"labels"`
 
@@ -49,11 +54,134 @@ type Model struct {
 	Info ModelInfo
 	// ID is the first 12 hex digits of the weights file's SHA-256.
 	ID string
-	w  []int16
-	// vocab holds the words that the training text mostly writes in lower
-	// case: a capitalised one is then less likely a name.
-	vocab map[string]struct{}
-	mask  uint64
+	// w holds the non-zero rows of the hashed table in row order, each as
+	// rowBytes int8: a flag, then the NumLabels weights; rows with a weight
+	// beyond ±127 (a few thousand) have the flag set and the index of
+	// their row in big (4 bytes, little-endian) instead. Then one row of
+	// zeros (at zero) that features of an all-zero row are sent to. The
+	// table is dense and small, and the zero row stays in cache.
+	w   []int8
+	big []int16
+	// nz has a bit per row of the hashed table, set when the row has a
+	// non-zero weight; rank[k] counts the bits set in nz[:k].
+	nz   []uint64
+	rank []uint32
+	zero int32
+	// ctx and dyn are the summed weights of the context features of each
+	// context key (see ctxKey) and of the tag features of each tag key
+	// (see dynKey).
+	ctx [][NumLabels]int32
+	dyn [][NumLabels]int32
+	// vocab holds the hashes of the words that the training text mostly
+	// writes in lower case: a capitalised one is then less likely a name.
+	vocab *hashSet
+	// oMargin is subtracted from the O label's score (Info.OMargin in
+	// weight units).
+	oMargin int32
+	// tgaz is the gazetteer of the names of the training data.
+	tgaz *gazetteer
+	mask uint64
+}
+
+// Name is an entity name of the training data, in the weights file: its
+// tokens and type (one of Types).
+type Name struct {
+	Words []string
+	Type  string
+}
+
+func namesGazetteer(names []Name) *gazetteer {
+	toks := make([][]string, len(names))
+	types := make([]byte, len(names))
+	for i, n := range names {
+		toks[i] = n.Words
+		types[i] = byte(typeIndex(n.Type))
+	}
+	return newTokenGazetteer(toks, types)
+}
+
+// newModel returns a model of the weights w (1<<info.HashBits rows).
+func newModel(info ModelInfo, w []int16, vocab []uint64, names []Name) *Model {
+	rows := 1 << info.HashBits
+	m := &Model{Info: info, mask: uint64(rows - 1), vocab: newHashSet(vocab), tgaz: namesGazetteer(names)}
+	m.oMargin = int32(math.Round(info.OMargin / info.Scale))
+	m.nz = make([]uint64, (rows+63)/64)
+	m.rank = make([]uint32, len(m.nz))
+	n := 0
+	for r := 0; r < rows; r++ {
+		if r&63 == 0 {
+			m.rank[r>>6] = uint32(n)
+		}
+		if !zeroRow(w[r*NumLabels : (r+1)*NumLabels]) {
+			m.nz[r>>6] |= 1 << (r & 63)
+			n++
+		}
+	}
+	m.w = make([]int8, 0, (n+1)*rowBytes)
+	for r := 0; r < rows; r++ {
+		if m.nz[r>>6]&(1<<(r&63)) == 0 {
+			continue
+		}
+		row := w[r*NumLabels : (r+1)*NumLabels]
+		if !smallRow(row) {
+			var rec [rowBytes]int8
+			rec[0] = 1
+			k := uint32(len(m.big) / NumLabels)
+			for i := 0; i < 4; i++ {
+				rec[1+i] = int8(uint8(k >> (8 * i)))
+			}
+			m.w = append(m.w, rec[:]...)
+			m.big = append(m.big, row...)
+			continue
+		}
+		m.w = append(m.w, 0)
+		for _, v := range row {
+			m.w = append(m.w, int8(v))
+		}
+	}
+	m.zero = int32(len(m.w))
+	m.w = append(m.w, make([]int8, rowBytes)...)
+	m.ctx = make([][NumLabels]int32, numKeys)
+	var g [numCtx]uint64
+	for k := range m.ctx {
+		ctxFeatures(k, &g)
+		for _, h := range g {
+			m.addRow(&m.ctx[k], m.row(h))
+		}
+	}
+	m.dyn = make([][NumLabels]int32, numDynKeys)
+	var d [numDynamic - 1]uint64
+	for k := range m.dyn {
+		tagFeatures(k, &d)
+		for _, h := range d {
+			m.addRow(&m.dyn[k], m.row(h))
+		}
+	}
+	return m
+}
+
+// rowBytes is the size of a row of Model.w.
+const rowBytes = 1 + NumLabels
+
+// smallRow reports whether every weight of row fits in an int8.
+func smallRow(row []int16) bool {
+	for _, v := range row {
+		if v < -128 || v > 127 {
+			return false
+		}
+	}
+	return true
+}
+
+// row is the offset in m.w of feature h's weights.
+func (m *Model) row(h uint64) int32 {
+	r := h & m.mask
+	word := m.nz[r>>6]
+	bit := uint64(1) << (r & 63)
+	if word&bit == 0 {
+		return m.zero
+	}
+	return int32(m.rank[r>>6]+uint32(bits.OnesCount64(word&(bit-1)))) * rowBytes
 }
 
 const weightsMagic = "earshot-entities-weights\n"
@@ -83,7 +211,8 @@ const maxHashBits = 24
 
 // ReadModel reads a gzip-compressed weights file: magic, header length
 // (uint32), JSON header, vocabulary count (uint32) and words (uint8 length
-// + bytes), then the weights: int16 little-endian, row-major, 1<<HashBits
+// + bytes), name count (uint32) and names (type index, word count, words
+// as uint8 length + bytes), then the weights: int16 little-endian, row-major, 1<<HashBits
 // rows of NumLabels, stored sparsely as (row index uint32, NumLabels int16)
 // for the non-zero rows, preceded by their count (uint32).
 func ReadModel(r io.Reader) (*Model, error) {
@@ -134,7 +263,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 	if err := binary.Read(br, binary.LittleEndian, &nv); err != nil || nv > 1<<22 {
 		return nil, fmt.Errorf("bad vocabulary size %d: %v", nv, err)
 	}
-	m.vocab = make(map[string]struct{}, nv)
+	vocab := make([]uint64, 0, nv)
 	buf := make([]byte, 256)
 	for i := uint32(0); i < nv; i++ {
 		l, err := br.ReadByte()
@@ -144,11 +273,36 @@ func ReadModel(r io.Reader) (*Model, error) {
 		if _, err := io.ReadFull(br, buf[:l]); err != nil {
 			return nil, fmt.Errorf("vocabulary: %w", err)
 		}
-		m.vocab[string(buf[:l])] = struct{}{}
+		vocab = append(vocab, hb(fnvOffset, buf[:l]))
+	}
+	var nn uint32
+	if err := binary.Read(br, binary.LittleEndian, &nn); err != nil || nn > 1<<20 {
+		return nil, fmt.Errorf("bad name count %d: %v", nn, err)
+	}
+	names := make([]Name, 0, nn)
+	for i := uint32(0); i < nn; i++ {
+		var hdr [2]byte
+		if _, err := io.ReadFull(br, hdr[:]); err != nil {
+			return nil, fmt.Errorf("names: %w", err)
+		}
+		if int(hdr[0]) >= len(Types) || hdr[1] == 0 || hdr[1] > maxGazTokens {
+			return nil, fmt.Errorf("names: name %d: type %d, %d words", i, hdr[0], hdr[1])
+		}
+		n := Name{Type: Types[hdr[0]], Words: make([]string, hdr[1])}
+		for k := range n.Words {
+			l, err := br.ReadByte()
+			if err != nil {
+				return nil, fmt.Errorf("names: %w", err)
+			}
+			if _, err := io.ReadFull(br, buf[:l]); err != nil {
+				return nil, fmt.Errorf("names: %w", err)
+			}
+			n.Words[k] = string(buf[:l])
+		}
+		names = append(names, n)
 	}
 	rows := 1 << m.Info.HashBits
-	m.mask = uint64(rows - 1)
-	m.w = make([]int16, rows*NumLabels)
+	w := make([]int16, rows*NumLabels)
 	var nz uint32
 	if err := binary.Read(br, binary.LittleEndian, &nz); err != nil || int(nz) > rows {
 		return nil, fmt.Errorf("bad row count %d: %v", nz, err)
@@ -163,19 +317,22 @@ func ReadModel(r io.Reader) (*Model, error) {
 			return nil, fmt.Errorf("weights: row %d out of range", row)
 		}
 		for c := 0; c < NumLabels; c++ {
-			m.w[int(row)*NumLabels+c] = int16(binary.LittleEndian.Uint16(rec[4+2*c:]))
+			w[int(row)*NumLabels+c] = int16(binary.LittleEndian.Uint16(rec[4+2*c:]))
 		}
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
 		return nil, errors.New("trailing data after the weights")
 	}
+	id := m.ID
+	m = newModel(m.Info, w, vocab, names)
+	m.ID = id
 	return m, nil
 }
 
 // WriteModel writes a weights file (see ReadModel) with gzip at the best
 // compression and no timestamp, so that the bytes depend only on the
 // model.
-func WriteModel(w io.Writer, info ModelInfo, weights []int16, vocab []string) error {
+func WriteModel(w io.Writer, info ModelInfo, weights []int16, vocab []string, names []Name) error {
 	rows := 1 << info.HashBits
 	if len(weights) != rows*NumLabels {
 		return fmt.Errorf("%d weights, want %d", len(weights), rows*NumLabels)
@@ -209,6 +366,26 @@ func WriteModel(w io.Writer, info ModelInfo, weights []int16, vocab []string) er
 	for _, v := range kept {
 		bw.WriteByte(byte(len(v)))
 		bw.WriteString(v)
+	}
+	var keptNames []Name
+	for _, n := range names {
+		k := typeIndex(n.Type)
+		ok := k >= 0 && len(n.Words) > 0 && len(n.Words) <= maxGazTokens
+		for _, w := range n.Words {
+			ok = ok && len(w) > 0 && len(w) < 256
+		}
+		if ok {
+			keptNames = append(keptNames, n)
+		}
+	}
+	binary.Write(bw, binary.LittleEndian, uint32(len(keptNames)))
+	for _, n := range keptNames {
+		bw.WriteByte(byte(typeIndex(n.Type)))
+		bw.WriteByte(byte(len(n.Words)))
+		for _, w := range n.Words {
+			bw.WriteByte(byte(len(w)))
+			bw.WriteString(w)
+		}
 	}
 	var nz uint32
 	for r := 0; r < rows; r++ {
@@ -244,6 +421,24 @@ func zeroRow(r []int16) bool {
 	return true
 }
 
+// cannotBegin reports whether a token after an O is taken to be O
+// without scoring it (in training as in tagging): punctuation, and a
+// common lower-case word that no gazetteer marks. Most tokens of a post
+// are such; the held-out scores are the same within noise with and
+// without the rule.
+func cannotBegin(t *tokInfo) bool {
+	return t.cls == clsPunct || (t.cls == clsLower && t.common == 1 && t.gaz == 0 && t.tgaz == 0)
+}
+
+// WithOMargin returns a copy of m that subtracts margin (in the units of
+// the averaged weights) from the O label's score.
+func (m *Model) WithOMargin(margin float64) *Model {
+	c := *m
+	c.Info.OMargin = margin
+	c.oMargin = int32(math.Round(margin / m.Info.Scale))
+	return &c
+}
+
 // forcedO reports whether a token of class c is never part of a name:
 // URLs and pii placeholders.
 func forcedO(c byte) bool { return c == clsPlaceholder || c == clsURL }
@@ -254,27 +449,25 @@ func (m *Model) tag(f *featurizer) []int {
 	n := len(f.toks)
 	f.labels = f.labels[:0]
 	prev, prev2 := 0, 0
-	var dyn [4]uint64
 	for i := 0; i < n; i++ {
-		if forcedO(f.toks[i].cls) {
+		t := &f.toks[i]
+		if forcedO(t.cls) || (prev == 0 && cannotBegin(t)) {
 			f.labels = append(f.labels, 0)
 			prev2, prev = prev, 0
 			continue
 		}
-		var s [NumLabels]int32
-		for _, h := range f.static[i*numStatic : (i+1)*numStatic] {
-			row := m.w[(h&m.mask)*NumLabels : (h&m.mask)*NumLabels+NumLabels : (h&m.mask)*NumLabels+NumLabels]
-			for c := range s {
-				s[c] += int32(row[c])
-			}
+		var key int
+		f.static, key = f.features(f.static[:0], i, false)
+		s := m.ctx[key]
+		for _, h := range f.static {
+			m.addRow(&s, m.row(h))
 		}
-		f.dynamic(i, prev, prev2, &dyn)
-		for _, h := range dyn {
-			row := m.w[(h&m.mask)*NumLabels : (h&m.mask)*NumLabels+NumLabels : (h&m.mask)*NumLabels+NumLabels]
-			for c := range s {
-				s[c] += int32(row[c])
-			}
+		d := &m.dyn[dynKey(prev2, prev, int(t.cls))]
+		for c := range s {
+			s[c] += d[c]
 		}
+		m.addRow(&s, m.row(wid(t.low, slotPrevTag+prev)))
+		s[0] -= m.oMargin
 		best := 0
 		for c := 1; c < NumLabels; c++ {
 			if isInside(c) && labelType(prev) != labelType(c) {
@@ -288,4 +481,32 @@ func (m *Model) tag(f *featurizer) []int {
 		prev2, prev = prev, best
 	}
 	return f.labels
+}
+
+// addRow adds the weights of the row at w[b:] to s.
+func (m *Model) addRow(s *[NumLabels]int32, b int32) {
+	row := m.w[b : b+rowBytes : b+rowBytes]
+	if row[0] != 0 {
+		k := int(uint8(row[1])) | int(uint8(row[2]))<<8 | int(uint8(row[3]))<<16 | int(uint8(row[4]))<<24
+		big := m.big[k*NumLabels : k*NumLabels+NumLabels : k*NumLabels+NumLabels]
+		s[0] += int32(big[0])
+		s[1] += int32(big[1])
+		s[2] += int32(big[2])
+		s[3] += int32(big[3])
+		s[4] += int32(big[4])
+		s[5] += int32(big[5])
+		s[6] += int32(big[6])
+		s[7] += int32(big[7])
+		s[8] += int32(big[8])
+		return
+	}
+	s[0] += int32(row[1])
+	s[1] += int32(row[2])
+	s[2] += int32(row[3])
+	s[3] += int32(row[4])
+	s[4] += int32(row[5])
+	s[5] += int32(row[6])
+	s[6] += int32(row[7])
+	s[7] += int32(row[8])
+	s[8] += int32(row[9])
 }

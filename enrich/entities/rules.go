@@ -39,7 +39,16 @@ func findIdentifiers(dst []mention.Entity, text string, toks []Span, low []strin
 			break
 		}
 	}
-	shouting := mostlyUpper(text)
+	shout := -1 // mostlyUpper(text), computed when first needed
+	shouting := func() bool {
+		if shout < 0 {
+			shout = 0
+			if mostlyUpper(text) {
+				shout = 1
+			}
+		}
+		return shout == 1
+	}
 	used := make([]bool, len(toks))
 	add := func(i int, start, end int, typ string) {
 		dst = append(dst, mention.Entity{Text: text[start:end], Type: typ, Start: start, End: end})
@@ -75,7 +84,7 @@ func findIdentifiers(dst []mention.Entity, text string, toks []Span, low []strin
 			used[i], used[i+1] = true, true
 			continue
 		}
-		if isAirport(w) && (routeNeighbour(text, toks, i) || (travel && !shouting)) {
+		if isAirport(w) && (routeNeighbour(text, toks, i) || (travel && !shouting())) {
 			add(i, toks[i].Start, toks[i].End, TypeAirport)
 			continue
 		}

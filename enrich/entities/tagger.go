@@ -11,6 +11,7 @@ import (
 type Tagger struct {
 	m    *Model
 	gaz  *gazetteer
+	lex  *lexicon
 	pool sync.Pool
 }
 
@@ -25,6 +26,7 @@ func NewTagger(m *Model, reg *registry.Registry) (*Tagger, error) {
 		}
 	}
 	t := &Tagger{m: m, gaz: newGazetteer(registryNames(reg))}
+	t.lex = newLexicon(m.vocab, t.gaz, m.tgaz)
 	t.pool.New = func() any { return new(featurizer) }
 	return t, nil
 }
@@ -35,7 +37,7 @@ func (t *Tagger) Model() *Model { return t.m }
 // TagWords appends one label per word to dst (see LabelName).
 func (t *Tagger) TagWords(dst []int, words []string) []int {
 	f := t.pool.Get().(*featurizer)
-	f.prepare(words, t.m.vocab, t.gaz)
+	f.prepare(words, t.lex, t.m.vocab, t.gaz, t.m.tgaz, false)
 	dst = append(dst, t.m.tag(f)...)
 	t.pool.Put(f)
 	return dst

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 
 	"github.com/earshot-dev/earshot/registry"
 )
@@ -33,16 +34,23 @@ type TrainOptions struct {
 type Trained struct {
 	Weights []int16
 	Scale   float64
-	// Updates is the number of perceptron updates in the last epoch
+	// Updates is the number of perceptron updates in each epoch
 	// (training errors).
 	Updates []int
+	// Names are the training data's names, for the weights file.
+	Names []Name
 }
 
 // Train fits an averaged perceptron on sents (greedy left-to-right
 // decoding with the tags already given as features, as in tagging). It is
 // deterministic for the same input and options: one goroutine, a fixed
 // shuffle seed.
-func Train(sents []Sentence, opt TrainOptions, vocab map[string]struct{}, gaz *gazetteer) Trained {
+//
+// folds holds the training names' gazetteers that sentence i sees: the
+// one of folds[i%len(folds)], built without that fold's sentences, so
+// that the tagger learns how far a name seen elsewhere can be trusted (as
+// in tagging, where the names are those of the training data).
+func Train(sents []Sentence, opt TrainOptions, vocab *hashSet, gaz *gazetteer, folds []*gazetteer) Trained {
 	rows := 1 << opt.HashBits
 	mask := uint64(rows - 1)
 	w := make([]float32, rows*NumLabels)
@@ -58,7 +66,11 @@ func Train(sents []Sentence, opt TrainOptions, vocab map[string]struct{}, gaz *g
 	prep := make([]prepared, len(sents))
 	var f featurizer
 	for i, s := range sents {
-		f.prepare(s.Words, vocab, gaz)
+		var tg *gazetteer
+		if len(folds) > 0 {
+			tg = folds[i%len(folds)]
+		}
+		f.prepare(s.Words, nil, vocab, gaz, tg, true)
 		prep[i] = prepared{static: append([]uint64(nil), f.static...), toks: append([]tokInfo(nil), f.toks...)}
 	}
 	update := func(h uint64, label int, delta float32) {
@@ -81,10 +93,10 @@ func Train(sents []Sentence, opt TrainOptions, vocab map[string]struct{}, gaz *g
 			p := prep[si]
 			f.toks = p.toks
 			prev, prev2 := 0, 0
-			var dyn [4]uint64
+			var dyn [numDynamic]uint64
 			for i := range s.Words {
 				gold := s.Labels[i]
-				if forcedO(p.toks[i].cls) {
+				if forcedO(p.toks[i].cls) || (prev == 0 && cannotBegin(&p.toks[i])) {
 					prev2, prev = prev, 0
 					t++
 					continue
@@ -228,16 +240,90 @@ func TrainTagger(sents []Sentence, vocab []string, opt TrainOptions) (*Model, Tr
 	if err != nil {
 		return nil, Trained{}, err
 	}
-	vs := make(map[string]struct{}, len(vocab))
-	for _, v := range vocab {
-		vs[v] = struct{}{}
+	vs := make([]uint64, len(vocab))
+	for i, v := range vocab {
+		vs[i] = hashLower(v)
 	}
-	tr := Train(sents, opt, vs, newGazetteer(registryNames(reg)))
-	m := &Model{
-		Info:  ModelInfo{FeatureVersion: FeatureVersion, HashBits: opt.HashBits, Scale: tr.Scale},
-		w:     tr.Weights,
-		vocab: vs,
-		mask:  uint64(1<<opt.HashBits - 1),
+	folds := make([]*gazetteer, numFolds)
+	for k := range folds {
+		folds[k] = namesGazetteer(TrainNames(sents, numFolds, k))
 	}
+	tr := Train(sents, opt, newHashSet(vs), newGazetteer(registryNames(reg)), folds)
+	tr.Names = TrainNames(sents, numFolds, -1)
+	m := newModel(ModelInfo{FeatureVersion: FeatureVersion, HashBits: opt.HashBits, Scale: tr.Scale}, tr.Weights, vs, tr.Names)
 	return m, tr, nil
+}
+
+// numFolds is the number of folds of the training names' gazetteer.
+const numFolds = 5
+
+// TrainNames returns the entity names of sents (sentence i in fold
+// i%folds), leaving out fold exclude (-1: none): each name (lower case) with
+// its most frequent type, kept when it is an entity at least half the
+// times its words occur. Sorted, so deterministic.
+func TrainNames(sents []Sentence, folds, exclude int) []Name {
+	type stat struct {
+		byType [4]int
+		total  int
+	}
+	stats := map[string]*stat{}
+	key := func(words []string) string {
+		var b []byte
+		for i, w := range words {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = appendLower(b, w)
+		}
+		return string(b)
+	}
+	use := func(i int) bool { return exclude < 0 || i%folds != exclude }
+	for i, s := range sents {
+		if !use(i) {
+			continue
+		}
+		for _, sp := range SpansFromLabels(nil, s.Labels) {
+			if sp.End-sp.Start > maxGazTokens {
+				continue
+			}
+			k := key(s.Words[sp.Start:sp.End])
+			st := stats[k]
+			if st == nil {
+				st = &stat{}
+				stats[k] = st
+			}
+			st.byType[typeIndex(sp.Type)]++
+		}
+	}
+	for i, s := range sents {
+		if !use(i) {
+			continue
+		}
+		for a := range s.Words {
+			for b := a + 1; b <= len(s.Words) && b-a <= maxGazTokens; b++ {
+				if st := stats[key(s.Words[a:b])]; st != nil {
+					st.total++
+				}
+			}
+		}
+	}
+	var out []Name
+	for k, st := range stats {
+		best, n := 0, 0
+		for t, c := range st.byType {
+			n += c
+			if c > st.byType[best] {
+				best = t
+			}
+		}
+		if 2*n < st.total {
+			continue
+		}
+		out = append(out, Name{Words: strings.Split(k, " "), Type: Types[best]})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := strings.Join(out[i].Words, " "), strings.Join(out[j].Words, " ")
+		return a < b || a == b && out[i].Type < out[j].Type
+	})
+	return out
 }
