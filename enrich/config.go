@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/earshot-dev/earshot/bus"
 )
 
 // Config is the Processor's configuration: the "enrich" section of the
@@ -26,10 +28,26 @@ type Config struct {
 	FlushInterval time.Duration `yaml:"flush_interval"`
 	// ShutdownTimeout bounds flushing the batch in flight on shutdown.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
-	// RetryBackoffMin and RetryBackoffMax bound the back-off between retries
-	// of a failed write or of a transient enricher error.
+	// RetryBackoffMin and RetryBackoffMax bound the back-off (exponential,
+	// with jitter) between retries of a transient Kafka error (fetch, write,
+	// commit) or of a transient enricher error.
 	RetryBackoffMin time.Duration `yaml:"retry_backoff_min"`
 	RetryBackoffMax time.Duration `yaml:"retry_backoff_max"`
+	// KafkaRetryMax is how long one Kafka operation (a fetch, a batch
+	// write, a commit) may keep failing for a transient reason — the broker
+	// down or unreachable, no leader, not enough replicas — before enrich
+	// gives up: a fetch or write then stops the process with an error, a
+	// commit is skipped (its records are re-delivered). 0, the default,
+	// retries until shutdown: an outage pauses enrich (not ready on
+	// /readyz, earshot_enrich_kafka_retrying{op} = 1) and it resumes by
+	// itself when the broker is back. Permanent errors (authorization,
+	// invalid topic, …) are never retried.
+	KafkaRetryMax time.Duration `yaml:"kafka_retry_max"`
+}
+
+// KafkaRetry is the retry policy for transient Kafka errors.
+func (c Config) KafkaRetry() bus.RetryPolicy {
+	return bus.RetryPolicy{BackoffMin: c.RetryBackoffMin, BackoffMax: c.RetryBackoffMax, Max: c.KafkaRetryMax}
 }
 
 // DefaultGroupID is the default consumer group.
@@ -78,11 +96,8 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		bad("enrich.shutdown_timeout: %s, want > 0 (e.g. 30s)", c.ShutdownTimeout)
 	}
-	if c.RetryBackoffMin <= 0 {
-		bad("enrich.retry_backoff_min: %s, want > 0 (e.g. 100ms)", c.RetryBackoffMin)
-	}
-	if c.RetryBackoffMax < c.RetryBackoffMin {
-		bad("enrich.retry_backoff_max: %s is below retry_backoff_min %s", c.RetryBackoffMax, c.RetryBackoffMin)
+	if err := c.KafkaRetry().Validate("enrich"); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

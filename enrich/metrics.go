@@ -37,7 +37,18 @@ type metrics struct {
 	writeErrors    *prometheus.CounterVec
 	commitErrors   prometheus.Counter
 	dlqDropped     prometheus.Counter
+	kafkaRetries   *prometheus.CounterVec
+	kafkaRetrying  *prometheus.GaugeVec
 }
+
+// Kafka operations, the values of the "op" label of
+// earshot_enrich_kafka_retries_total and earshot_enrich_kafka_retrying.
+const (
+	OpFetch         = "fetch"
+	OpWriteEnriched = "write_enriched"
+	OpWriteDLQ      = "write_dlq"
+	OpCommit        = "commit"
+)
 
 func newMetrics(reg prometheus.Registerer, pipe *Pipeline) (*metrics, error) {
 	m := &metrics{
@@ -84,8 +95,16 @@ func newMetrics(reg prometheus.Registerer, pipe *Pipeline) (*metrics, error) {
 			Namespace: telemetry.Namespace, Subsystem: subsystem, Name: "dlq_dropped_total",
 			Help: "Dead letters the broker refused as too large even truncated to 512 KiB (logged, then dropped).",
 		}),
+		kafkaRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: telemetry.Namespace, Subsystem: subsystem, Name: "kafka_retries_total",
+			Help: "Kafka operations retried after a transient error (broker unreachable, no leader, not enough replicas, timeout), by op: fetch, write_enriched, write_dlq, commit.",
+		}, []string{"op"}),
+		kafkaRetrying: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: telemetry.Namespace, Subsystem: subsystem, Name: "kafka_retrying",
+			Help: "1 while a Kafka operation is failing and being retried (an outage), by op; /readyz is not ready meanwhile.",
+		}, []string{"op"}),
 	}
-	cs := []prometheus.Collector{m.in, m.out, m.dlq, m.enrichSeconds, m.deliverSeconds, m.batchRecords, m.enricherErrors, m.writeErrors, m.commitErrors, m.dlqDropped}
+	cs := []prometheus.Collector{m.in, m.out, m.dlq, m.enrichSeconds, m.deliverSeconds, m.batchRecords, m.enricherErrors, m.writeErrors, m.commitErrors, m.dlqDropped, m.kafkaRetries, m.kafkaRetrying}
 	for i, name := range pipe.Names() {
 		i := i
 		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{
@@ -96,6 +115,10 @@ func newMetrics(reg prometheus.Registerer, pipe *Pipeline) (*metrics, error) {
 	}
 	for _, kind := range []string{KindDecode, KindInvalid, KindRejected, KindPanic, KindEncode, KindTooLarge} {
 		m.dlq.WithLabelValues(kind) // export zeros, so that rate() works from the start
+	}
+	for _, op := range []string{OpFetch, OpWriteEnriched, OpWriteDLQ, OpCommit} {
+		m.kafkaRetries.WithLabelValues(op)
+		m.kafkaRetrying.WithLabelValues(op)
 	}
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {

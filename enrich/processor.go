@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -59,9 +60,11 @@ type Processor struct {
 	closeErr  error
 
 	lists    [][]int32 // per-worker record indexes, reused between batches
-	writeErr atomic.Pointer[string]
-	dlqLog   sampler // one line per dead-letter kind per minute
-	panicLog sampler // one line per enricher per minute
+	dlqLog   sampler   // one line per dead-letter kind per minute
+	panicLog sampler   // one line per enricher per minute
+
+	// Kafka outages, by operation: logs, retry metrics, readiness.
+	fetchOut, enrichedOut, dlqOut, commitOut *bus.Outage
 
 	totalIn, totalOut, totalDLQ atomic.Int64
 }
@@ -109,16 +112,30 @@ func NewWithIO(cfg Config, io IO, pipe *Pipeline, reg prometheus.Registerer, log
 	}
 	p := &Processor{cfg: cfg, pipe: pipe, io: io, log: log, met: met, lists: make([][]int32, cfg.Workers)}
 	p.dlqLog.every, p.panicLog.every = time.Minute, time.Minute
+	outage := func(op string) *bus.Outage {
+		return bus.NewOutage(op, log, met.kafkaRetries.WithLabelValues(op), met.kafkaRetrying.WithLabelValues(op))
+	}
+	p.fetchOut, p.enrichedOut, p.dlqOut, p.commitOut = outage(OpFetch), outage(OpWriteEnriched), outage(OpWriteDLQ), outage(OpCommit)
 	return p, nil
 }
 
-// Ready reports whether the last write to the output topics succeeded
-// (for /readyz).
+// Ready reports, for /readyz, whether Kafka is reachable: it returns an
+// error while fetching, writing to the output topics or committing keeps
+// failing (and is being retried).
 func (p *Processor) Ready(context.Context) error {
-	if e := p.writeErr.Load(); e != nil {
-		return errors.New(*e)
-	}
-	return nil
+	return errors.Join(p.fetchOut.Err(), p.enrichedOut.Err(), p.dlqOut.Err(), p.commitOut.Err())
+}
+
+// commitAttemptTimeout bounds one commit attempt: a consumer-group reader
+// blocks a commit while it has no generation (the broker is down or the
+// group rebalances), and the wait must show up as a failed attempt.
+const commitAttemptTimeout = 15 * time.Second
+
+// fetchQuiet is how long a fetch must go without an error, after fetches
+// failed, for the fetch outage to count as over while no record arrives:
+// the reader heals in the background and reports errors as they occur.
+func (p *Processor) fetchQuiet() time.Duration {
+	return max(2*p.cfg.RetryBackoffMax, time.Second)
 }
 
 // Run consumes until ctx ends or a fatal error occurs. On cancellation it
@@ -188,17 +205,56 @@ func (p *Processor) Close() error {
 }
 
 // fetchLoop hands fetched messages to the enrich loop. It closes out when
-// ctx ends.
+// ctx ends. A transient fetch error (the broker down, the group
+// rebalancing) is retried with back-off: the reader reconnects by itself,
+// and nothing was handed out, so nothing is lost. A permanent error, or a
+// transient one that lasts longer than KafkaRetryMax, ends Run.
 func (p *Processor) fetchLoop(ctx context.Context, out chan<- kafka.Message) error {
 	defer close(out)
+	o := p.fetchOut
+	b := bus.NewBackoff(p.cfg.RetryBackoffMin, p.cfg.RetryBackoffMax)
+	var failingSince time.Time
 	for {
-		msg, err := p.io.Source.FetchMessage(ctx)
+		fctx, cancel := ctx, context.CancelFunc(func() {})
+		if o.Active() {
+			fctx, cancel = context.WithTimeout(ctx, p.fetchQuiet())
+		}
+		msg, err := p.io.Source.FetchMessage(fctx)
+		cancel()
 		if err != nil {
-			if ctx.Err() != nil {
+			switch {
+			case ctx.Err() != nil:
+				return nil
+			case fctx.Err() != nil && errors.Is(err, context.DeadlineExceeded):
+				// No error for fetchQuiet: the reader is healthy again, the
+				// topic is just idle.
+				o.Recovered()
+				b.Reset()
+				failingSince = time.Time{}
+				continue
+			case err == io.EOF:
+				return fmt.Errorf("enrich: fetch from %s: the reader was closed", p.io.SourceTopic)
+			case !bus.Transient(err):
+				return fmt.Errorf("enrich: fetch from %s: %w (a permanent error, not retried)", p.io.SourceTopic, err)
+			}
+			if failingSince.IsZero() {
+				failingSince = time.Now()
+			}
+			if p.cfg.KafkaRetryMax > 0 && time.Since(failingSince) >= p.cfg.KafkaRetryMax {
+				return fmt.Errorf("enrich: fetch from %s: %w", p.io.SourceTopic, &bus.RetryExhaustedError{Op: OpFetch, For: time.Since(failingSince), Err: err})
+			}
+			wait := b.Next()
+			o.Failed(err, wait)
+			if !bus.Sleep(ctx, wait) {
 				return nil
 			}
-			return fmt.Errorf("enrich: fetch from %s: %w", p.io.SourceTopic, err)
+			continue
 		}
+		if o.Active() {
+			o.Recovered()
+		}
+		b.Reset()
+		failingSince = time.Time{}
 		select {
 		case out <- msg:
 		case <-ctx.Done():
@@ -449,7 +505,7 @@ func (p *Processor) deliverLoop(ctx context.Context, in <-chan *batch) error {
 
 func (p *Processor) deliver(ctx context.Context, b *batch) error {
 	start := time.Now()
-	tooLarge, err := p.write(ctx, p.io.Enriched, p.io.EnrichedTopic, b.out)
+	tooLarge, err := p.write(ctx, p.io.Enriched, p.io.EnrichedTopic, p.enrichedOut, b.out)
 	if err != nil {
 		return err
 	}
@@ -462,7 +518,7 @@ func (p *Processor) deliver(ctx context.Context, b *batch) error {
 		dlq = append(dlq, p.deadLetter(reason, &b.src[src]))
 		b.note(KindTooLarge, reason)
 	}
-	refused, err := p.write(ctx, p.io.DLQ, p.io.DLQTopic, dlq)
+	refused, err := p.write(ctx, p.io.DLQ, p.io.DLQTopic, p.dlqOut, dlq)
 	if err != nil {
 		return err
 	}
@@ -503,13 +559,18 @@ func (p *Processor) deadLetter(reason string, src *kafka.Message) kafka.Message 
 	return m
 }
 
-// write writes msgs, in one WriteMessages call when all goes well. Messages
-// that fail for a transient reason are retried with back-off until they are
-// written or ctx ends (then err is set and nothing may be committed).
-// Messages the broker refuses as too large are retried in smaller groups (a
-// broker checks a whole partition batch against message.max.bytes); the
-// indexes of those refused on their own are returned.
-func (p *Processor) write(ctx context.Context, w bus.Writer, topic string, msgs []kafka.Message) (tooLarge []int, err error) {
+// write writes msgs, in one WriteMessages call when all goes well.
+// Messages that fail for a transient reason (bus.Transient: the broker
+// down, no leader, not enough replicas, a timeout) are retried with
+// back-off until they are written, ctx ends or they kept failing for
+// KafkaRetryMax; then err is set and nothing may be committed. With each
+// failed message, the later messages of its key are written again, so
+// that a conversation's records stay in order. Messages the broker refuses
+// as too large are retried in smaller groups (a broker checks a whole
+// partition batch against message.max.bytes); the indexes of those refused
+// on their own are returned. Any other permanent error is returned at
+// once.
+func (p *Processor) write(ctx context.Context, w bus.Writer, topic string, o *bus.Outage, msgs []kafka.Message) (tooLarge []int, err error) {
 	if len(msgs) == 0 {
 		return nil, nil
 	}
@@ -517,49 +578,58 @@ func (p *Processor) write(ctx context.Context, w bus.Writer, topic string, msgs 
 	for i := range idx {
 		idx[i] = i
 	}
-	return p.writeIdx(ctx, w, topic, msgs, idx)
+	return p.writeIdx(ctx, w, topic, o, msgs, idx)
 }
 
-func (p *Processor) writeIdx(ctx context.Context, w bus.Writer, topic string, all []kafka.Message, idx []int) (tooLarge []int, err error) {
+func (p *Processor) writeIdx(ctx context.Context, w bus.Writer, topic string, o *bus.Outage, all []kafka.Message, idx []int) (tooLarge []int, err error) {
 	msgs := make([]kafka.Message, len(idx))
 	for k, i := range idx {
 		msgs[k] = all[i]
 	}
-	backoff := p.cfg.RetryBackoffMin
-	for attempt := 1; len(msgs) > 0; attempt++ {
+	b := bus.NewBackoff(p.cfg.RetryBackoffMin, p.cfg.RetryBackoffMax)
+	var failingSince time.Time
+	for len(msgs) > 0 {
 		err := w.WriteMessages(ctx, msgs...)
 		if err == nil {
-			if attempt > 1 {
-				p.log.Info("write recovered", "topic", topic, "attempts", attempt)
-			}
-			p.writeErr.Store(nil)
+			o.Recovered()
 			break
 		}
 		p.met.writeErrors.WithLabelValues(topic).Inc()
-		s := fmt.Sprintf("write to %s failing: %v", topic, err)
-		p.writeErr.Store(&s)
 
-		// Sort the failures: too large, or to retry.
+		// Sort the failures: too large, to retry, or permanent.
 		var retry, large []int
 		var werrs kafka.WriteErrors
 		switch {
 		case errors.As(err, &werrs) && len(werrs) == len(msgs):
+			others := make(kafka.WriteErrors, len(werrs))
+			isLarge := map[int]bool{}
 			for k, e := range werrs {
-				switch {
-				case e == nil:
-				case errors.Is(e, kafka.MessageSizeTooLarge):
+				if errors.Is(e, kafka.MessageSizeTooLarge) {
 					large = append(large, idx[k])
-				default:
-					retry = append(retry, idx[k])
+					isLarge[k] = true
+				} else {
+					others[k] = e
+				}
+			}
+			if others.Count() > 0 {
+				if !bus.Transient(others) {
+					return tooLarge, p.permanentWriteError(topic, len(msgs), others)
+				}
+				for _, k := range bus.UnwrittenIndexes(msgs, others) {
+					if !isLarge[k] {
+						retry = append(retry, idx[k])
+					}
 				}
 			}
 		case errors.Is(err, kafka.MessageSizeTooLarge): // refused before sending: the whole call
 			large = idx
-		default:
+		case bus.Transient(err) || ctx.Err() != nil:
 			retry = idx
+		default:
+			return tooLarge, p.permanentWriteError(topic, len(msgs), err)
 		}
 		if len(large) > 0 {
-			tl, err := p.writeSmaller(ctx, w, topic, all, large)
+			tl, err := p.writeSmaller(ctx, w, topic, o, all, large)
 			tooLarge = append(tooLarge, tl...)
 			if err != nil {
 				return tooLarge, err
@@ -571,11 +641,22 @@ func (p *Processor) writeIdx(ctx context.Context, w bus.Writer, topic string, al
 		if ctx.Err() != nil {
 			return tooLarge, fmt.Errorf("enrich: write %d records to %s: %w (source offsets not committed; they will be re-delivered)", len(retry), topic, err)
 		}
-		p.log.Warn("write failed; retrying", "topic", topic, "records", len(retry), "attempt", attempt, "backoff", backoff, "err", err)
-		if !sleep(ctx, backoff) {
+		if failingSince.IsZero() {
+			failingSince = time.Now()
+		}
+		if p.cfg.KafkaRetryMax > 0 && time.Since(failingSince) >= p.cfg.KafkaRetryMax {
+			op := OpWriteEnriched
+			if o == p.dlqOut {
+				op = OpWriteDLQ
+			}
+			return tooLarge, fmt.Errorf("enrich: write %d records to %s: %w (source offsets not committed; they will be re-delivered)",
+				len(retry), topic, &bus.RetryExhaustedError{Op: op, For: time.Since(failingSince), Err: err})
+		}
+		wait := b.Next()
+		o.Failed(fmt.Errorf("write %d records to %s: %w", len(retry), topic, err), wait)
+		if !bus.Sleep(ctx, wait) {
 			return tooLarge, fmt.Errorf("enrich: write %d records to %s: %w (source offsets not committed; they will be re-delivered)", len(retry), topic, err)
 		}
-		backoff = min(2*backoff, p.cfg.RetryBackoffMax)
 		idx = retry
 		msgs = msgs[:0]
 		for _, i := range idx {
@@ -585,39 +666,46 @@ func (p *Processor) writeIdx(ctx context.Context, w bus.Writer, topic string, al
 	return tooLarge, nil
 }
 
+// permanentWriteError is the error that stops Run when the broker refuses
+// a write for a reason retrying does not fix.
+func (p *Processor) permanentWriteError(topic string, n int, err error) error {
+	return fmt.Errorf("enrich: write %d records to %s: %w (a permanent error, not retried: check the topic, its ACLs and the kafka section; source offsets not committed, they will be re-delivered)", n, topic, err)
+}
+
 // writeSmaller writes messages refused as too large in two halves, down to
 // single messages, which are then reported as too large.
-func (p *Processor) writeSmaller(ctx context.Context, w bus.Writer, topic string, all []kafka.Message, idx []int) ([]int, error) {
+func (p *Processor) writeSmaller(ctx context.Context, w bus.Writer, topic string, o *bus.Outage, all []kafka.Message, idx []int) ([]int, error) {
 	if len(idx) == 1 {
 		return idx, nil
 	}
 	h := len(idx) / 2
-	a, err := p.writeIdx(ctx, w, topic, all, idx[:h])
+	a, err := p.writeIdx(ctx, w, topic, o, all, idx[:h])
 	if err != nil {
 		return a, err
 	}
-	b, err := p.writeIdx(ctx, w, topic, all, idx[h:])
+	b, err := p.writeIdx(ctx, w, topic, o, all, idx[h:])
 	return append(a, b...), err
 }
 
-// commit commits the highest offset of each partition in msgs. A failed
-// commit is not fatal: the records are re-delivered after a rebalance or
-// restart, and a later commit covers them.
+// commit commits the highest offset of each partition in msgs, retrying
+// transient errors like a write (each attempt bounded by
+// commitAttemptTimeout). A commit that fails for good is not fatal: the
+// records are re-delivered after a rebalance or restart, and a later
+// commit covers them.
 func (p *Processor) commit(ctx context.Context, msgs []kafka.Message) {
 	last := lastPerPartition(msgs)
-	backoff := p.cfg.RetryBackoffMin
-	var err error
-	for attempt := 1; attempt <= 3; attempt++ {
-		if err = p.io.Source.CommitMessages(ctx, last...); err == nil {
-			return
+	err := bus.Retry(ctx, p.cfg.KafkaRetry(), p.commitOut, func(ctx context.Context) error {
+		actx, cancel := context.WithTimeout(ctx, commitAttemptTimeout)
+		defer cancel()
+		err := p.io.Source.CommitMessages(actx, last...)
+		if err != nil {
+			p.met.commitErrors.Inc()
 		}
-		p.met.commitErrors.Inc()
-		if !sleep(ctx, backoff) {
-			break
-		}
-		backoff = min(2*backoff, p.cfg.RetryBackoffMax)
+		return err
+	})
+	if err != nil {
+		p.log.Warn("commit failed; the batch will be re-delivered unless a later commit covers it", "records", len(msgs), "err", err)
 	}
-	p.log.Warn("commit failed; the batch will be re-delivered unless a later commit covers it", "records", len(msgs), "err", err)
 }
 
 // lastPerPartition returns, per topic and partition, the message with the

@@ -94,6 +94,10 @@ type memWriter struct {
 	calls    int
 	failures int // fail this many calls
 	failAll  bool
+	failErr  error // the failure (default: leader not available)
+	// partial, when set, is called once, on the first call: its
+	// WriteErrors fail some messages; the others are written.
+	partial func([]kafka.Message) error
 	// batchLimit, when set, refuses a call whose values add up to more
 	// bytes, as a broker refuses a batch over message.max.bytes.
 	batchLimit int
@@ -106,7 +110,24 @@ func (w *memWriter) WriteMessages(ctx context.Context, msgs ...kafka.Message) er
 	w.calls++
 	if w.failAll || w.calls <= w.failures {
 		w.j.add("fail %s", w.name)
-		return errors.New("broker not available")
+		if w.failErr != nil {
+			return w.failErr
+		}
+		return fmt.Errorf("broker not available: %w", kafka.LeaderNotAvailable)
+	}
+	if w.partial != nil {
+		err := w.partial(msgs)
+		w.partial = nil
+		var werrs kafka.WriteErrors
+		if errors.As(err, &werrs) {
+			for i, e := range werrs {
+				if e == nil {
+					w.msgs = append(w.msgs, msgs[i])
+				}
+			}
+			w.j.add("partial %s %d", w.name, len(msgs))
+			return err
+		}
 	}
 	if w.batchLimit > 0 {
 		size := 0

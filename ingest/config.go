@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/earshot-dev/earshot/bus"
 	"github.com/earshot-dev/earshot/mention"
 )
 
@@ -19,19 +20,42 @@ type PublisherConfig struct {
 	BatchBytes int `yaml:"batch_bytes" json:"batch_bytes"`
 	// FlushInterval is how long a record may wait in a partial batch.
 	FlushInterval time.Duration `yaml:"flush_interval" json:"flush_interval"`
-	// WriteTimeout bounds one batch write, retries included.
+	// WriteTimeout bounds one attempt at writing a batch (kafka-go's own
+	// retries included); a timed-out attempt is retried like any transient
+	// error.
 	WriteTimeout time.Duration `yaml:"write_timeout" json:"write_timeout"`
+	// RetryBackoffMin and RetryBackoffMax bound the back-off (exponential,
+	// with jitter) between attempts at writing a batch that failed for a
+	// transient reason (the broker down or unreachable, no leader, not
+	// enough replicas, a timeout).
+	RetryBackoffMin time.Duration `yaml:"retry_backoff_min" json:"retry_backoff_min"`
+	RetryBackoffMax time.Duration `yaml:"retry_backoff_max" json:"retry_backoff_max"`
+	// KafkaRetryMax is how long a batch may keep failing for a transient
+	// reason before the publisher gives up with an error (the source then
+	// stops; replay resumes from its checkpoint). 0, the default, retries
+	// until the context ends (shutdown): an outage pauses the source, which
+	// resumes by itself when the broker is back. Permanent errors
+	// (authorization, invalid topic, record too large) are never retried.
+	KafkaRetryMax time.Duration `yaml:"kafka_retry_max" json:"kafka_retry_max"`
 }
 
 // DefaultPublisherConfig returns the defaults: 5,000 records or 8 MiB per
-// batch, flushed at least every second.
+// batch, flushed at least every second; transient Kafka errors retried
+// with 100 ms … 5 s back-off until shutdown.
 func DefaultPublisherConfig() PublisherConfig {
 	return PublisherConfig{
-		BatchSize:     5000,
-		BatchBytes:    8 << 20,
-		FlushInterval: time.Second,
-		WriteTimeout:  2 * time.Minute,
+		BatchSize:       5000,
+		BatchBytes:      8 << 20,
+		FlushInterval:   time.Second,
+		WriteTimeout:    2 * time.Minute,
+		RetryBackoffMin: 100 * time.Millisecond,
+		RetryBackoffMax: 5 * time.Second,
 	}
+}
+
+// KafkaRetry is the retry policy for transient Kafka errors.
+func (c PublisherConfig) KafkaRetry() bus.RetryPolicy {
+	return bus.RetryPolicy{BackoffMin: c.RetryBackoffMin, BackoffMax: c.RetryBackoffMax, Max: c.KafkaRetryMax}
 }
 
 // Validate names the first field that is wrong and how to fix it.
@@ -48,5 +72,5 @@ func (c PublisherConfig) Validate() error {
 	if c.WriteTimeout <= 0 {
 		return fmt.Errorf("ingest.publisher.write_timeout: %s, want > 0 (e.g. 2m)", c.WriteTimeout)
 	}
-	return nil
+	return c.KafkaRetry().Validate("ingest.publisher")
 }

@@ -64,6 +64,7 @@ type Publisher struct {
 	w      bus.Writer
 	log    *slog.Logger
 	onAck  func(context.Context, Ack) error
+	met    *Metrics
 
 	published, bytes, writeErrs prometheus.Counter
 	duration, records           prometheus.Observer
@@ -83,8 +84,18 @@ type Publisher struct {
 	closing     bool  // Close has begun
 	closed      bool  // Close flushed: Publish fails
 
-	stop chan struct{}
-	done chan struct{}
+	// Retries of transient Kafka errors. The background flush makes one
+	// attempt at a time (it must not hold the lock while it waits) and
+	// tries again at retryAt.
+	outage       *bus.Outage
+	backoff      *bus.Backoff
+	failingSince time.Time // first failed attempt of the batch being written
+	retryAt      time.Time
+
+	bgCtx    context.Context // the background flush's; ends when Close begins
+	bgCancel context.CancelFunc
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 // PublisherOptions are the collaborators of a Publisher.
@@ -120,8 +131,9 @@ func NewPublisher(cfg PublisherConfig, o PublisherOptions) (*Publisher, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	log := o.Log.With("source", o.Source)
 	p := &Publisher{
-		cfg: cfg, source: o.Source, w: o.Writer, log: o.Log.With("source", o.Source), onAck: o.OnAck,
+		cfg: cfg, source: o.Source, w: o.Writer, log: log, onAck: o.OnAck, met: o.Metrics,
 		published: o.Metrics.Published.WithLabelValues(o.Source),
 		bytes:     o.Metrics.PublishedSize.WithLabelValues(o.Source),
 		writeErrs: o.Metrics.WriteErrors.WithLabelValues(o.Source),
@@ -132,9 +144,14 @@ func NewPublisher(cfg PublisherConfig, o PublisherOptions) (*Publisher, error) {
 		stats:     Stats{Rejected: map[string]int64{}},
 		since:     map[string]int64{},
 		example:   map[string]string{},
-		stop:      make(chan struct{}),
-		done:      make(chan struct{}),
+		outage: bus.NewOutage("publish to the raw topic", log,
+			o.Metrics.Retries.WithLabelValues(o.Source), o.Metrics.Retrying.WithLabelValues(o.Source)),
+		backoff: bus.NewBackoff(cfg.RetryBackoffMin, cfg.RetryBackoffMax),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
 	}
+	p.bgCtx, p.bgCancel = context.WithCancel(context.Background())
+	o.Metrics.outages.add(o.Source, p.outage)
 	go p.flushLoop()
 	return p, nil
 }
@@ -144,9 +161,12 @@ func NewPublisher(cfg PublisherConfig, o PublisherOptions) (*Publisher, error) {
 // increasing number: a row index, an offset); it comes back in Ack.
 //
 // An invalid record is not an error: it is counted under its reason,
-// summarised in the log, and skipped. Publish returns an error only when a
-// write to Kafka failed or ctx ended; the failed batch stays buffered and
-// the next Flush retries it.
+// summarised in the log, and skipped. A write that fails for a transient
+// reason (the broker down, no leader, a timeout) is retried with back-off,
+// Publish blocking meanwhile. Publish returns an error only when a write
+// failed for good (a permanent error, or transient for longer than
+// KafkaRetryMax) or ctx ended; what was not written stays buffered and
+// the next Flush writes it.
 func (p *Publisher) Publish(ctx context.Context, m *mention.Mention, cursor int64) error {
 	var (
 		data   []byte
@@ -181,7 +201,7 @@ func (p *Publisher) Publish(ctx context.Context, m *mention.Mention, cursor int6
 		return err
 	}
 	if len(p.batch) > 0 && p.batchBytes+len(data) > p.cfg.BatchBytes {
-		if err := p.flushLocked(ctx); err != nil {
+		if err := p.flushLocked(ctx, true); err != nil {
 			return err
 		}
 	}
@@ -195,7 +215,7 @@ func (p *Publisher) Publish(ctx context.Context, m *mention.Mention, cursor int6
 	p.batchBytes += len(data)
 	p.cursor, p.settled = cursor, true
 	if len(p.batch) >= p.cfg.BatchSize {
-		return p.flushLocked(ctx)
+		return p.flushLocked(ctx, true)
 	}
 	return nil
 }
@@ -249,15 +269,20 @@ func RejectReason(err error) string {
 	return "invalid"
 }
 
-// Flush writes what is buffered and waits for Kafka's acknowledgement.
+// Flush writes what is buffered and waits for Kafka's acknowledgement,
+// retrying transient errors as Publish does.
 func (p *Publisher) Flush(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.takeBgErrLocked(); err != nil && len(p.batch) == 0 {
 		return err
 	}
-	return p.flushLocked(ctx)
+	return p.flushLocked(ctx, true)
 }
+
+// Ready reports, for /readyz, whether the publisher reaches Kafka: it
+// returns an error while its writes keep failing and are being retried.
+func (p *Publisher) Ready(context.Context) error { return p.outage.Err() }
 
 // Close flushes what is buffered and stops the publisher. It does not close
 // the Writer, which belongs to the caller. Close is safe to call twice.
@@ -269,13 +294,15 @@ func (p *Publisher) Close(ctx context.Context) error {
 	}
 	p.closing = true
 	p.mu.Unlock()
+	p.bgCancel() // a background write attempt stops at once
 	close(p.stop)
 	<-p.done
+	defer p.met.outages.remove(p.source)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true // later Publish calls fail
 	p.bgErr = nil   // the final flush retries whatever failed in the background
-	return p.flushLocked(ctx)
+	return p.flushLocked(ctx, true)
 }
 
 // Stats returns the running totals.
@@ -294,28 +321,16 @@ func (p *Publisher) takeBgErrLocked() error {
 }
 
 // flushLocked writes the batch (if any), then acknowledges the settled
-// cursor and logs the rejections since the last summary.
-func (p *Publisher) flushLocked(ctx context.Context) error {
+// cursor and logs the rejections since the last summary. With retry, it
+// retries transient errors until the batch is written; without (the
+// background flush), it makes one attempt and schedules the next at
+// p.retryAt.
+func (p *Publisher) flushLocked(ctx context.Context, retry bool) error {
 	n := len(p.batch)
 	if n > 0 {
-		wctx, cancel := context.WithTimeout(ctx, p.cfg.WriteTimeout)
-		start := time.Now()
-		err := p.w.WriteMessages(wctx, p.batch...)
-		cancel()
-		if err != nil {
-			p.writeErrs.Inc()
-			return fmt.Errorf("ingest %s: write %d records to Kafka: %w", p.source, n, summarizeWriteError(err))
+		if err := p.writeLocked(ctx, retry); err != nil {
+			return err
 		}
-		p.duration.Observe(time.Since(start).Seconds())
-		p.records.Observe(float64(n))
-		p.published.Add(float64(n))
-		p.bytes.Add(float64(p.batchBytes))
-		p.stats.Published += int64(n)
-		p.stats.Bytes += int64(p.batchBytes)
-		p.stats.Batches++
-		clear(p.batch) // drop references to the encoded records
-		p.batch = p.batch[:0]
-		p.batchBytes = 0
 	}
 	p.logRejectionsLocked()
 	if !p.settled {
@@ -329,6 +344,94 @@ func (p *Publisher) flushLocked(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// writeLocked writes p.batch until Kafka acknowledged all of it. After a
+// partial failure only the unwritten records (and the later records of
+// their conversations, to keep them in order) stay in p.batch; a
+// transient failure is retried with back-off (when retry) until the batch
+// is written, ctx ends or the batch kept failing for KafkaRetryMax.
+func (p *Publisher) writeLocked(ctx context.Context, retry bool) error {
+	start := time.Now()
+	n := len(p.batch)
+	for {
+		wctx, cancel := context.WithTimeout(ctx, p.cfg.WriteTimeout)
+		err := p.w.WriteMessages(wctx, p.batch...)
+		cancel()
+		if err == nil {
+			p.countWrittenLocked(p.batch)
+			clear(p.batch) // drop references to the encoded records
+			p.batch = p.batch[:0]
+			p.batchBytes = 0
+			p.duration.Observe(time.Since(start).Seconds())
+			p.records.Observe(float64(n))
+			p.stats.Batches++
+			p.outage.Recovered()
+			p.backoff.Reset()
+			p.failingSince, p.retryAt = time.Time{}, time.Time{}
+			return nil
+		}
+		p.writeErrs.Inc()
+		if idx := bus.UnwrittenIndexes(p.batch, err); len(idx) < len(p.batch) {
+			// Some records were written: keep only the others.
+			rest := make([]kafka.Message, 0, len(idx))
+			keep := make(map[int]bool, len(idx))
+			for _, i := range idx {
+				rest = append(rest, p.batch[i])
+				keep[i] = true
+			}
+			var done []kafka.Message
+			for i, m := range p.batch {
+				if !keep[i] {
+					done = append(done, m)
+				}
+			}
+			p.countWrittenLocked(done)
+			clear(p.batch)
+			p.batch = append(p.batch[:0], rest...)
+			p.batchBytes = 0
+			for _, m := range p.batch {
+				p.batchBytes += len(m.Value)
+			}
+		}
+		werr := fmt.Errorf("ingest %s: write %d records to Kafka: %w", p.source, len(p.batch), summarizeWriteError(err))
+		switch {
+		case ctx.Err() != nil:
+			return fmt.Errorf("%w (interrupted: %v; the batch stays buffered, not acknowledged)", werr, context.Cause(ctx))
+		case !bus.Transient(err):
+			return fmt.Errorf("%w (a permanent error, not retried)", werr)
+		}
+		if p.failingSince.IsZero() {
+			p.failingSince = time.Now()
+		}
+		if p.cfg.KafkaRetryMax > 0 && time.Since(p.failingSince) >= p.cfg.KafkaRetryMax {
+			return &bus.RetryExhaustedError{Op: "ingest " + p.source + " publish", For: time.Since(p.failingSince), Err: werr}
+		}
+		wait := p.backoff.Next()
+		p.outage.Failed(werr, wait)
+		if !retry {
+			p.retryAt = time.Now().Add(wait)
+			return errRetryLater
+		}
+		if !bus.Sleep(ctx, wait) {
+			return fmt.Errorf("%w (interrupted: %v; the batch stays buffered, not acknowledged)", werr, context.Cause(ctx))
+		}
+	}
+}
+
+// errRetryLater: the background flush failed for a transient reason and
+// tries again at retryAt.
+var errRetryLater = errors.New("ingest: write failed; retrying later")
+
+func (p *Publisher) countWrittenLocked(msgs []kafka.Message) {
+	var bytes int
+	for _, m := range msgs {
+		bytes += len(m.Value)
+	}
+	p.published.Add(float64(len(msgs)))
+	p.bytes.Add(float64(bytes))
+	p.stats.Published += int64(len(msgs))
+	p.stats.Bytes += int64(bytes)
 }
 
 func (p *Publisher) logRejectionsLocked() {
@@ -364,8 +467,9 @@ func (p *Publisher) flushLoop() {
 		case <-tick.C:
 		}
 		p.mu.Lock()
-		if p.bgErr == nil && (len(p.batch) > 0 && time.Since(p.oldest) >= p.cfg.FlushInterval || len(p.batch) == 0 && p.settled) {
-			if err := p.flushLocked(context.Background()); err != nil {
+		if p.bgErr == nil && time.Now().After(p.retryAt) &&
+			(len(p.batch) > 0 && time.Since(p.oldest) >= p.cfg.FlushInterval || len(p.batch) == 0 && p.settled) {
+			if err := p.flushLocked(p.bgCtx, false); err != nil && !errors.Is(err, errRetryLater) && p.bgCtx.Err() == nil {
 				p.log.Error("background flush failed; the batch stays buffered", "err", err)
 				p.bgErr = err
 			}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -13,25 +15,46 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/earshot-dev/earshot/bus"
 	"github.com/earshot-dev/earshot/ingest"
 	"github.com/earshot-dev/earshot/mention"
 )
 
-// recorder is a bus.Writer that keeps every call's messages and can fail.
+// recorder is a bus.Writer that keeps every successful call's messages and
+// can fail: with fail while failures > 0 (counting down), or always when
+// failures < 0; or with what result returns for a call's messages.
 type recorder struct {
-	mu    sync.Mutex
-	calls [][]kafka.Message
-	fail  error
+	mu       sync.Mutex
+	calls    [][]kafka.Message
+	attempts [][]kafka.Message // every call, failed or not
+	fail     error
+	failures int
+	result   func(msgs []kafka.Message) error
 }
 
 func (r *recorder) WriteMessages(ctx context.Context, msgs ...kafka.Message) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.fail != nil {
+	r.attempts = append(r.attempts, append([]kafka.Message(nil), msgs...))
+	if r.fail != nil && r.failures != 0 {
+		if r.failures > 0 {
+			r.failures--
+		}
 		return r.fail
+	}
+	if r.result != nil {
+		if err := r.result(msgs); err != nil {
+			return err
+		}
 	}
 	r.calls = append(r.calls, append([]kafka.Message(nil), msgs...))
 	return nil
+}
+
+func (r *recorder) set(fail error, failures int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fail, r.failures = fail, failures
 }
 
 func (r *recorder) Close() error { return nil }
@@ -257,39 +280,275 @@ func TestPublisherBatchBytes(t *testing.T) {
 	}
 }
 
-func TestPublisherWriteFailureKeepsBatch(t *testing.T) {
-	ctx := context.Background()
-	w := &recorder{fail: kafka.WriteErrors{kafka.LeaderNotAvailable, kafka.LeaderNotAvailable}}
-	var acks []ingest.Ack
+// retryConfig retries quickly.
+func retryConfig() ingest.PublisherConfig {
 	cfg := ingest.DefaultPublisherConfig()
 	cfg.BatchSize = 2
 	cfg.FlushInterval = time.Hour
+	cfg.RetryBackoffMin = time.Millisecond
+	cfg.RetryBackoffMax = 5 * time.Millisecond
+	return cfg
+}
+
+func TestPublisherRetriesTransientErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		err  error
+	}{
+		{"leader not available", kafka.WriteErrors{kafka.LeaderNotAvailable, kafka.LeaderNotAvailable}},
+		{"connection refused", fmt.Errorf("failed to dial: failed to open connection to 127.0.0.1:9092: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED})},
+		{"not enough replicas", kafka.NotEnoughReplicas},
+		{"attempt timed out", context.DeadlineExceeded},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			w := &recorder{fail: tt.err, failures: 3}
+			var acks []ingest.Ack
+			reg := prometheus.NewRegistry()
+			p := newPub(t, retryConfig(), w, reg, &acks)
+			if err := p.Publish(ctx, mk(t, 1, ""), 1); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Publish(ctx, mk(t, 2, ""), 2); err != nil {
+				t.Fatalf("Publish = %v, want the transient failures retried", err)
+			}
+			if got := fmt.Sprint(w.sizes()); got != "[2]" {
+				t.Errorf("written calls = %s, want [2]", got)
+			}
+			if len(w.attempts) != 4 {
+				t.Errorf("%d attempts, want 4", len(w.attempts))
+			}
+			if len(acks) != 1 || acks[0].Cursor != 2 || acks[0].Records != 2 {
+				t.Errorf("acks = %+v, want one of 2 records at cursor 2", acks)
+			}
+			m := ingest.NewMetrics(reg)
+			if got := testutil.ToFloat64(m.Retries.WithLabelValues("unit")); got != 3 {
+				t.Errorf("publish retries = %v, want 3", got)
+			}
+			if got := testutil.ToFloat64(m.WriteErrors.WithLabelValues("unit")); got != 3 {
+				t.Errorf("publish errors = %v, want 3", got)
+			}
+			if got := testutil.ToFloat64(m.Retrying.WithLabelValues("unit")); got != 0 {
+				t.Errorf("publish retrying = %v after the recovery, want 0", got)
+			}
+			if err := p.Ready(ctx); err != nil {
+				t.Errorf("Ready = %v after the recovery", err)
+			}
+			if st := p.Stats(); st.Published != 2 {
+				t.Errorf("published %d, want 2", st.Published)
+			}
+		})
+	}
+}
+
+func TestPublisherPermanentErrorFails(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		err     error
+		flushed string // the calls of the flush after the failure
+	}{
+		{"authorization", kafka.TopicAuthorizationFailed, "[2]"},
+		{"invalid topic", kafka.WriteErrors{kafka.InvalidTopic, nil}, "[1]"}, // the second record was written
+		{"too large", kafka.WriteErrors{kafka.MessageSizeTooLarge, kafka.LeaderNotAvailable}, "[2]"},
+		{"unknown", errors.New("something nobody expected"), "[2]"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			w := &recorder{fail: tt.err, failures: 1}
+			var acks []ingest.Ack
+			reg := prometheus.NewRegistry()
+			p := newPub(t, retryConfig(), w, reg, &acks)
+			if err := p.Publish(ctx, mk(t, 1, ""), 1); err != nil {
+				t.Fatal(err)
+			}
+			err := p.Publish(ctx, mk(t, 2, ""), 2)
+			if err == nil || !strings.Contains(err.Error(), "permanent") {
+				t.Fatalf("Publish = %v, want a permanent error", err)
+			}
+			if len(acks) != 0 {
+				t.Fatalf("a failed batch was acknowledged: %+v", acks)
+			}
+			if got := testutil.ToFloat64(ingest.NewMetrics(reg).Retries.WithLabelValues("unit")); got != 0 {
+				t.Errorf("publish retries = %v, want 0 for a permanent error", got)
+			}
+			// The batch stays buffered: the next Flush writes it.
+			if err := p.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(w.sizes()); got != tt.flushed {
+				t.Errorf("after the flush calls = %s, want %s", got, tt.flushed)
+			}
+			if len(acks) != 1 || acks[0].Cursor != 2 {
+				t.Errorf("acks = %+v, want one at cursor 2", acks)
+			}
+		})
+	}
+}
+
+// TestPublisherOutageUntilShutdown: with the broker down for good, Publish
+// retries until its context ends, reports not ready meanwhile, and
+// acknowledges nothing; the batch is written once the broker is back.
+func TestPublisherOutageUntilShutdown(t *testing.T) {
+	w := &recorder{fail: kafka.LeaderNotAvailable, failures: -1}
+	var acks []ingest.Ack
 	reg := prometheus.NewRegistry()
-	p := newPub(t, cfg, w, reg, &acks)
-	if err := p.Publish(ctx, mk(t, 1, ""), 1); err != nil {
+	m := ingest.NewMetrics(reg)
+	p := newPub(t, retryConfig(), w, reg, &acks)
+	if err := p.Publish(context.Background(), mk(t, 1, ""), 1); err != nil {
 		t.Fatal(err)
 	}
-	err := p.Publish(ctx, mk(t, 2, ""), 2)
-	if err == nil || !strings.Contains(err.Error(), "2 of 2 messages failed") {
-		t.Fatalf("err = %v, want the write failure summarised", err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Publish(ctx, mk(t, 2, ""), 2) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for testutil.ToFloat64(m.Retries.WithLabelValues("unit")) < 5 {
+		if time.Now().After(deadline) {
+			t.Fatal("no retries")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := p.Ready(context.Background()); err == nil || !strings.Contains(err.Error(), "Leader Not Available") {
+		t.Errorf("Ready = %v during the outage, want the write error", err)
+	}
+	if err := m.Ready(context.Background()); err == nil || !strings.Contains(err.Error(), "ingest unit") {
+		t.Errorf("Metrics.Ready = %v during the outage, want it to name the source", err)
+	}
+	if got := testutil.ToFloat64(m.Retrying.WithLabelValues("unit")); got != 1 {
+		t.Errorf("publish retrying = %v during the outage, want 1", got)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Publish returned %v during the outage", err)
+	default:
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "interrupted") {
+			t.Errorf("Publish = %v, want interrupted", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Publish did not return after its context ended")
 	}
 	if len(acks) != 0 {
-		t.Fatalf("a failed batch was acknowledged: %+v", acks)
+		t.Fatalf("acknowledged during the outage: %+v", acks)
 	}
-	w.mu.Lock()
-	w.fail = nil
-	w.mu.Unlock()
-	if err := p.Flush(ctx); err != nil {
+	w.set(nil, 0)
+	if err := p.Flush(context.Background()); err != nil {
 		t.Fatal(err)
-	}
-	if got := fmt.Sprint(w.sizes()); got != "[2]" {
-		t.Errorf("after retry calls = %s, want [2]", got)
 	}
 	if len(acks) != 1 || acks[0].Cursor != 2 {
 		t.Errorf("acks = %+v, want one at cursor 2", acks)
 	}
-	if got := testutil.ToFloat64(ingest.NewMetrics(reg).WriteErrors.WithLabelValues("unit")); got != 1 {
-		t.Errorf("publish errors = %v, want 1", got)
+	if err := m.Ready(context.Background()); err != nil {
+		t.Errorf("Metrics.Ready = %v after the recovery", err)
+	}
+}
+
+func TestPublisherRetryMax(t *testing.T) {
+	w := &recorder{fail: kafka.LeaderNotAvailable, failures: -1}
+	cfg := retryConfig()
+	cfg.KafkaRetryMax = 50 * time.Millisecond
+	var acks []ingest.Ack
+	p := newPub(t, cfg, w, nil, &acks)
+	ctx := context.Background()
+	if err := p.Publish(ctx, mk(t, 1, ""), 1); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err := p.Publish(ctx, mk(t, 2, ""), 2)
+	var ex *bus.RetryExhaustedError
+	if !errors.As(err, &ex) || !strings.Contains(err.Error(), "kafka_retry_max") {
+		t.Fatalf("Publish = %v, want the retry window exhausted", err)
+	}
+	if d := time.Since(start); d < cfg.KafkaRetryMax || d > 5*time.Second {
+		t.Errorf("gave up after %s with kafka_retry_max %s", d, cfg.KafkaRetryMax)
+	}
+	if len(acks) != 0 {
+		t.Errorf("acknowledged: %+v", acks)
+	}
+	w.set(nil, 0)
+	p.Close(ctx)
+}
+
+// TestPublisherPartialFailureKeepsOrder: after a partial failure, the
+// failed records and the later records of their conversations are
+// written again, in order; the others are not.
+func TestPublisherPartialFailureKeepsOrder(t *testing.T) {
+	first := true
+	w := &recorder{result: func(msgs []kafka.Message) error {
+		if !first {
+			return nil
+		}
+		first = false
+		werrs := make(kafka.WriteErrors, len(msgs))
+		werrs[1] = kafka.NotEnoughReplicas // conversation A's second record
+		return werrs
+	}}
+	cfg := retryConfig()
+	cfg.BatchSize = 5
+	var acks []ingest.Ack
+	p := newPub(t, cfg, w, nil, &acks)
+	ctx := context.Background()
+	convs := []string{"A", "A", "B", "A", "B"}
+	for i, c := range convs {
+		if err := p.Publish(ctx, mk(t, i, "conv:"+c), int64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(w.attempts) != 2 {
+		t.Fatalf("%d attempts, want 2", len(w.attempts))
+	}
+	var ids []string
+	for _, m := range w.attempts[1] {
+		d, err := mention.Decode(m.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, d.ID)
+	}
+	if got := strings.Join(ids, ","); got != "test:1,test:3" {
+		t.Errorf("rewritten %s, want test:1,test:3 (the failed record and the later one of its conversation)", got)
+	}
+	if st := p.Stats(); st.Published != 5 {
+		t.Errorf("published %d, want 5", st.Published)
+	}
+	if len(acks) != 1 || acks[0].Cursor != 5 {
+		t.Errorf("acks = %+v, want one at cursor 5", acks)
+	}
+}
+
+// TestPublisherCloseDuringOutage: a background flush that keeps failing
+// does not hold Close beyond its context.
+func TestPublisherCloseDuringOutage(t *testing.T) {
+	w := &recorder{fail: kafka.LeaderNotAvailable, failures: -1}
+	cfg := retryConfig()
+	cfg.FlushInterval = 5 * time.Millisecond
+	var acks []ingest.Ack
+	reg := prometheus.NewRegistry()
+	p := newPub(t, cfg, w, reg, &acks)
+	if err := p.Publish(context.Background(), mk(t, 1, ""), 1); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for testutil.ToFloat64(ingest.NewMetrics(reg).Retries.WithLabelValues("unit")) < 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("the background flush did not retry")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := p.Close(ctx)
+	if err == nil {
+		t.Fatal("Close succeeded with the broker down")
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("Close took %s with a 200ms context", d)
+	}
+	if len(acks) != 0 {
+		t.Errorf("acknowledged: %+v", acks)
 	}
 }
 
@@ -304,6 +563,11 @@ func TestPublisherConfigValidate(t *testing.T) {
 		{"small bytes", func(c *ingest.PublisherConfig) { c.BatchBytes = 10 }, "batch_bytes"},
 		{"no interval", func(c *ingest.PublisherConfig) { c.FlushInterval = 0 }, "flush_interval"},
 		{"no timeout", func(c *ingest.PublisherConfig) { c.WriteTimeout = -1 }, "write_timeout"},
+		{"no backoff", func(c *ingest.PublisherConfig) { c.RetryBackoffMin = 0 }, "retry_backoff_min"},
+		{"backoff max below min", func(c *ingest.PublisherConfig) { c.RetryBackoffMax = time.Millisecond }, "retry_backoff_max"},
+		{"negative retry max", func(c *ingest.PublisherConfig) { c.KafkaRetryMax = -time.Second }, "kafka_retry_max"},
+		{"retry max below backoff", func(c *ingest.PublisherConfig) { c.KafkaRetryMax = time.Second }, "kafka_retry_max"},
+		{"retry max", func(c *ingest.PublisherConfig) { c.KafkaRetryMax = time.Hour }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -375,8 +375,10 @@ func runReplay(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer w.Close()
+	met := ingest.NewMetrics(a.Reg)
+	a.Health.AddCheck("kafka_publish", met.Ready)
 	r, err := replay.New(cfg.Replay, replay.Options{
-		Writer: w, Metrics: ingest.NewMetrics(a.Reg), Publisher: cfg.Publisher, Log: a.Log, ProgressOut: os.Stderr,
+		Writer: w, Metrics: met, Publisher: cfg.Publisher, Log: a.Log, ProgressOut: os.Stderr,
 	})
 	if err != nil {
 		return err
@@ -492,8 +494,10 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 			return err
 		}
 		defer w.Close()
+		met := ingest.NewMetrics(a.Reg)
+		a.Health.AddCheck("kafka_publish", met.Ready)
 		pub, err := ingest.NewPublisher(cfg.Publisher, ingest.PublisherOptions{
-			Source: simulate.Source, Writer: w, Metrics: ingest.NewMetrics(a.Reg), Log: a.Log,
+			Source: simulate.Source, Writer: w, Metrics: met, Log: a.Log,
 		})
 		if err != nil {
 			return err

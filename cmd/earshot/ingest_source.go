@@ -52,7 +52,9 @@ func setupLiveSource(cmd *cobra.Command, name, section string, serve bool, cfg i
 	if err != nil {
 		return fail(err)
 	}
-	return &liveSource{App: a, Publisher: base.Publisher, Writer: w, Metrics: ingest.NewMetrics(a.Reg)}, nil
+	met := ingest.NewMetrics(a.Reg)
+	a.Health.AddCheck("kafka_publish", met.Ready)
+	return &liveSource{App: a, Publisher: base.Publisher, Writer: w, Metrics: met}, nil
 }
 
 // Close closes the writer and stops the operational server.
