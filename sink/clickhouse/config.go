@@ -53,28 +53,36 @@ type Config struct {
 	// with the Kafka reader's own queue it bounds what is held in memory
 	// while an insert is retried.
 	FetchBuffer int `yaml:"fetch_buffer"`
+	// InsertConcurrency is how many batches may be inserting into
+	// ClickHouse at once. Their offsets are still committed one batch at
+	// a time, in order, each only after its own insert and every earlier
+	// one were confirmed. An insert into mentions runs the fan-out and
+	// rollup views one after the other on one server core; two in flight
+	// keep a second core busy.
+	InsertConcurrency int `yaml:"insert_concurrency"`
 }
 
 // DefaultConfig returns the defaults explained on Config.
 func DefaultConfig() Config {
 	return Config{
-		Group:           DefaultGroup,
-		BatchRows:       100_000,
-		BatchBytes:      64 << 20,
-		FlushInterval:   time.Second,
-		InsertTimeout:   2 * time.Minute,
-		RetryInitial:    200 * time.Millisecond,
-		RetryMax:        30 * time.Second,
-		ShutdownTimeout: 30 * time.Second,
-		FetchBuffer:     4096,
+		Group:             DefaultGroup,
+		BatchRows:         100_000,
+		BatchBytes:        64 << 20,
+		FlushInterval:     time.Second,
+		InsertTimeout:     2 * time.Minute,
+		RetryInitial:      200 * time.Millisecond,
+		RetryMax:          30 * time.Second,
+		ShutdownTimeout:   30 * time.Second,
+		FetchBuffer:       4096,
+		InsertConcurrency: 2,
 	}
 }
 
 // MaxHeld bounds the records a sink holds in memory, also while
-// ClickHouse is down (it then stops consuming): the batch being inserted,
-// the batch being built, the fetch buffer, and the record the fetcher is
-// handing over.
-func (c Config) MaxHeld() int { return 2*c.BatchRows + c.FetchBuffer + 1 }
+// ClickHouse is down (it then stops consuming): the batches being
+// inserted, the batch being built, the fetch buffer, and the record the
+// fetcher is handing over.
+func (c Config) MaxHeld() int { return (c.InsertConcurrency+1)*c.BatchRows + c.FetchBuffer + 1 }
 
 // Validate names the first field that is wrong and how to fix it.
 func (c Config) Validate() error {
@@ -97,6 +105,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("sink.shutdown_timeout: %s, want > 0 (default 30s)", c.ShutdownTimeout)
 	case c.FetchBuffer < 1:
 		return fmt.Errorf("sink.fetch_buffer: %d, want ≥ 1 (default 4096)", c.FetchBuffer)
+	case c.InsertConcurrency < 1 || c.InsertConcurrency > 16:
+		return fmt.Errorf("sink.insert_concurrency: %d, want 1..16 (default 2)", c.InsertConcurrency)
 	}
 	return nil
 }

@@ -117,6 +117,7 @@ type batch struct {
 	// on shutdown does not insert or dead-letter twice.
 	inserted, deadWritten bool
 	rejected              int
+	started               time.Time // when its insert began
 }
 
 func newBatch() *batch {
@@ -231,10 +232,11 @@ func (s *Sink) Run(ctx context.Context) error {
 	stopFlush := func() {
 		cancelFlush(fmt.Errorf("shutdown timeout %s: %w", s.cfg.ShutdownTimeout, context.DeadlineExceeded))
 	}
-	toFlush := make(chan *batch) // unbuffered: one batch in flight
-	free := make(chan *batch, 2)
-	free <- newBatch()
-	free <- newBatch()
+	toFlush := make(chan *batch) // unbuffered: the flusher takes a batch when it has room
+	free := make(chan *batch, s.cfg.InsertConcurrency+1)
+	for range s.cfg.InsertConcurrency + 1 {
+		free <- newBatch()
+	}
 	flushDone := make(chan error, 1)
 	go func() { flushDone <- s.flusher(flushCtx, toFlush, free) }()
 
@@ -314,46 +316,101 @@ func (s *Sink) Run(ctx context.Context) error {
 	}
 }
 
-// flusher flushes the batches of in one after the other and returns each
-// to free. After a failed flush (only ctx ending fails one) it flushes
-// nothing more: a later batch's commit would cover the failed one's
-// records. It drops the batches still handed over, uncommitted (they are
-// read again), and returns the first error once in is closed.
+// flusher inserts the batches of in, up to InsertConcurrency at once,
+// and completes them — dead letters, then the commit — one after the
+// other in the order they came, returning each to free. A batch is
+// completed only after its own insert and every earlier batch's were
+// confirmed, so a commit never covers a row ClickHouse has not stored.
+// After a failed batch (only ctx ending fails one) it completes nothing
+// more: a later batch's commit would cover the failed one's records. It
+// drops the batches still handed over, uncommitted (they are read again),
+// and returns the first error once in is closed.
 func (s *Sink) flusher(ctx context.Context, in <-chan *batch, free chan<- *batch) error {
-	var failed error
-	for b := range in {
+	type inFlight struct {
+		b    *batch
+		done chan error
+	}
+	var (
+		queue  []inFlight
+		failed error
+	)
+	// complete finishes the head of the queue, whose insert returned err.
+	completeHead := func(err error) {
+		head := queue[0]
+		queue = queue[1:]
 		if failed == nil {
-			if failed = s.flush(ctx, b); failed != nil && context.Cause(ctx) != nil {
-				failed = context.Cause(ctx) // the shutdown timeout
+			if err == nil {
+				err = s.complete(ctx, head.b)
+			}
+			if err != nil {
+				failed = err
+				if c := context.Cause(ctx); c != nil {
+					failed = c // the shutdown timeout
+				}
 			}
 		}
 		if failed != nil {
-			s.m.Buffered.Set(float64(s.held.Add(-int64(b.records))))
-			b.reset()
+			s.m.Buffered.Set(float64(s.held.Add(-int64(head.b.records))))
+			head.b.reset()
 		}
-		free <- b
+		free <- head.b
+	}
+	for in != nil || len(queue) > 0 {
+		var (
+			next     <-chan *batch // nil while InsertConcurrency batches are in flight
+			headDone <-chan error
+		)
+		if in != nil && len(queue) < s.cfg.InsertConcurrency {
+			next = in
+		}
+		if len(queue) > 0 {
+			headDone = queue[0].done
+		}
+		select {
+		case b, ok := <-next:
+			if !ok {
+				in = nil
+				continue
+			}
+			done := make(chan error, 1)
+			if failed == nil {
+				go func() { done <- s.insertBatch(ctx, b) }()
+			} else {
+				done <- failed
+			}
+			queue = append(queue, inFlight{b: b, done: done})
+		case err := <-headDone:
+			completeHead(err)
+		}
 	}
 	return failed
 }
 
-// flush writes the batch: rows into ClickHouse (splitting the batch to
-// isolate rows ClickHouse rejects), dead letters to the DLQ, then commits
-// the offsets of every record in the batch. Only ctx ending stops it
-// early; the batch is then kept, uncommitted.
-func (s *Sink) flush(ctx context.Context, b *batch) error {
+// insertBatch inserts the batch's rows into ClickHouse, splitting it to
+// isolate rows ClickHouse rejects (they become dead letters). Only ctx
+// ending stops it early; the batch is then kept, uncommitted.
+func (s *Sink) insertBatch(ctx context.Context, b *batch) error {
+	if b.inserted || b.block.Len() == 0 {
+		b.inserted = true
+		return nil
+	}
+	b.started = time.Now()
+	if err := s.insertRange(ctx, b.block.Columns(), b.rows, b); err != nil {
+		return err
+	}
+	if b.rejected > 0 {
+		s.log.Error("ClickHouse rejected rows; they go to the dead-letter topic", "rows", b.rejected, "of", b.block.Len(), "example", b.examples[ReasonRejected])
+	}
+	b.inserted = true
+	return nil
+}
+
+// complete finishes an inserted batch: dead letters to the DLQ, then the
+// commit of the offsets of every record in the batch.
+func (s *Sink) complete(ctx context.Context, b *batch) error {
 	if b.records == 0 {
 		return nil
 	}
-	start := time.Now()
-	if !b.inserted && b.block.Len() > 0 {
-		if err := s.insertRange(ctx, b.block.Columns(), b.rows, b); err != nil {
-			return err
-		}
-		if b.rejected > 0 {
-			s.log.Error("ClickHouse rejected rows; they go to the dead-letter topic", "rows", b.rejected, "of", b.block.Len(), "example", b.examples[ReasonRejected])
-		}
-	}
-	b.inserted = true
 	if !b.deadWritten && len(b.dead) > 0 {
 		if err := s.retry(ctx, "write dead letters", func(ctx context.Context) error { return s.dlq.WriteMessages(ctx, b.dead...) }); err != nil {
 			return err
@@ -372,7 +429,7 @@ func (s *Sink) flush(ctx context.Context, b *batch) error {
 	s.m.Batches.Inc()
 	s.m.BatchRows.Observe(float64(rows))
 	s.m.BatchBytes.Observe(float64(b.bytes))
-	s.log.Debug("batch flushed", "records", b.records, "rows", rows, "dead", len(b.dead), "bytes", b.bytes, "took", time.Since(start))
+	s.log.Debug("batch flushed", "records", b.records, "rows", rows, "dead", len(b.dead), "bytes", b.bytes, "took", time.Since(b.started))
 	s.m.Buffered.Set(float64(s.held.Add(-int64(b.records))))
 	b.reset()
 	return nil
