@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/earshot-dev/earshot/storage"
 )
 
 // Query selects the leaderboard period [Since, Until), computed as of
@@ -95,7 +97,11 @@ const (
 // of the brands' replies are joined with ANY LEFT JOIN (unmatched rows
 // dropped): on current ClickHouse ANY INNER JOIN keeps one left row per
 // right key, so a post answered by two brands would count for one.
-const leaderboardSQL = `
+const leaderboardSQL = aggHeadSQL + rawPostsSQL + aggTailSQL
+
+// aggHeadSQL and aggTailSQL are the per-brand aggregation around the
+// per-post rows (brand, mention_id, ts, has_reply, frt).
+const aggHeadSQL = `
 SELECT
     brand, n_inbound, n_answered, n_pending,
     n_rr_num, n_rr_den, n_sla15_num, n_sla15_den, n_sla60_num, n_sla60_den,
@@ -120,7 +126,10 @@ SELECT
           (toFloat64(frts[intDiv(n_frt, 2)]) + toFloat64(frts[intDiv(n_frt, 2) + 1])) / 2)) AS median_ms,
     if(n_frt = 0, 0, toFloat64(frts[intDiv(9 * n_frt + 9, 10)])) AS p90_ms
 FROM
-(
+(`
+
+// rawPostsSQL is the per-post rows computed from the raw tables.
+const rawPostsSQL = `
     SELECT brand, mention_id, ts, has_reply, if(reply_ts > ts, reply_ts - ts, 0) AS frt
     FROM
     (
@@ -139,10 +148,10 @@ FROM
                     argMax(author_brand, version) AS by_brand,
                     max(addressed) AS is_addressed
                 FROM %[1]s.mention_brands
-                WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?) %[2]s
+                WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?) %[2]s%[8]s
                 GROUP BY brand, mention_id
             )
-            WHERE ts >= ? AND ts < ? AND by_brand = '' AND is_addressed = 1
+            WHERE ts >= ? AND ts < ? AND by_brand = '' AND is_addressed = 1%[10]s
             UNION ALL
             SELECT brand, mention_id, ts
             FROM
@@ -172,10 +181,10 @@ FROM
                         argMax(` + msExpr + `, version) AS ts,
                         argMax(author_brand, version) AS by_brand
                     FROM %[1]s.mentions
-                    WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?)
+                    WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?)%[9]s
                     GROUP BY id
                 )
-                WHERE ts >= ? AND ts < ? AND by_brand = ''
+                WHERE ts >= ? AND ts < ? AND by_brand = ''%[10]s
             ) AS parents USING (mention_id)
             WHERE found = 1
         )
@@ -197,7 +206,9 @@ FROM
         )
         WHERE rts < ?
         GROUP BY brand, mention_id
-    ) AS first_reply USING (brand, mention_id)
+    ) AS first_reply USING (brand, mention_id)%[11]s`
+
+const aggTailSQL = `
 )
 GROUP BY brand
 ) AS per_brand
@@ -209,6 +220,14 @@ ORDER BY brand
 //
 // Times have millisecond resolution: the stored created_at (seconds) plus
 // created_ms. Since and Until are truncated to the millisecond.
+//
+// The posts of the period's longest run of hours rolled up into
+// inbound_posts (storage.RollupInboundPosts) are read from that table,
+// except those touched since the rollup's last run; the rest comes from
+// the raw tables. The rows are the same either way (the table holds the
+// same definitions, exactly); the table makes the cost follow the
+// period's inbound posts: measured with BenchmarkLeaderboard10M, the last
+// 7 days of 10M mentions in 0.21 s instead of 8.3 s.
 func Leaderboard(ctx context.Context, conn driver.Conn, db string, q Query) ([]Row, error) {
 	if !identRe.MatchString(db) {
 		return nil, fmt.Errorf("leaderboard: database %q is not a plain identifier", db)
@@ -216,7 +235,26 @@ func Leaderboard(ctx context.Context, conn driver.Conn, db string, q Query) ([]R
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	sql, args := leaderboardQuery(db, q)
+	plan, err := planTable(ctx, conn, db, q)
+	if err != nil {
+		return nil, err
+	}
+	return runLeaderboard(ctx, conn, db, q, plan)
+}
+
+// leaderboardRaw is Leaderboard from the raw tables alone.
+func leaderboardRaw(ctx context.Context, conn driver.Conn, db string, q Query) ([]Row, error) {
+	if !identRe.MatchString(db) {
+		return nil, fmt.Errorf("leaderboard: database %q is not a plain identifier", db)
+	}
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	return runLeaderboard(ctx, conn, db, q, tablePlan{})
+}
+
+func runLeaderboard(ctx context.Context, conn driver.Conn, db string, q Query, plan tablePlan) ([]Row, error) {
+	sql, args := leaderboardPlanQuery(db, q, plan)
 	rows, err := conn.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("leaderboard: query %s: %w", db, err)
@@ -259,11 +297,64 @@ func Leaderboard(ctx context.Context, conn driver.Conn, db string, q Query) ([]R
 // period's ~780k posts dominates); same results.
 const periodIDsSQL = `(
                 SELECT id FROM %[1]s.mentions
-                WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?)
+                WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?)%[2]s
             )`
 
-// leaderboardQuery returns the SQL and its positional arguments.
+// leaderboardQuery returns the SQL and its positional arguments of the
+// leaderboard computed from the raw tables alone.
 func leaderboardQuery(db string, q Query) (string, []any) {
+	return leaderboardPlanQuery(db, q, tablePlan{})
+}
+
+// tablePlan is the part of the period read from inbound_posts (migration
+// 0004): the posts created in [From, To) (whole hours, all rolled up),
+// except those touched in [Watermark, ChangedBefore) when Exclude is set. The rest of
+// the period, and those posts, come from the raw tables; with Rest false
+// there is no rest (the table covers the whole period and nothing was
+// touched since the watermark) and the raw part is left out.
+type tablePlan struct {
+	From, To  time.Time
+	Watermark time.Time
+	// ChangedBefore bounds the touched posts: changes recorded from then
+	// on are left to the table (the query's snapshot).
+	ChangedBefore time.Time
+	Exclude       bool
+	Rest          bool
+}
+
+func (p tablePlan) on() bool { return p.From.Before(p.To) }
+
+// tablePostsSQL is the table's part of the per-post rows, in the raw
+// part's columns: %[1]s the database, %[2]d and %[3]d the hours [from,
+// to) (seconds), %[4]s the condition excluding the touched posts, %[5]s
+// the brand filter, %[6]d until (ms). The conditions inside FINAL are on
+// the sorting key only (post_at, brand) and on post_id (the same in every
+// version of a row), so they never keep an old version and drop the new
+// one; the flags are tested after it.
+const tablePostsSQL = `
+    UNION ALL
+    SELECT brand, mention_id, ts, has_reply, if(has_reply = 1 AND rts > ts, rts - ts, 0) AS frt
+    FROM
+    (
+        SELECT
+            brand,
+            post_id AS mention_id,
+            toInt64(toUInt32(post_at)) * 1000 + post_ms AS ts,
+            toInt64(toUInt32(reply_at)) * 1000 + reply_ms AS rts,
+            toUInt8(replied = 1 AND rts < %[6]d) AS has_reply,
+            addressed, customer
+        FROM
+        (
+            SELECT brand, post_id, post_at, post_ms, addressed, customer, has_reply AS replied, reply_at, reply_ms
+            FROM %[1]s.inbound_posts FINAL
+            WHERE post_at >= toDateTime(%[2]d) AND post_at < toDateTime(%[3]d)%[4]s %[5]s
+        )
+    )
+    WHERE addressed = 1 OR (customer = 1 AND has_reply = 1)`
+
+// leaderboardPlanQuery returns the SQL and its positional arguments of
+// the leaderboard with plan's part read from inbound_posts.
+func leaderboardPlanQuery(db string, q Query, plan tablePlan) (string, []any) {
 	since, until := q.Since.UnixMilli(), q.Until.UnixMilli()
 	// Coarse DateTime bounds for partition and index pruning; the exact
 	// millisecond bounds are applied after deduplication.
@@ -280,7 +371,26 @@ func leaderboardQuery(db string, q Query) (string, []any) {
 			brandArgs = append(brandArgs, b)
 		}
 	}
-	sql := fmt.Sprintf(leaderboardSQL, db, brandFilter, replyFilter, day, min15, hour, fmt.Sprintf(periodIDsSQL, db))
+	var mbCond, mCond, postCond, idsCond, tablePart string
+	if plan.on() {
+		a, b := plan.From.Unix(), plan.To.Unix()
+		touched := fmt.Sprintf("(SELECT post_id FROM %s.inbound_changes WHERE changed_at >= toDateTime(%d) AND changed_at <= toDateTime(%d))", db, plan.Watermark.Unix(), plan.ChangedBefore.Unix())
+		orTouched, exclude := "", ""
+		if plan.Exclude {
+			orTouched = " OR mention_id IN " + touched
+			exclude = " AND post_id NOT IN " + touched
+		}
+		mbCond = fmt.Sprintf(" AND (created_at < toDateTime(%d) OR created_at >= toDateTime(%d)%s)", a, b, orTouched)
+		mCond = fmt.Sprintf(" AND (created_at < toDateTime(%d) OR created_at >= toDateTime(%d)%s)", a, b, strings.Replace(orTouched, "mention_id", "id", 1))
+		postCond = fmt.Sprintf(" AND (ts < %d OR ts >= %d%s)", a*1000, b*1000, orTouched)
+		idsCond = mCond
+		tablePart = fmt.Sprintf(tablePostsSQL, db, a, b, exclude, "AND "+inList("brand", q.Brands), until)
+	}
+	sql := fmt.Sprintf(leaderboardSQL, db, brandFilter, replyFilter, day, min15, hour, fmt.Sprintf(periodIDsSQL, db, idsCond), mbCond, mCond, postCond, tablePart)
+	if plan.on() && !plan.Rest {
+		sql = fmt.Sprintf(aggHeadSQL+"%[7]s"+aggTailSQL, "", "", "", day, min15, hour, strings.TrimPrefix(tablePart, "\n    UNION ALL"))
+		return sql, []any{until, until, until, until, until, until, until}
+	}
 	// The seven countIf thresholds.
 	args := []any{until, until, until, until, until, until, until}
 	// Inbound, addressed: coarse bounds, brands, exact bounds.
@@ -334,4 +444,52 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+// planTable chooses the part of q's period read from inbound_posts: the
+// longest run of rolled-up hours within it (storage.RollupInboundPosts).
+// Without a run of the rollup, or without such hours, the plan is off and
+// everything comes from the raw tables.
+func planTable(ctx context.Context, conn driver.Conn, db string, q Query) (tablePlan, error) {
+	from := q.Since.UTC().Truncate(time.Hour)
+	if from.Before(q.Since) {
+		from = from.Add(time.Hour)
+	}
+	to := q.Until.UTC().Truncate(time.Hour)
+	if !from.Before(to) {
+		return tablePlan{}, nil
+	}
+	st, err := storage.ReadInboundState(ctx, conn, db, from, to)
+	if err != nil {
+		return tablePlan{}, fmt.Errorf("leaderboard: %w", err)
+	}
+	if st.Watermark.IsZero() {
+		return tablePlan{}, nil
+	}
+	var best tablePlan
+	for h := from; h.Before(to); {
+		if !st.Done[h.Unix()] {
+			h = h.Add(time.Hour)
+			continue
+		}
+		e := h
+		for e.Before(to) && st.Done[e.Unix()] {
+			e = e.Add(time.Hour)
+		}
+		if e.Sub(h) > best.To.Sub(best.From) {
+			best.From, best.To = h, e
+		}
+		h = e
+	}
+	if !best.on() {
+		return tablePlan{}, nil
+	}
+	best.Watermark = st.Watermark
+	touched, now, err := storage.CountInboundChanges(ctx, conn, db, st.Watermark)
+	if err != nil {
+		return tablePlan{}, fmt.Errorf("leaderboard: %w", err)
+	}
+	best.Exclude, best.ChangedBefore = touched > 0, now
+	best.Rest = touched > 0 || !best.From.Equal(q.Since) || !best.To.Equal(q.Until)
+	return best, nil
 }

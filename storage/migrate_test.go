@@ -160,7 +160,9 @@ func TestMigrateUpDownStatus(t *testing.T) {
 	want := []string{
 		"alerts", // 0003
 		"brand_frt_hourly", "brand_frt_hourly_mv", "brand_hourly", "brand_hourly_mv", "brand_reason_hourly", "brand_reason_hourly_mv",
-		"first_responses", "mention_brands", "mention_brands_mv", "mentions", "replies", "replies_mv", "rollup_hours", "schema_migrations",
+		"first_responses",
+		"inbound_changes", "inbound_changes_mv", "inbound_posts", // 0004
+		"mention_brands", "mention_brands_mv", "mentions", "replies", "replies_mv", "rollup_hours", "schema_migrations",
 	}
 	if got := tables(t, conn, cfg.Database); !reflect.DeepEqual(got, want) {
 		t.Fatalf("tables after Up = %v, want %v", got, want)
