@@ -468,6 +468,7 @@ func TestKubernetesManifests(t *testing.T) {
 		objs        []k8sObject
 		deployments []appsv1.Deployment
 		jobs        []batchv1.Job
+		cronJobs    []batchv1.CronJob
 		services    []corev1.Service
 		pdbs        []policyv1.PodDisruptionBudget
 		hpas        []autoscalingv2.HorizontalPodAutoscaler
@@ -511,6 +512,10 @@ func TestKubernetesManifests(t *testing.T) {
 				var j batchv1.Job
 				strict(&j)
 				jobs = append(jobs, j)
+			case "batch/v1 CronJob":
+				var j batchv1.CronJob
+				strict(&j)
+				cronJobs = append(cronJobs, j)
 			case "v1 Service":
 				var s corev1.Service
 				strict(&s)
@@ -561,8 +566,8 @@ func TestKubernetesManifests(t *testing.T) {
 			}
 		}
 	}
-	if len(deployments) != 4 || len(jobs) != 1 || len(configMaps) != 1 {
-		t.Fatalf("want 4 Deployments, the migrations Job and a ConfigMap; got %d, %d, %d", len(deployments), len(jobs), len(configMaps))
+	if len(deployments) != 4 || len(jobs) != 1 || len(cronJobs) != 1 || len(configMaps) != 1 {
+		t.Fatalf("want 4 Deployments, the migrations Job, the rollup CronJob and a ConfigMap; got %d, %d, %d, %d", len(deployments), len(jobs), len(cronJobs), len(configMaps))
 	}
 
 	// The configuration loads with earshot's loader, names the cluster of
@@ -615,6 +620,12 @@ func TestKubernetesManifests(t *testing.T) {
 	}
 	for _, j := range jobs {
 		pods["Job "+j.Name] = j.Spec.Template.Spec
+	}
+	for _, j := range cronJobs {
+		if j.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
+			t.Errorf("CronJob %s: concurrencyPolicy %q, want Forbid (two rollups must not run at once)", j.Name, j.Spec.ConcurrencyPolicy)
+		}
+		pods["CronJob "+j.Name] = j.Spec.JobTemplate.Spec.Template.Spec
 	}
 	for where, pod := range pods {
 		if pod.SecurityContext == nil || pod.SecurityContext.RunAsNonRoot == nil || !*pod.SecurityContext.RunAsNonRoot {

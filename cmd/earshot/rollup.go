@@ -58,7 +58,7 @@ brand_reason_hourly) are filled by materialized views on every insert; after
 			if err := inb.Validate(); err != nil {
 				return err
 			}
-			a, err := newApp("rollup", false)
+			a, err := newApp("rollup", rollupFlags.Every > 0) // a service serves /metrics, /healthz, /readyz
 			if err != nil {
 				return err
 			}
@@ -69,6 +69,7 @@ brand_reason_hourly) are filled by materialized views on every insert; after
 				return err
 			}
 			defer conn.Close()
+			a.Health.AddCheck("clickhouse", func(ctx context.Context) error { return conn.Ping(ctx) })
 			out := cmd.OutOrStdout()
 			if rollupFlags.Backfill {
 				start := time.Now()
