@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,10 +54,12 @@ func init() {
   5. waits until every published mention is enriched and confirmed in ClickHouse
      (both consumer groups have committed up to the end of their topics);
   6. prints the leaderboard (and writes it as CSV with --leaderboard-csv);
-  7. runs the crisis detector once over the period ('earshot detect backfill'):
-     the sample week's O2 outage is stored in the alerts table;
-  8. writes the weekly report (HTML and PDF) of the sample week for --report-brand,
-     crises included, and prints where it is;
+  7. runs the crisis detector once ('earshot detect backfill') over the period's
+     busiest ISO week (the most inbound posts): the sample week's O2 outage is
+     stored in the alerts table;
+  8. writes the weekly report (HTML and PDF) of that week for --report-brand (default:
+     the brand with the most inbound posts that week), crises included, and prints
+     where it is;
   9. stops what it started, sink last so that it flushes.
 
 Running it again with the same input changes no number: every write is idempotent.`,
@@ -151,13 +154,21 @@ func runDemo(cmd *cobra.Command, _ []string) error {
 	if err := d.leaderboard(ctx, period); err != nil {
 		return err
 	}
-	// 7. Crises of the period, stored in the alerts table.
-	if err := d.detect(ctx, period); err != nil {
+	// 7. Crises of the report's week, stored in the alerts table.
+	target, err := d.reportTarget(ctx, period)
+	if err != nil {
 		return err
 	}
-	// 8. The weekly report.
-	if err := d.report(ctx, period); err != nil {
-		return err
+	if target == nil {
+		d.say("no weekly report: no brand had inbound posts in the period")
+	} else {
+		if err := d.detect(ctx, target.crises); err != nil {
+			return err
+		}
+		// 8. The weekly report.
+		if err := d.report(ctx, target); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(d.out, "done in %s; logs in %s\n", time.Since(began).Round(time.Second), filepath.Join(d.dir, "logs"))
 	return nil
@@ -370,7 +381,7 @@ func (d *demoRun) leaderboard(ctx context.Context, p *period) error {
 	return nil
 }
 
-// detect runs 'earshot detect backfill' over the period: the incidents the
+// detect runs 'earshot detect backfill' over p: the incidents the
 // detector finds are stored in the alerts table (for the report and the
 // dashboards' annotations); nothing is notified.
 func (d *demoRun) detect(ctx context.Context, p *period) error {
@@ -390,61 +401,95 @@ func (d *demoRun) detect(ctx context.Context, p *period) error {
 	return nil
 }
 
-// report writes the weekly report of the period's first ISO week: HTML
+// reportTarget is what the demo reports on: the ISO week of the period
+// with the most inbound posts, its brand (--report-brand, or the brand
+// with the most inbound posts that week), and the part of the period in
+// that week, over which the crisis detector runs.
+type reportTarget struct {
+	week    report.Week
+	brand   string
+	crises  *period
+	inbound uint64
+}
+
+// reportTarget reads the leaderboard of the period week by week and picks
+// the week with the most inbound posts (ties: the earliest), or nil when
+// no brand had any.
+func (d *demoRun) reportTarget(ctx context.Context, p *period) (*reportTarget, error) {
+	first := report.WeekOf(p.since)
+	out, err := d.run(ctx, "report-week", "leaderboard", "--since", first.Since().UTC().Format(time.RFC3339),
+		"--until", p.until.UTC().Format(time.RFC3339), "--by", "week", "--format", "csv")
+	if err != nil {
+		return nil, err
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(recs) == 0 || len(recs[0]) < 2 || recs[0][0] != "brand" || recs[0][1] != "inbound" {
+		return nil, fmt.Errorf("demo: unexpected leaderboard CSV (%v): %.200q", err, out)
+	}
+	col := slices.Index(recs[0], "period_start")
+	if col < 0 {
+		return nil, fmt.Errorf("demo: leaderboard CSV without period_start: %q", recs[0])
+	}
+	type brandCount struct {
+		brand string
+		n     uint64
+	}
+	weeks := map[string][]brandCount{}
+	totals := map[string]uint64{}
+	for _, r := range recs[1:] {
+		n, err := strconv.ParseUint(r[1], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("demo: leaderboard CSV: inbound %q of %s: %w", r[1], r[0], err)
+		}
+		weeks[r[col]] = append(weeks[r[col]], brandCount{r[0], n})
+		totals[r[col]] += n
+	}
+	best := ""
+	for w, n := range totals {
+		if n > 0 && (best == "" || n > totals[best] || (n == totals[best] && w < best)) {
+			best = w
+		}
+	}
+	if best == "" {
+		return nil, nil
+	}
+	start, err := time.Parse(time.RFC3339, best)
+	if err != nil {
+		return nil, fmt.Errorf("demo: leaderboard CSV: period_start %q: %w", best, err)
+	}
+	t := &reportTarget{week: report.WeekOf(start), brand: demoFlags.ReportBrand, inbound: totals[best]}
+	if t.brand == "" {
+		var most uint64
+		for _, bc := range weeks[best] {
+			if bc.n > most || (bc.n == most && bc.n > 0 && bc.brand < t.brand) {
+				t.brand, most = bc.brand, bc.n
+			}
+		}
+	}
+	t.crises = &period{since: t.week.Since(), until: t.week.Until()}
+	if p.until.Before(t.crises.until) {
+		t.crises.until = p.until
+	}
+	return t, nil
+}
+
+// report writes the weekly report of the target's week and brand: HTML
 // and PDF (HTML only, with the reason, when Chromium is missing).
-func (d *demoRun) report(ctx context.Context, p *period) error {
-	week := report.WeekOf(p.since).String()
+func (d *demoRun) report(ctx context.Context, t *reportTarget) error {
+	week := t.week.String()
 	formats := "html,pdf"
 	if _, err := report.FindChromium(""); err != nil {
 		formats = "html"
 		fmt.Fprintf(d.out, "      no PDF: %v\n", err)
 	}
-	brand := demoFlags.ReportBrand
-	if brand == "" {
-		w := report.WeekOf(p.since)
-		var err error
-		if brand, err = d.busiestBrand(ctx, w.Since(), w.Until()); err != nil {
-			return err
-		}
-		if brand == "" {
-			d.say("no weekly report: no brand had inbound posts in %s", week)
-			return nil
-		}
-	}
 	dir := filepath.Join(d.dir, "report")
-	out, err := d.run(ctx, "report", "report", "--week", week, "--brand", brand, "--format", formats, "--out", dir)
+	out, err := d.run(ctx, "report", "report", "--week", week, "--brand", t.brand, "--format", formats, "--out", dir)
 	if err != nil {
 		return err
 	}
-	d.say("weekly report of %s for %s written (open the HTML in a browser):", week, brand)
+	d.say("weekly report of %s (the period's busiest week, %d inbound posts) for %s written (open the HTML in a browser):", week, t.inbound, t.brand)
 	fmt.Fprint(d.out, out)
 	return nil
-}
-
-// busiestBrand returns the brand with the most inbound posts in
-// [since, until) by the leaderboard's definition (ties: the first id), or
-// "" when no brand had any.
-func (d *demoRun) busiestBrand(ctx context.Context, since, until time.Time) (string, error) {
-	out, err := d.run(ctx, "report-brand", "leaderboard", "--since", since.UTC().Format(time.RFC3339),
-		"--until", until.UTC().Format(time.RFC3339), "--format", "csv")
-	if err != nil {
-		return "", err
-	}
-	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil || len(recs) == 0 || len(recs[0]) < 2 || recs[0][0] != "brand" || recs[0][1] != "inbound" {
-		return "", fmt.Errorf("demo: unexpected leaderboard CSV (%v): %.200q", err, out)
-	}
-	best, most := "", uint64(0)
-	for _, r := range recs[1:] {
-		n, err := strconv.ParseUint(r[1], 10, 64)
-		if err != nil {
-			return "", fmt.Errorf("demo: leaderboard CSV: inbound %q of %s: %w", r[1], r[0], err)
-		}
-		if n > most || (n == most && n > 0 && r[0] < best) {
-			best, most = r[0], n
-		}
-	}
-	return best, nil
 }
 
 // run runs one earshot subcommand to completion and returns its stdout.
