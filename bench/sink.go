@@ -56,20 +56,34 @@ type SinkConfig struct {
 	Seed uint64
 	// Stall fails the run when the sink inserts nothing for this long.
 	Stall time.Duration
+	// Prefill publishes every record before the sink starts (the ceiling's
+	// file, too, is complete before clickhouse-client starts); the sink
+	// then competes with nothing but the broker serving its fetches.
+	// Without it the records are published while the sink consumes,
+	// paced by MaxAhead.
+	Prefill bool
+	// Settle bounds the wait, before each phase, for the server's
+	// background merges to finish (so that neither phase pays for the
+	// other's merges).
+	Settle time.Duration
 }
 
-// DefaultSinkConfig: 500,000 mentions, database earshot_bench, 8
-// partitions, 3 MiB ahead, the sink's production defaults.
+// DefaultSinkConfig: 500,000 mentions, database earshot_bench, 16
+// partitions (so that the dev broker holds all of them at once: ≈ 3.6 MiB
+// per partition with zstd, the default kafka.compression), 3 MiB ahead
+// when paced, the sink's production defaults.
 func DefaultSinkConfig() SinkConfig {
 	return SinkConfig{
 		N:                500_000,
 		Database:         "earshot_bench",
-		Partitions:       8,
+		Partitions:       16,
 		MaxAhead:         3 << 20,
 		ClickHouseClient: "clickhouse-client",
 		Sink:             chsink.DefaultConfig(),
 		Seed:             1,
 		Stall:            2 * time.Minute,
+		Settle:           2 * time.Minute,
+		Prefill:          true,
 	}
 }
 
@@ -90,6 +104,8 @@ func (c SinkConfig) Validate() error {
 		return errors.New("bench sink: clickhouse-client: empty; name the executable")
 	case c.Stall <= 0:
 		return errors.New("bench sink: stall timeout must be > 0")
+	case c.Settle <= 0:
+		return errors.New("bench sink: settle timeout must be > 0")
 	}
 	return c.Sink.Validate()
 }
@@ -183,6 +199,13 @@ func Sink(ctx context.Context, cfg SinkConfig, env SinkEnv) (*Report, error) {
 	if err := env.Env.CreateTopics(ctx, kc); err != nil {
 		return nil, fmt.Errorf("bench sink: create topics: %w", err)
 	}
+	// Each phase starts on an idle server: background merges left by the
+	// migrations (or by the other phase) would otherwise slow whichever
+	// phase runs second.
+	quiet1, err := waitMergesDone(ctx, conn, cfg.Settle)
+	if err != nil {
+		return nil, err
+	}
 	sinkRes, err := runSink(ctx, cfg, kc, conn, chc.Database, msgs, log, say)
 	if err != nil {
 		return nil, err
@@ -193,6 +216,11 @@ func Sink(ctx context.Context, cfg SinkConfig, env SinkEnv) (*Report, error) {
 	say("sink: %d rows in %.3f s (%d inserts); %s.mentions holds exactly %d distinct ids", cfg.N, sinkRes.seconds, sinkRes.inserts, cfg.Database, cfg.N)
 
 	// 4. The ceiling: clickhouse-client loads the same rows from a file.
+	quiet2, err := waitMergesDone(ctx, conn, cfg.Settle)
+	if err != nil {
+		return nil, err
+	}
+	say("server idle before each phase (waited %.1f s and %.1f s for background merges)", quiet1.Seconds(), quiet2.Seconds())
 	ceilSec, err := loadWithClient(ctx, cfg.ClickHouseClient, chc, ceilingDB, jsonFile.Name())
 	if err != nil {
 		return nil, err
@@ -370,6 +398,33 @@ func checkDistinct(ctx context.Context, conn driver.Conn, db string, n int) erro
 	return nil
 }
 
+// waitMergesDone waits until system.merges has been empty on three polls
+// in a row, 100 ms apart, and returns how long that took. It gives up with
+// an error after limit.
+func waitMergesDone(ctx context.Context, conn driver.Conn, limit time.Duration) (time.Duration, error) {
+	start := time.Now()
+	for idle := 0; idle < 3; {
+		var n uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.merges").Scan(&n); err != nil {
+			return 0, fmt.Errorf("bench sink: read system.merges: %w", err)
+		}
+		if n == 0 {
+			idle++
+		} else {
+			idle = 0
+		}
+		if time.Since(start) > limit {
+			return 0, fmt.Errorf("bench sink: the server still had %d merges running after %s", n, limit)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return time.Since(start), nil
+}
+
 // countingReader counts, per partition, the bytes the sink fetched, and
 // remembers when it fetched first.
 type countingReader struct {
@@ -408,6 +463,19 @@ type sinkResult struct {
 // completed the N rows.
 func runSink(ctx context.Context, cfg SinkConfig, kc bus.Config, conn driver.Conn, db string, msgs []kafka.Message, log *slog.Logger, say func(string, ...any)) (sinkResult, error) {
 	var res sinkResult
+	if cfg.Prefill {
+		// Every record is on the broker before the sink starts, as the
+		// ceiling's file is written before clickhouse-client starts.
+		t0 := time.Now()
+		if err := publish(ctx, kc, cfg, msgs, nil, nil); err != nil {
+			return res, fmt.Errorf("bench sink: publish: %w", err)
+		}
+		res.pubS = time.Since(t0).Seconds()
+		if err := checkRetained(ctx, kc, cfg.Partitions); err != nil {
+			return res, err
+		}
+		say("%d records published before the sink started (%.1f s)", len(msgs), res.pubS)
+	}
 	group := "earshot-bench-sink-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	// The production reader (as `earshot sink` builds it): commits only
 	// partitions this member owns.
@@ -450,15 +518,18 @@ func runSink(ctx context.Context, cfg SinkConfig, kc bus.Config, conn driver.Con
 	// what the sink fetched.
 	pctx, stopPub := context.WithCancel(ctx)
 	defer stopPub()
-	pubDone := make(chan error, 1)
+	var pubDone chan error
 	var waits, pubEnd atomic.Int64
 	cpu0 := cpuSeconds()
 	pubStart := time.Now()
-	go func() {
-		err := publish(pctx, kc, cfg, msgs, reader, &waits)
-		pubEnd.Store(time.Now().UnixNano())
-		pubDone <- err
-	}()
+	if !cfg.Prefill {
+		pubDone = make(chan error, 1)
+		go func() {
+			err := publish(pctx, kc, cfg, msgs, reader, &waits)
+			pubEnd.Store(time.Now().UnixNano())
+			pubDone <- err
+		}()
+	}
 
 	var total int64
 	for _, m := range msgs {
@@ -519,8 +590,30 @@ func runSink(ctx context.Context, cfg SinkConfig, kc bus.Config, conn driver.Con
 	return res, nil
 }
 
-// publish writes msgs in chunks, waiting before each chunk until no
-// partition would be more than cfg.MaxAhead bytes ahead of the sink.
+// checkRetained fails when the broker no longer holds a partition from
+// offset 0: the dev broker drops the oldest records of a partition beyond
+// ≈5 MiB (after compression).
+func checkRetained(ctx context.Context, kc bus.Config, partitions int) error {
+	for p := 0; p < partitions; p++ {
+		conn, err := kc.Dialer().DialLeader(ctx, "tcp", kc.Brokers[0], kc.EnrichedTopic, p)
+		if err != nil {
+			return fmt.Errorf("bench sink: partition %d leader: %w", p, err)
+		}
+		first, err := conn.ReadFirstOffset()
+		conn.Close()
+		if err != nil {
+			return fmt.Errorf("bench sink: partition %d first offset: %w", p, err)
+		}
+		if first != 0 {
+			return fmt.Errorf("bench sink: the broker dropped the first %d records of partition %d before the sink started (the dev broker keeps ≈5 MiB per partition): use more --partitions, a smaller --n, or --paced", first, p)
+		}
+	}
+	return nil
+}
+
+// publish writes msgs in chunks. With a reader (paced mode) it waits before
+// each chunk until no partition would be more than cfg.MaxAhead bytes
+// ahead of the sink.
 func publish(ctx context.Context, kc bus.Config, cfg SinkConfig, msgs []kafka.Message, reader *countingReader, waits *atomic.Int64) error {
 	w := bus.NewWriter(kc, kc.EnrichedTopic)
 	defer w.Close()
@@ -550,7 +643,7 @@ func publish(ctx context.Context, kc bus.Config, cfg SinkConfig, msgs []kafka.Me
 			p := bal.Balance(msgs[i], parts...)
 			chunkBytes[p] += int64(len(msgs[i].Key) + len(msgs[i].Value))
 		}
-		for waited := false; ; waited = true {
+		for waited := false; reader != nil; waited = true {
 			ok := true
 			for p := range parts {
 				if published[p]+chunkBytes[p]-reader.fetched[p].Load() > int64(cfg.MaxAhead) {

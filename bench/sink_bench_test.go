@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"strconv"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/earshot-dev/earshot/bus"
 	"github.com/earshot-dev/earshot/internal/embedded"
 	"github.com/earshot-dev/earshot/internal/testenv"
+	"github.com/segmentio/kafka-go/compress"
 )
 
 // BenchmarkSink runs the whole `bench sink` (the production sink from a
@@ -63,4 +65,61 @@ func BenchmarkSink(b *testing.B) {
 	b.ReportMetric(sinkRate/float64(b.N), "sink-rows/s")
 	b.ReportMetric(ceilRate/float64(b.N), "ceiling-rows/s")
 	b.ReportMetric(ratio/float64(b.N), "ratio")
+}
+
+// BenchmarkCompression compresses batches of 1,000 enriched mentions (the
+// sink's input, as the enricher produces it) with each kafka.compression
+// codec and reports the ratio (uncompressed/compressed bytes); b.SetBytes
+// makes MB/s the producer's compression speed on one core.
+//
+//	go test ./bench -run '^$' -bench BenchmarkCompression
+//
+// The /decode runs are the consumer's side.
+func BenchmarkCompression(b *testing.B) {
+	pipe, reg := pipeline(b)
+	msgs, err := GenerateEnriched(context.Background(), 1000, 1, reg, pipe)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var batch []byte
+	for _, m := range msgs {
+		batch = append(batch, m.Key...)
+		batch = append(batch, m.Value...)
+	}
+	for _, c := range []compress.Compression{compress.Gzip, compress.Snappy, compress.Lz4, compress.Zstd} {
+		b.Run(c.String(), func(b *testing.B) {
+			var out bytes.Buffer
+			b.SetBytes(int64(len(batch)))
+			for b.Loop() {
+				out.Reset()
+				w := c.Codec().NewWriter(&out)
+				if _, err := w.Write(batch); err != nil {
+					b.Fatal(err)
+				}
+				if err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(batch))/float64(out.Len()), "ratio")
+		})
+		b.Run(c.String()+"/decode", func(b *testing.B) {
+			var comp bytes.Buffer
+			w := c.Codec().NewWriter(&comp)
+			if _, err := w.Write(batch); err != nil {
+				b.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(batch)))
+			for b.Loop() {
+				r := c.Codec().NewReader(bytes.NewReader(comp.Bytes()))
+				n, err := io.Copy(io.Discard, r)
+				r.Close()
+				if err != nil || n != int64(len(batch)) {
+					b.Fatalf("decoded %d bytes, err %v; want %d", n, err, len(batch))
+				}
+			}
+		})
+	}
 }

@@ -58,6 +58,10 @@ func TestConfigValidate(t *testing.T) {
 		{name: "batch timeout zero", edit: func(c *bus.Config) { c.WriteBatchTimeout = 0 }, field: "kafka.write_batch_timeout"},
 		{name: "batch timeout negative", edit: func(c *bus.Config) { c.WriteBatchTimeout = -time.Second }, field: "kafka.write_batch_timeout", also: "-1s"},
 		{name: "dial timeout zero", edit: func(c *bus.Config) { c.DialTimeout = 0 }, field: "kafka.dial_timeout"},
+		{name: "compression none", edit: func(c *bus.Config) { c.Compression = "none" }},
+		{name: "compression empty means none", edit: func(c *bus.Config) { c.Compression = "" }},
+		{name: "compression zstd upper case", edit: func(c *bus.Config) { c.Compression = "ZSTD" }},
+		{name: "compression unknown", edit: func(c *bus.Config) { c.Compression = "brotli" }, field: "kafka.compression", also: `"brotli"`},
 		{name: "dial timeout negative", edit: func(c *bus.Config) { c.DialTimeout = -time.Second }, field: "kafka.dial_timeout", also: "-1s"},
 		{name: "brokers reported before partitions", edit: func(c *bus.Config) { c.Brokers = nil; c.Partitions = 0 }, field: "kafka.brokers"},
 	}

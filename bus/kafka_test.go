@@ -4,6 +4,7 @@ package bus_test
 // in-process, real Kafka protocol).
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -566,5 +567,57 @@ func TestLagMonitor(t *testing.T) {
 	bad := bus.NewLagMonitor(c, "lag-monitor-test", "no.such.topic", time.Second, reg, nil)
 	if _, err := bad.Measure(ctx); err == nil {
 		t.Fatal("Measure on a missing topic succeeded")
+	}
+}
+
+// Every kafka.compression codec writes batches that the dev broker accepts
+// and that both a plain fetch and the consumer-group reader give back
+// byte for byte.
+func TestWriterCompressionCodecs(t *testing.T) {
+	for _, tc := range []struct {
+		codec string
+		want  kafka.Compression
+	}{{"none", 0}, {"gzip", kafka.Gzip}, {"snappy", kafka.Snappy}, {"lz4", kafka.Lz4}, {"zstd", kafka.Zstd}} {
+		codec := tc.codec
+		t.Run(codec, func(t *testing.T) {
+			c := testenv.Kafka(t)
+			c.Compression = codec
+			if err := c.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if w := bus.NewWriter(c, c.RawTopic); w.Compression != tc.want {
+				t.Fatalf("writer codec %v, want %v", w.Compression, tc.want)
+			}
+			ctx := testContext(t, 30*time.Second)
+			msgs := keyed(200, 7)
+			for i := range msgs { // compressible, like JSON mentions
+				msgs[i].Value = append(msgs[i].Value, bytes.Repeat([]byte(` "text":"flight delayed"`), 20)...)
+			}
+			write(t, ctx, c, c.RawTopic, msgs)
+			got := readTopic(t, ctx, c, c.RawTopic, c.Partitions)
+			if len(got) != len(msgs) {
+				t.Fatalf("fetched %d messages, wrote %d", len(got), len(msgs))
+			}
+			want := map[string]int{}
+			for _, m := range msgs {
+				want[string(m.Key)+"\x00"+string(m.Value)]++
+			}
+			for _, m := range got {
+				k := string(m.Key) + "\x00" + string(m.Value)
+				if want[k] == 0 {
+					t.Fatalf("fetched %s/%d@%d %q, which was not written (or not decompressed)", m.Topic, m.Partition, m.Offset, m.Value)
+				}
+				want[k]--
+			}
+			r := bus.NewReader(c, c.RawTopic, "codec-"+codec)
+			defer r.Close()
+			m, err := r.FetchMessage(ctx)
+			if err != nil {
+				t.Fatalf("group reader: %v", err)
+			}
+			if !bytes.HasPrefix(m.Value, m.Key) || !bytes.HasSuffix(m.Value, []byte(`"flight delayed"`)) {
+				t.Fatalf("group reader got %q", m.Value)
+			}
+		})
 	}
 }

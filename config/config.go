@@ -150,6 +150,7 @@ const (
 	// mounted secret); the password itself, when set, wins.
 	EnvClickHousePasswordFile = "EARSHOT_CLICKHOUSE_PASSWORD_FILE"
 	EnvRegistry               = "EARSHOT_REGISTRY"
+	EnvKafkaCompression       = "EARSHOT_KAFKA_COMPRESSION"
 	EnvLogLevel               = "EARSHOT_LOG_LEVEL"
 	EnvMetricsAddr            = "EARSHOT_METRICS_ADDR"
 )
@@ -158,6 +159,9 @@ const (
 func ApplyEnv(c *Common, lookup func(string) (string, bool)) error {
 	if v, ok := lookup(EnvKafkaBrokers); ok && v != "" {
 		c.Kafka.Brokers = bus.ParseBrokers(v)
+	}
+	if v, ok := lookup(EnvKafkaCompression); ok && v != "" {
+		c.Kafka.Compression = v
 	}
 	if v, ok := lookup(EnvClickHouseAddr); ok && v != "" {
 		c.ClickHouse.Addr = v

@@ -17,6 +17,7 @@ import (
 
 var envVars = []string{
 	config.EnvKafkaBrokers,
+	config.EnvKafkaCompression,
 	config.EnvClickHouseAddr,
 	config.EnvClickHouseDatabase,
 	config.EnvClickHouseUser,
@@ -155,6 +156,7 @@ kafka:
   write_batch_size: 5000
   write_batch_timeout: 50ms
   dial_timeout: 3s
+  compression: zstd
 clickhouse:
   addr: ch.internal:9440
   database: social
@@ -199,6 +201,7 @@ func TestLoadEverySection(t *testing.T) {
 			WriteBatchSize:    5000,
 			WriteBatchTimeout: 50 * time.Millisecond,
 			DialTimeout:       3 * time.Second,
+			Compression:       "zstd",
 		},
 		ClickHouse: storage.Config{
 			Addr:            "ch.internal:9440",
@@ -403,6 +406,9 @@ func TestApplyEnv(t *testing.T) {
 		{"kafka brokers", map[string]string{config.EnvKafkaBrokers: "k1:9092, k2:9093"},
 			func(c *config.Common) { c.Kafka.Brokers = []string{"k1:9092", "k2:9093"} }},
 		{"kafka brokers empty is ignored", map[string]string{config.EnvKafkaBrokers: ""}, func(*config.Common) {}},
+		{"kafka compression", map[string]string{config.EnvKafkaCompression: "zstd"},
+			func(c *config.Common) { c.Kafka.Compression = "zstd" }},
+		{"kafka compression empty is ignored", map[string]string{config.EnvKafkaCompression: ""}, func(*config.Common) {}},
 		{"clickhouse addr", map[string]string{config.EnvClickHouseAddr: "ch:9001"},
 			func(c *config.Common) { c.ClickHouse.Addr = "ch:9001" }},
 		{"clickhouse addr empty is ignored", map[string]string{config.EnvClickHouseAddr: ""}, func(*config.Common) {}},

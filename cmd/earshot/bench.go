@@ -29,6 +29,7 @@ var benchSinkFlags struct {
 	Partitions       int
 	ClickHouseClient string
 	Keep             bool
+	Paced            bool
 	Timeout          time.Duration
 }
 
@@ -78,12 +79,16 @@ the dev Kafka broker itself, and stops what it started.
   1. Generates N enriched mentions: the simulator's traffic scaled to N,
      enriched in-process by the configured pipeline.
   2. Drops and migrates two databases, <database> and <database>_ceiling.
-  3. sink_rows_per_sec: publishes the records to a fresh topic while the real
-     sink consumes it into <database> (publishing never runs more than 3 MiB
-     per partition ahead of the sink, so that the dev broker, which keeps only
-     ≈5 MiB per partition, drops nothing); timed from the sink's first fetch to
-     its last confirmed insert; then checks that <database>.mentions holds
-     exactly N distinct ids.
+  3. sink_rows_per_sec: publishes the records to a fresh topic (with the
+     configured kafka.compression), checks that the broker still holds every
+     one, then starts the real sink, which consumes the topic into <database>;
+     timed from the sink's first fetch to its last confirmed insert; then
+     checks that <database>.mentions holds exactly N distinct ids. With
+     --paced the records are published while the sink consumes, never more
+     than 3 MiB per partition ahead of it (the dev broker keeps only ≈5 MiB
+     per partition), and the publisher and broker share the CPU with the sink.
+     Before this step and the next, the bench waits until the server has no
+     background merges running.
   4. ceiling_rows_per_sec: the same rows as a JSONEachRow file loaded by
      clickhouse-client into <database>_ceiling.mentions (same schema and
      materialized views), checked the same way.
@@ -96,9 +101,10 @@ sink_rows_per_sec. The databases are dropped at the end unless --keep.`,
 	f = s.Flags()
 	f.IntVar(&benchSinkFlags.N, "n", 500_000, "enriched mentions to write")
 	f.StringVar(&benchSinkFlags.Database, "database", "earshot_bench", "database to (re)create; its name must contain \"bench\"")
-	f.IntVar(&benchSinkFlags.Partitions, "partitions", 8, "partitions of the benchmark topic")
+	f.IntVar(&benchSinkFlags.Partitions, "partitions", bench.DefaultSinkConfig().Partitions, "partitions of the benchmark topic")
 	f.StringVar(&benchSinkFlags.ClickHouseClient, "clickhouse-client", "clickhouse-client", "clickhouse-client executable for the ceiling")
 	f.BoolVar(&benchSinkFlags.Keep, "keep", false, "keep the benchmark databases")
+	f.BoolVar(&benchSinkFlags.Paced, "paced", false, "publish while the sink consumes instead of before it starts")
 	f.DurationVar(&benchSinkFlags.Timeout, "timeout", 20*time.Minute, "give up after this long")
 	benchCmd.AddCommand(s)
 	rootCmd.AddCommand(benchCmd)
@@ -220,6 +226,7 @@ func runBenchSink(cmd *cobra.Command, _ []string) error {
 	cfg.Partitions = benchSinkFlags.Partitions
 	cfg.ClickHouseClient = benchSinkFlags.ClickHouseClient
 	cfg.Keep = benchSinkFlags.Keep
+	cfg.Prefill = !benchSinkFlags.Paced
 	cfg.Sink = sinkCfg
 	rep, err := bench.Sink(ctx, cfg, bench.SinkEnv{Env: env, Pipeline: pipe, Registry: reg, Log: a.Log, Progress: cmd.ErrOrStderr()})
 	if err != nil {

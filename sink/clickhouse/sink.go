@@ -244,10 +244,19 @@ func (s *Sink) Run(ctx context.Context) error {
 	var (
 		timer  *time.Timer
 		timerC <-chan time.Time
+		// due: the flush interval of b has passed; b goes to the flusher
+		// as soon as it has room, and grows until then. While ClickHouse
+		// is busy with earlier inserts, batches therefore grow (up to
+		// BatchRows/BatchBytes) instead of queueing up small: fewer,
+		// larger inserts — fewer parts, less work per row — exactly
+		// when ClickHouse is the bottleneck. An idle flusher takes b at
+		// once, so latency at low rates is unchanged.
+		due bool
 	)
 	// handOff gives the batch to the flusher (waiting while it inserts
 	// the previous one: back-pressure) and takes an empty one.
 	handOff := func(ctx context.Context) error {
+		due = false
 		if timer != nil {
 			timer.Stop()
 			timer, timerC = nil, nil
@@ -288,9 +297,16 @@ func (s *Sink) Run(ctx context.Context) error {
 	}
 
 	for {
+		var flushC chan<- *batch // non-nil when b is due
+		if due {
+			flushC = toFlush
+		}
 		select {
 		case <-ctx.Done():
 			return shutdown(nil)
+		case flushC <- b:
+			due = false
+			b = <-free // see handOff
 		case m, ok := <-msgs:
 			if !ok {
 				if ctx.Err() != nil {
@@ -303,15 +319,13 @@ func (s *Sink) Run(ctx context.Context) error {
 				if err := handOff(ctx); err != nil {
 					return shutdown(nil)
 				}
-			} else if timerC == nil {
+			} else if timerC == nil && !due {
 				timer = time.NewTimer(s.cfg.FlushInterval)
 				timerC = timer.C
 			}
 		case <-timerC:
 			timer, timerC = nil, nil
-			if err := handOff(ctx); err != nil {
-				return shutdown(nil)
-			}
+			due = true
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -628,5 +629,68 @@ func TestSinkStopsRetryingOnShutdown(t *testing.T) {
 	}
 	if ids, _ := e.ids(t); len(ids) != 0 {
 		t.Errorf("%d rows stored", len(ids))
+	}
+}
+
+// While every insert slot is busy, a batch whose flush interval has
+// passed keeps growing: the records that arrive during a slow insert go
+// to ClickHouse in one insert afterwards, not in one small insert per
+// interval queued behind it.
+func TestSinkBatchGrowsWhileInsertsAreBusy(t *testing.T) {
+	e := newEnv(t, true)
+	cfg := testConfig()
+	cfg.InsertConcurrency = 1
+	cfg.FlushInterval = 50 * time.Millisecond
+	cfg.BatchRows = 100_000
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var sizes []int
+	insert := func(ctx context.Context, cols []any) error {
+		mu.Lock()
+		sizes = append(sizes, len(cols[0].([]string)))
+		first := len(sizes) == 1
+		mu.Unlock()
+		if first {
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return storage.InsertColumns(ctx, e.ch2, e.ch.Database, cols)
+	}
+	inserts := func() []int {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(sizes)
+	}
+	r := e.start(t, cfg, insert)
+	var first []kafka.Message
+	for i := 0; i < 10; i++ {
+		first = append(first, encode(t, enriched(i)))
+	}
+	publish(t, e.kc, first)
+	waitFor(t, "the first insert to start", 60*time.Second, func() bool { return len(inserts()) == 1 })
+	// Four bursts, each more than a flush interval after the last.
+	for burst := 0; burst < 4; burst++ {
+		var msgs []kafka.Message
+		for i := 0; i < 50; i++ {
+			msgs = append(msgs, encode(t, enriched(10+burst*50+i)))
+		}
+		publish(t, e.kc, msgs)
+		time.Sleep(3 * cfg.FlushInterval)
+	}
+	waitFor(t, "every record fetched", 60*time.Second, func() bool { return val(r.m.Messages) == 210 })
+	time.Sleep(3 * cfg.FlushInterval)
+	close(release)
+	waitFor(t, "every row stored", 60*time.Second, func() bool { ids, _ := e.ids(t); return len(ids) == 210 })
+	if got := inserts(); !slices.Equal(got, []int{10, 200}) {
+		t.Fatalf("insert sizes %v, want [10 200]: the records that came during the slow insert should go in one insert", got)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if lag, _ := e.lag(t, cfg.Group); lag != 0 {
+		t.Fatalf("lag %d after shutdown, want 0", lag)
 	}
 }
