@@ -167,12 +167,18 @@ func TestAppendString(t *testing.T) {
 }
 
 // TestSink runs the sink benchmark with 20,000 rows against the test
-// ClickHouse and a dev broker, and checks that both tables hold the same
-// rows.
+// ClickHouse and a dev broker, prefilled and paced, and checks that both
+// tables hold the same rows.
 func TestSink(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test")
 	}
+	for _, paced := range []bool{false, true} {
+		t.Run(map[bool]string{false: "prefilled", true: "paced"}[paced], func(t *testing.T) { testSink(t, paced) })
+	}
+}
+
+func testSink(t *testing.T, paced bool) {
 	pipe, reg := pipeline(t)
 	chc := testenv.ClickHouse(t)
 	b := testenv.KafkaBroker(t, 1)
@@ -188,6 +194,7 @@ func TestSink(t *testing.T) {
 	cfg.Partitions = 4
 	cfg.MaxAhead = 1 << 20 // small: the flow control must work
 	cfg.Stall = 30 * time.Second
+	cfg.Prefill = !paced
 	conn := testenv.Conn(t, chc)
 	t.Cleanup(func() {
 		for _, db := range []string{cfg.Database, cfg.Database + "_ceiling"} {
@@ -216,8 +223,10 @@ func TestSink(t *testing.T) {
 			t.Errorf("%s=%v, want > 0", k, v)
 		}
 	}
-	if num(t, m, "publish_waits") < 1 {
+	if waits := num(t, m, "publish_waits"); paced && waits < 1 {
 		t.Errorf("publish_waits=%s: with 1 MiB ahead per partition the publisher must have waited for the sink", m["publish_waits"])
+	} else if !paced && (waits != 0 || num(t, m, "publish_seconds") <= 0) {
+		t.Errorf("prefilled: publish_waits=%s publish_seconds=%s, want 0 and > 0", m["publish_waits"], m["publish_seconds"])
 	}
 	// Both tables hold the same rows: the same ids, times, texts, brands,
 	// sentiment and versions.
@@ -245,6 +254,39 @@ func TestSink(t *testing.T) {
 	}
 }
 
+// A prefilled run fails, naming the fix, when the dev broker could not
+// hold every record (it keeps ≈5 MiB per partition): here 8,000
+// uncompressed records of ≈1 KiB on one partition.
+func TestSinkPrefillDetectsDroppedRecords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	pipe, reg := pipeline(t)
+	chc := testenv.ClickHouse(t)
+	b := testenv.KafkaBroker(t, 1)
+	kc := bus.DefaultConfig()
+	kc.Brokers = b.BootstrapServers()
+	kc.DialTimeout = 5 * time.Second
+	kc.Compression = "none"
+	env := &embedded.Env{ClickHouse: chc, Kafka: kc, Broker: b}
+	cfg := DefaultSinkConfig()
+	cfg.N = 8_000
+	cfg.Database = chc.Database + "_bench_drop"
+	cfg.Partitions = 1
+	conn := testenv.Conn(t, chc)
+	t.Cleanup(func() {
+		for _, db := range []string{cfg.Database, cfg.Database + "_ceiling"} {
+			conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	_, err := Sink(ctx, cfg, SinkEnv{Env: env, Pipeline: pipe, Registry: reg})
+	if err == nil || !strings.Contains(err.Error(), "dropped the first") || !strings.Contains(err.Error(), "--partitions") {
+		t.Fatalf("err = %v, want the broker's dropped records named, with the fix", err)
+	}
+}
+
 func TestSinkConfigValidate(t *testing.T) {
 	bad := []func(*SinkConfig){
 		func(c *SinkConfig) { c.N = 0 },
@@ -253,6 +295,7 @@ func TestSinkConfigValidate(t *testing.T) {
 		func(c *SinkConfig) { c.Partitions = 0 },
 		func(c *SinkConfig) { c.MaxAhead = 10 },
 		func(c *SinkConfig) { c.ClickHouseClient = "" },
+		func(c *SinkConfig) { c.Settle = 0 },
 		func(c *SinkConfig) { c.Sink.BatchRows = 0 },
 	}
 	for i, f := range bad {
