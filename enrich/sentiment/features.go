@@ -1,6 +1,14 @@
 package sentiment
 
 import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -10,7 +18,7 @@ import (
 // FeatureVersion identifies the feature extraction below. A weights file
 // records the version it was trained with; loading a file of another
 // version fails, so that code and weights cannot drift apart silently.
-const FeatureVersion = 1
+const FeatureVersion = 2
 
 // Dense feature indices (Features.Dense).
 const (
@@ -41,6 +49,10 @@ const (
 	dLexMin         // the smallest valence / 4
 	dLexLast        // the last non-zero valence / 4
 	dContrast       // positive words in a text with complaint cues ("great job losing my bag again")
+	dButPos         // sum of positive valences after the last "but" / 4 (capped at 1)
+	dButNeg         // sum of negative valences after the last "but" / 4 (capped at 1, as a positive number)
+	dAfinnPos       // sum of positive AFINN-165 valences (negated in scope) / 8, capped at 1
+	dAfinnNeg       // sum of negative AFINN-165 valences / 8, capped at 1, as a positive number
 	NumDense
 )
 
@@ -58,16 +70,19 @@ const (
 var DenseNames = [NumDense]string{"vader_compound", "vader_pos", "vader_neg", "vader_neu", "vader_is_pos", "vader_is_neg",
 	"all_caps", "elongated", "exclaim_run", "question", "emo_pos", "emo_neg", "complaint", "complaint_quiet", "negation",
 	"sarcasm", "hashtags", "last_emo_pos", "last_emo_neg", "lex_pos", "lex_neg", "lex_sum_pos", "lex_sum_neg", "lex_max",
-	"lex_min", "lex_last", "contrast"}
+	"lex_min", "lex_last", "contrast", "but_pos", "but_neg", "afinn_pos", "afinn_neg"}
 
 // Features are a text's model input: hashed sparse binary features (words
 // marked when inside a negation scope, hashtags, emoticons, emoji, "!" and
-// "?" runs) and dense ones (VADER's scores, lexicon counts, cues).
+// "?" runs) and dense ones (VADER's scores, VADER and AFINN-165 lexicon
+// counts and sums, valences after the last "but", cues).
 //
 // Word bigrams and character 3–4-grams were tried and left out: on the
 // development files they lowered macro-F1 (0.604 with words only; 0.587
-// with bigrams; 0.572 with bigrams and character n-grams), as the ≈17,500
-// training tweets are too few for the extra features.
+// with bigrams; 0.572 with bigrams and character n-grams; with the NBSVM
+// ensemble, bigrams 0.603 against 0.605), as the ≈17,500 training tweets
+// are too few for the extra features. A negation scope up to the next
+// punctuation (0.606) or of 3 words (0.603) did no better than 4 words.
 type Features struct {
 	// Hashed holds 64-bit feature hashes; a model reduces them to its
 	// table size. Duplicates count twice.
@@ -150,6 +165,10 @@ func (f *Features) extract(text string, vs govader.Sentiment, lexicon map[string
 
 	var allCaps, elongated, emoPos, emoNeg, negations, hashtags, lexPos, lexNeg int
 	var sumPos, sumNeg, vMax, vMin, vLast float64
+	var butPos, butNeg float64 // valences after the last "but"
+	sawBut := false
+	var afPos, afNeg float64
+	table := loadCues()
 	negScope := 0 // words left in the negation scope
 	lastEmo := 0  // polarity of the last token when it was an emoticon/emoji
 	tokenStart := true
@@ -205,6 +224,9 @@ func (f *Features) extract(text string, vs govader.Sentiment, lexicon map[string
 				if string(w) == "not" {
 					f.cues.sarcasm++
 				}
+				if len(w) >= 4 && string(w[len(w)-4:]) == "fail" { // #fail, #epicfail, #windows10fail
+					f.cues.complaints++
+				}
 			}
 			h := fnv(fnvOffset, w)
 			inScope := negScope > 0
@@ -214,7 +236,8 @@ func (f *Features) extract(text string, vs govader.Sentiment, lexicon map[string
 			} else {
 				f.add(nsUni, h)
 			}
-			f.cues.word(w)
+			wc := table.words[string(w)]
+			f.cues.word(w, wc, table)
 			if v, ok := lexicon[string(w)]; ok && v != 0 {
 				if inScope {
 					v *= negatedValence
@@ -227,8 +250,28 @@ func (f *Features) extract(text string, vs govader.Sentiment, lexicon map[string
 					sumNeg -= v
 				}
 				vMax, vMin, vLast = max(vMax, v), min(vMin, v), v
+				if v > 0 {
+					butPos += v
+				} else {
+					butNeg -= v
+				}
 			}
-			if isNegation(w) {
+			if wc.afinn != 0 {
+				fv := float64(wc.afinn)
+				if inScope {
+					fv *= negatedValence
+				}
+				if fv > 0 {
+					afPos += fv
+				} else {
+					afNeg -= fv
+				}
+			}
+			if !isTag && string(w) == "but" {
+				butPos, butNeg = 0, 0
+				sawBut = true
+			}
+			if isNegation(w, wc) {
 				negations++
 				negScope = 4
 			}
@@ -298,6 +341,12 @@ func (f *Features) extract(text string, vs govader.Sentiment, lexicon map[string
 	f.Dense[dLexLast] = float32(vLast / 4)
 	if lexPos > 0 && f.cues.complaints > 0 {
 		f.Dense[dContrast] = 1
+	}
+	f.Dense[dAfinnPos] = float32(min(afPos/8, 1))
+	f.Dense[dAfinnNeg] = float32(min(afNeg/8, 1))
+	if sawBut {
+		f.Dense[dButPos] = float32(min(butPos/4, 1))
+		f.Dense[dButNeg] = float32(min(butNeg/4, 1))
 	}
 	if lastEmo > 0 {
 		f.Dense[dLastEmoPos] = 1
@@ -383,16 +432,14 @@ var negations = map[string]bool{
 	"havent": true, "hasnt": true, "aint": true, "hardly": true,
 }
 
-func isNegation(w []byte) bool {
-	if len(w) > 3 && string(w[len(w)-3:]) == "n't" {
-		return true
-	}
-	return negations[string(w)]
+// isNegation reports whether w, whose cue entry is wc, is a negation.
+func isNegation(w []byte, wc wordCue) bool {
+	return wc.negation || len(w) > 3 && string(w[len(w)-3:]) == "n't"
 }
 
 // cueState follows phrase cues word by word.
 type cueState struct {
-	prev       string // the previous word when it starts a cue phrase
+	prev       uint8 // 1 + the index in cueTable.starts of the previous word, 0 if it starts no cue phrase
 	complaints int
 	sarcasm    int
 }
@@ -406,14 +453,34 @@ var complaintWords = map[string]bool{
 	"overcharged": true, "charged": true, "outage": true, "lost": true, "missing": true, "broken": true,
 	"unacceptable": true, "ridiculous": true, "waiting": true, "yet": true, "again": true, "still": true,
 	"rebooked": true, "diverted": true, "glitch": true, "crashed": true, "crashing": true, "unresponsive": true,
+	// Product and software failures.
+	"issue": true, "issues": true, "problem": true, "problems": true, "malfunction": true, "bug": true, "bugs": true,
+	"buggy": true, "crash": true, "crashes": true, "freezes": true, "freezing": true, "froze": true, "laggy": true,
+	"slower": true, "glitches": true, "glitchy": true, "drained": true, "disconnected": true, "error": true,
+	"errors": true, "unusable": true, "overpriced": true, "headache": true, "headaches": true,
 }
+
+// failVerbs follow "can't", "won't", "doesn't", … in a failure cue
+// ("won't load").
+var failVerbs = map[string]bool{"work": true, "working": true, "load": true, "connect": true, "open": true,
+	"update": true, "install": true, "sync": true, "charge": true, "download": true}
 
 var complaintPairs = map[string]map[string]bool{
 	"still":    {"waiting": true, "nothing": true, "no": true, "not": true},
 	"no":       {"update": true, "response": true, "reply": true, "answer": true, "one": true, "help": true, "service": true, "signal": true, "refund": true},
 	"on":       {"hold": true},
-	"not":      {"working": true, "received": true, "arrived": true, "delivered": true},
-	"doesn't":  {"work": true},
+	"not":      {"working": true, "received": true, "arrived": true, "delivered": true, "loading": true, "connecting": true, "responding": true},
+	"doesn't":  failVerbs,
+	"doesnt":   failVerbs,
+	"won't":    failVerbs,
+	"wont":     failVerbs,
+	"can't":    failVerbs,
+	"cant":     failVerbs,
+	"couldn't": failVerbs,
+	"couldnt":  failVerbs,
+	"cannot":   failVerbs,
+	"keeps":    {"crashing": true, "dropping": true, "freezing": true, "failing": true},
+	"gave":     {"up": true},
 	"never":    {"arrived": true, "received": true, "came": true},
 	"customer": {"service": true},
 	"been":     {"waiting": true},
@@ -427,47 +494,85 @@ var sarcasmPairs = map[string]map[string]bool{
 	"yeah": {"right": true},
 }
 
-func (c *cueState) word(w []byte) {
-	s := string(w) // map lookups with string(w) do not allocate
-	if complaintWords[s] {
+// wordCue is what the cue lists, the negations and AFINN-165 say about a
+// word. cueTable merges them so that a word costs one map lookup (plus
+// VADER's lexicon).
+type wordCue struct {
+	afinn     int8  // AFINN-165 valence, 0 when absent
+	complaint bool  // in complaintWords
+	negation  bool  // in negations
+	sarcasm   bool  // "sarcasm", "sarcastic", "irony"
+	starts    uint8 // 1 + index in cueTable.starts when the word starts cue phrases
+}
+
+// phraseStart holds the second words of the cue phrases a word starts.
+type phraseStart struct{ complaint, sarcasm map[string]bool }
+
+type cueTable struct {
+	words  map[string]wordCue
+	starts []phraseStart
+}
+
+var loadCues = sync.OnceValue(func() *cueTable {
+	t := &cueTable{words: map[string]wordCue{}}
+	for w, v := range afinn() {
+		t.words[w] = wordCue{afinn: v}
+	}
+	for w := range complaintWords {
+		wc := t.words[w]
+		wc.complaint = true
+		t.words[w] = wc
+	}
+	for w := range negations {
+		wc := t.words[w]
+		wc.negation = true
+		t.words[w] = wc
+	}
+	for _, w := range []string{"sarcasm", "sarcastic", "irony"} {
+		wc := t.words[w]
+		wc.sarcasm = true
+		t.words[w] = wc
+	}
+	var first []string
+	for w := range complaintPairs {
+		first = append(first, w)
+	}
+	for w := range sarcasmPairs {
+		if complaintPairs[w] == nil {
+			first = append(first, w)
+		}
+	}
+	slices.Sort(first)
+	for _, w := range first {
+		t.starts = append(t.starts, phraseStart{complaintPairs[w], sarcasmPairs[w]})
+		wc := t.words[w]
+		wc.starts = uint8(len(t.starts))
+		t.words[w] = wc
+	}
+	return t
+})
+
+// word follows the cues of the word w, whose entry in cueTable.words is wc.
+func (c *cueState) word(w []byte, wc wordCue, t *cueTable) {
+	if wc.complaint {
 		c.complaints++
 	}
-	switch s {
-	case "sarcasm", "sarcastic", "irony":
+	if wc.sarcasm {
 		c.sarcasm++
 	}
-	if c.prev != "" {
-		if complaintPairs[c.prev][s] {
+	if c.prev > 0 {
+		p := &t.starts[c.prev-1]
+		if p.complaint[string(w)] { // map lookups with string(w) do not allocate
 			c.complaints++
 		}
-		if sarcasmPairs[c.prev][s] {
+		if p.sarcasm[string(w)] {
 			c.sarcasm++
 		}
 	}
-	c.prev = ""
-	if _, ok := complaintPairs[s]; ok {
-		c.prev = cueKey(s)
-	} else if _, ok := sarcasmPairs[s]; ok {
-		c.prev = cueKey(s)
-	}
+	c.prev = wc.starts
 }
 
-// cueKey returns the map's own copy of a key (no allocation per word).
-func cueKey(s string) string {
-	for k := range complaintPairs {
-		if k == s {
-			return k
-		}
-	}
-	for k := range sarcasmPairs {
-		if k == s {
-			return k
-		}
-	}
-	return ""
-}
-
-func (c *cueState) boundary() { c.prev = "" }
+func (c *cueState) boundary() { c.prev = 0 }
 
 // emoticons maps ASCII emoticons (a whole space-separated token) to their
 // polarity.
@@ -494,4 +599,45 @@ func emojiPolarity(r rune) int {
 		return -1
 	}
 	return 0
+}
+
+// afinnTSV is the AFINN-165 list (Finn Årup Nielsen, Open Database
+// License v1.0; see the file's header): "entry TAB valence −5..5".
+//
+//go:embed afinn165.tsv
+var afinnTSV string
+
+// afinn returns AFINN-165's single-word entries and their valences (the
+// phrases are left out: features look words up one at a time).
+var afinn = sync.OnceValue(func() map[string]int8 {
+	m, err := parseAFINN(afinnTSV)
+	if err != nil {
+		panic(err) // the embedded file is checked by TestParseAFINN
+	}
+	return m
+})
+
+// AFINNSHA256 is the SHA-256 (hex) of the embedded AFINN-165 file, for
+// the provenance recorded in a weights file.
+func AFINNSHA256() string {
+	sum := sha256.Sum256([]byte(afinnTSV))
+	return hex.EncodeToString(sum[:])
+}
+
+func parseAFINN(text string) (map[string]int8, error) {
+	m := make(map[string]int8, 3400)
+	for n, line := range strings.Split(text, "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		w, v, ok := strings.Cut(line, "\t")
+		val, err := strconv.Atoi(v)
+		if !ok || err != nil || val < -5 || val > 5 {
+			return nil, fmt.Errorf("sentiment: afinn165.tsv line %d: %q, want word TAB valence −5..5", n+1, line)
+		}
+		if val != 0 && !strings.Contains(w, " ") { // two phrases are rated 0
+			m[w] = int8(val)
+		}
+	}
+	return m, nil
 }

@@ -3,6 +3,7 @@ package sentiment
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"math"
 	"testing"
 )
@@ -32,6 +33,8 @@ func TestScoreHybrid(t *testing.T) {
 		{"quiet complaint: delay", "flight delayed 3 hours, no update", "negative"},
 		{"quiet complaint: waiting", "@AmazonHelp still waiting for my refund", "negative"},
 		{"quiet complaint: on hold", "been on hold for 2 hours", "negative"},
+		{"product failure", "the app keeps crashing since the update", "negative"},
+		{"product failure hashtag", "installed the new version today #epicfail", "negative"},
 		{"quiet complaint: cancelled", "@British_Airways my flight got cancelled and nobody can rebook me", "negative"},
 	} {
 		s := e.Score(tc.text)
@@ -112,8 +115,8 @@ func TestReadModelRejects(t *testing.T) {
 		"truncated":   weightsFile[:len(weightsFile)/2],
 		"bad header":  gz(t, weightsMagic+"{not json\n"),
 		"bad magic":   gz(t, "something else\n{}\n"),
-		"bad bits":    gz(t, weightsMagic+`{"feature_version":1,"hash_bits":40}`+"\n"),
-		"old version": gz(t, weightsMagic+`{"feature_version":0,"hash_bits":12}`+"\n"),
+		"bad bits":    gz(t, weightsMagic+fmt.Sprintf(`{"feature_version":%d,"hash_bits":40}`, FeatureVersion)+"\n"),
+		"old version": gz(t, weightsMagic+fmt.Sprintf(`{"feature_version":%d,"hash_bits":12}`, FeatureVersion-1)+"\n"),
 	} {
 		if _, err := ReadModel(bytes.NewReader(data)); err == nil {
 			t.Errorf("%s: no error", name)

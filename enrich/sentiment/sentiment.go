@@ -3,23 +3,26 @@
 //
 // Two models (Config.Model):
 //
-//   - "hybrid" (default): a multinomial logistic regression trained on
-//     SemEval tweets (weights.bin.gz, embedded; made by
-//     `go run ./enrich/sentiment/train`), over hashed words (marked inside
-//     a negation scope), hashtags, emoticons, emoji and "!"/"?" runs, plus
-//     dense features: VADER's scores, counts and sums of VADER lexicon
-//     valences (negated in scope), ALL CAPS, elongation ("sooo"), emoticon
-//     and emoji polarity, explicit sarcasm markers ("#sarcasm", "#not",
-//     "yeah right"), customer-service complaint cues that carry no
-//     sentiment in a lexicon ("still waiting", "no update", "delayed",
-//     "cancelled", "refund", "hours", "on hold", "nobody", …) and a
-//     contrast cue (positive words in a complaint). The cue features carry
-//     hand-set priors on top of their learnt weights (see train/). The
-//     label is the most likely class after decision biases chosen on the
-//     development files; the confidence is that class's probability; the
-//     compound is Blend·VADER + (1−Blend)·(P(positive) − P(negative)),
-//     Blend chosen on a development third of VADER's tweets, so that the
-//     compound keeps VADER's graded intensity.
+//   - "hybrid" (default): a linear model trained on SemEval tweets
+//     (weights.bin.gz, embedded; made by `go run ./enrich/sentiment/train`):
+//     the average of a multinomial logistic regression and an NBSVM
+//     (logistic regression over naive-Bayes log-count ratios), folded into
+//     one table, over hashed words (marked inside a negation scope),
+//     hashtags, emoticons, emoji and "!"/"?" runs, plus dense features:
+//     VADER's scores, counts and sums of VADER and AFINN-165 lexicon
+//     valences (negated in scope), the valences after the last "but", ALL
+//     CAPS, elongation ("sooo"), emoticon and emoji polarity, explicit
+//     sarcasm markers ("#sarcasm", "#not", "yeah right"), complaint cues
+//     that carry no sentiment in a lexicon (customer service: "still
+//     waiting", "no update", "delayed", "cancelled", "refund", "on hold",
+//     "nobody", …; products: "keeps crashing", "won't load", "issues",
+//     "#fail", …) and a contrast cue (positive words in a complaint). The
+//     cue features carry hand-set priors on top of their learnt weights
+//     (see train/). The label is the most likely class after decision
+//     biases chosen on the development files; the confidence is that
+//     class's probability; the compound is Blend·VADER + (1−Blend)·
+//     (P(positive) − P(negative)), Blend chosen on a development third of
+//     VADER's tweets, so that the compound keeps VADER's graded intensity.
 //   - "vader": VADER alone (Hutto & Gilbert, 2014), with Config.Threshold.
 //
 // Both compute VADER with fastVADER (vader.go): the algorithm, lexicon and
@@ -30,12 +33,15 @@
 // # Data and licences
 //
 // The shipped weights were trained on SemEval-2013–2016 Task 4A tweets
-// (twitter-2013train, 2015train, 2016train, 2016dev; research use). The
-// model is derived from research-use data: check that your use is
-// compatible, or set model: vader. The weights file records the exact
-// files with their SHA-256, the rows dropped as duplicates of evaluation
-// rows, the hyper-parameters and the development scores. See README.md in
-// this folder for the held-out figures.
+// (twitter-2013train, 2015train, 2016train, 2016dev, and, once every choice
+// had been made on them, the dev files 2013dev and 2016devtest; research
+// use). The model is derived from research-use data: check that your use
+// is compatible, or set model: vader. Its features also use the AFINN-165
+// word list (afinn165.tsv, by Finn Årup Nielsen, Open Database License
+// 1.0: keep the attribution). The weights file records the exact files
+// with their SHA-256, the rows dropped as duplicates of evaluation rows,
+// the hyper-parameters and the development scores. See README.md in this
+// folder for the held-out figures.
 //
 // # VADER details
 //

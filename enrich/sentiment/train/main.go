@@ -11,17 +11,32 @@
 //
 // Data use, fixed in the code below:
 //
-//   - training: SemEval Task 4A twitter-2013train, 2013dev, 2015train,
-//     2016train and 2016dev (research use), minus every row whose id or text
-//     also occurs in an evaluation or development file;
-//   - development (choices only, never trained on): SemEval
-//     twitter-2016devtest for the hyper-parameters and the decision biases;
-//     every third row of VADER's tweets_GroundTruth.txt (rows whose line
-//     number is divisible by 3; MIT) for the blend of model and lexicon;
+//   - training: SemEval Task 4A twitter-2013train, 2015train, 2016train
+//     and 2016dev (research use), minus every row whose id or text also
+//     occurs in a held-out or development file;
+//   - development: SemEval twitter-2013dev and 2016devtest. Every choice is
+//     made on them (the grids of both models, the ensemble share, the
+//     decision biases). Once made, the final model is trained again on the
+//     training rows plus the dev rows (those not held out and not already
+//     trained on) with the same choices: more data helps a linear model;
+//   - every third row of VADER's tweets_GroundTruth.txt (rows whose line
+//     number is divisible by 3; MIT) for the blend of model and lexicon,
+//     never trained on;
 //   - held out (not read here except to drop duplicates from the training
 //     rows): SemEval 2013test, 2014test, 2014sarcasm, 2015test, 2016test,
 //     the Sentiment140 test set, the CrowdFlower SXSW brand-emotion file,
 //     and the other two thirds of VADER's tweets.
+//
+// The model is an ensemble of two linear models over the same features: a
+// multinomial logistic regression and a one-vs-rest NBSVM (logistic
+// regression over naive-Bayes log-count ratios, Wang & Manning 2012). Their
+// logits are averaged (NBSVM's share chosen on dev); as both are linear in
+// the same binary hashed features and dense features, the average is one
+// table, so scoring costs the same as one model.
+//
+// The -x-* flags are for experiments (error analysis on the dev files,
+// other learning rates or L2 values); the shipped weights use the
+// defaults.
 //
 // Because the training data is SemEval's (research use), so is the
 // shipped model: see the package documentation of enrich/sentiment.
@@ -38,6 +53,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/earshot-dev/earshot/enrich/sentiment"
@@ -84,6 +100,7 @@ type example struct {
 	y     int
 	vader float64
 	gold  float64 // VADER's human mean
+	text  string
 }
 
 type params struct {
@@ -102,7 +119,15 @@ func main() {
 	out := flag.String("out", outDefault, "the weights file to write")
 	bits := flag.Int("bits", 18, "hashed table size as a power of two")
 	seed := flag.Uint64("seed", 20261122, "shuffling seed")
+	lrFlag := flag.Float64("x-lr", lrRate, "experiment: learning rate")
+	showErrors = flag.Int("x-errors", 0, "experiment: print this many misclassified dev rows and the dev confusion matrix")
+	l2Flag := flag.Float64("x-l2", 0, "experiment: extra L2 value for both grids")
 	flag.Parse()
+	lrRate = *lrFlag
+	if *l2Flag > 0 {
+		lrL2 = append(lrL2, *l2Flag)
+		nbL2 = append(nbL2, *l2Flag)
+	}
 	if err := run(*ds, *out, *bits, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(1)
@@ -153,7 +178,7 @@ func run(ds, out string, bits int, seed uint64) error {
 	var feats sentiment.Features
 	featurize := func(ex eval.Example) example {
 		enr.Featurize(ex.Text, &feats)
-		e := example{idx: make([]uint32, len(feats.Hashed)), dense: feats.Dense, vader: feats.Vader.Compound, gold: ex.Score}
+		e := example{idx: make([]uint32, len(feats.Hashed)), dense: feats.Dense, vader: feats.Vader.Compound, gold: ex.Score, text: ex.Text}
 		for i, h := range feats.Hashed {
 			e.idx[i] = uint32(h & mask)
 		}
@@ -168,18 +193,24 @@ func run(ds, out string, bits int, seed uint64) error {
 		return e
 	}
 
-	// Ids and texts that must not be trained on.
-	excludeID, excludeText := map[string]bool{}, map[string]bool{}
+	// Ids and texts that must not be trained on: the held-out rows always,
+	// the dev rows while the choices are made.
+	heldID, heldText := map[string]bool{}, map[string]bool{}
+	devID, devText := map[string]bool{}, map[string]bool{}
 	for _, f := range append(append([]file{}, heldOut...), devFiles...) {
 		d, _, err := read(ds, f)
 		if err != nil {
 			return err
 		}
+		ids, texts := heldID, heldText
+		if slices.Contains(devFiles, f) {
+			ids, texts = devID, devText
+		}
 		for _, ex := range d.Examples {
 			if f.format == eval.FormatSemEval {
-				excludeID[ex.ID] = true
+				ids[ex.ID] = true
 			}
-			excludeText[key(ex.Text)] = true
+			texts[key(ex.Text)] = true
 		}
 	}
 
@@ -194,7 +225,7 @@ func run(ds, out string, bits int, seed uint64) error {
 		tf := sentiment.TrainFile{Path: f.rel, SHA256: sum, Licence: f.licence}
 		for _, ex := range d.Examples {
 			k := key(ex.Text)
-			if excludeID[ex.ID] || excludeText[k] || seen[k] {
+			if heldID[ex.ID] || heldText[k] || devID[ex.ID] || devText[k] || seen[k] {
 				tf.Dropped++
 				continue
 			}
@@ -205,16 +236,33 @@ func run(ds, out string, bits int, seed uint64) error {
 		info.TrainedOn = append(info.TrainedOn, tf)
 		fmt.Printf("train %s: %d rows, %d dropped (duplicates of evaluation rows or of each other)\n", f.rel, tf.Examples, tf.Dropped)
 	}
-	var dev []example
+	var dev, devTrain []example
+	var devInfo []sentiment.TrainFile
 	for _, f := range devFiles {
-		dd, _, err := read(ds, f)
+		dd, sum, err := read(ds, f)
 		if err != nil {
 			return err
 		}
+		tf := sentiment.TrainFile{Path: f.rel + " (dev: choices, then folded into the final training)", SHA256: sum, Licence: f.licence}
 		for _, ex := range dd.Examples {
-			dev = append(dev, featurize(ex))
+			e := featurize(ex)
+			dev = append(dev, e)
+			// Rows that may join the final training: not held out, not
+			// already trained on.
+			k := key(ex.Text)
+			if heldID[ex.ID] || heldText[k] || seen[k] {
+				tf.Dropped++
+				continue
+			}
+			seen[k] = true
+			devTrain = append(devTrain, e)
+			tf.Examples++
 		}
+		devInfo = append(devInfo, tf)
 		info.DevFiles = append(info.DevFiles, f.rel)
+	}
+	if foldDev {
+		info.TrainedOn = append(info.TrainedOn, devInfo...)
 	}
 	vd, _, err := read(ds, vaderFile)
 	if err != nil {
@@ -229,45 +277,80 @@ func run(ds, out string, bits int, seed uint64) error {
 	info.DevFiles = append(info.DevFiles, vaderFile.rel+" (rows whose line number is divisible by 3)")
 	fmt.Printf("train %d, dev %d, vader dev %d\n", len(train), len(dev), len(vdev))
 
-	// Hyper-parameters: a small grid, chosen by macro-F1 on the dev file.
-	var best struct {
-		p      params
-		table  []float32
-		bias   [sentiment.NumClasses]float64
-		dense  [sentiment.NumDense][sentiment.NumClasses]float64
-		db     [sentiment.NumClasses]float64
-		devF1  float64
-		devRaw float64
+	// Choices, all by macro-F1 on the dev files (after decision biases):
+	// the logistic regression's hyper-parameters, then the NBSVM model's,
+	// then the share of NBSVM in the ensemble.
+	evalDev := func(m *lr) (float64, [sentiment.NumClasses]float64, float64) {
+		raw := macroF1(dev, func(e example) int { return argmax(m.logits(e), [3]float64{}) })
+		db, f1 := decisionBias(dev, m)
+		return raw, db, f1
 	}
-	best.devF1 = -1
-	for _, epochs := range []int{1, 2, 3} {
-		for _, l2 := range []float64{1e-6} {
+	bestLR, bestLRF1 := params{}, -1.0
+	var lrModel *lr
+	for _, epochs := range lrEpochs {
+		for _, l2 := range lrL2 {
 			for _, cp := range []float64{0.5, 1} {
-				p := params{l2: l2, lr: 0.05, classPower: cp, epochs: epochs}
-				m := newLR(bits)
-				m.fit(train, p, seed)
-				raw := macroF1(dev, func(e example) int { return argmax(m.logits(e), [3]float64{}) })
-				db, f1 := decisionBias(dev, m)
-				fmt.Printf("epochs=%d l2=%g class_power=%g: dev macro-F1 %.4f, with decision biases %v %.4f\n", epochs, l2, cp, raw, db, f1)
-				if f1 > best.devF1 {
-					best.p, best.table, best.bias, best.dense, best.db, best.devF1, best.devRaw = p, m.w, m.b, m.d, db, f1, raw
+				p := params{l2: l2, lr: lrRate, classPower: cp, epochs: epochs}
+				m := fitLR(train, p, seed, bits)
+				raw, db, f1 := evalDev(m)
+				fmt.Printf("LR epochs=%d l2=%g class_power=%g: dev macro-F1 %.4f, with decision biases %v %.4f\n", epochs, l2, cp, raw, db, f1)
+				if f1 > bestLRF1+1e-9 {
+					bestLR, bestLRF1, lrModel = p, f1, m
 				}
 			}
 		}
 	}
-	final := &lr{w: best.table, b: best.bias, d: best.dense, mask: mask}
+	bestNB, bestNBF1 := params{}, -1.0
+	var nbModel *lr
+	for _, epochs := range nbEpochs {
+		for _, l2 := range nbL2 {
+			p := params{l2: l2, lr: lrRate, classPower: bestLR.classPower, epochs: epochs}
+			m := fitNBSVM(train, p, seed, bits)
+			raw, db, f1 := evalDev(m)
+			fmt.Printf("NBSVM epochs=%d l2=%g: dev macro-F1 %.4f, with decision biases %v %.4f\n", epochs, l2, raw, db, f1)
+			if f1 > bestNBF1+1e-9 {
+				bestNB, bestNBF1, nbModel = p, f1, m
+			}
+		}
+	}
+	share, bestF1, bestRaw := 0.0, -1.0, 0.0
+	var bestDB [sentiment.NumClasses]float64
+	for _, a := range nbShares {
+		raw, db, f1 := evalDev(combine(lrModel, nbModel, a))
+		fmt.Printf("ensemble NBSVM share %.2f: dev macro-F1 %.4f, with decision biases %v %.4f\n", a, raw, db, f1)
+		if f1 > bestF1+1e-9 {
+			share, bestF1, bestRaw, bestDB = a, f1, raw, db
+		}
+	}
+	final := combine(lrModel, nbModel, share)
+	devFinal := bestF1
+	if *showErrors > 0 {
+		printDevErrors(dev, final, bestDB, *showErrors)
+	}
 
 	// Priors: fixed additions to the weights of the cue features, set by
 	// hand before looking at any evaluation file. SemEval's tweets hold few
 	// customer-service complaints and little marked sarcasm, so the
 	// learnt weights of these cues are weak; the priors make a lexically
 	// neutral complaint ("flight delayed 3 hours, no update") negative.
-	// The dev figure with the priors is printed and recorded.
-	for _, pr := range priors {
-		final.d[pr.feature][pr.class] += pr.add
+	// The dev figure with the priors is printed and recorded (measured
+	// before the dev rows are folded into the training).
+	addPriors(final)
+	devPriors := macroF1(dev, func(e example) int { return argmax(final.logits(e), bestDB) })
+	fmt.Printf("dev macro-F1 with the priors: %.4f (without %.4f)\n", devPriors, devFinal)
+
+	// Folding the dev files in: once every choice is made, the two models
+	// are trained again on the training and the SemEval dev rows together
+	// with the same hyper-parameters (more data helps a linear model).
+	// The decision biases stay those chosen on the dev files.
+	trainedRows := len(train)
+	if foldDev {
+		all := append(append([]example{}, train...), devTrain...)
+		final = combine(fitLR(all, bestLR, seed, bits), fitNBSVM(all, bestNB, seed, bits), share)
+		addPriors(final)
+		trainedRows = len(all)
+		fmt.Printf("final model trained on %d rows (training + dev)\n", len(all))
 	}
-	devPriors := macroF1(dev, func(e example) int { return argmax(final.logits(e), best.db) })
-	fmt.Printf("dev macro-F1 with the priors: %.4f (without %.4f)\n", devPriors, best.devF1)
 
 	// Blend: VADER's share of the compound, by Pearson r on the VADER dev rows.
 	blend, bestR := 0.0, -2.0
@@ -292,14 +375,22 @@ func run(ds, out string, bits int, seed uint64) error {
 	info.HashBits = bits
 	info.Bias = final.b
 	info.Dense = final.d
-	info.DecisionBias = best.db
+	info.DecisionBias = bestDB
 	info.Blend = blend
-	info.Training = map[string]any{"algorithm": "multinomial logistic regression, AdaGrad SGD, L2 on touched weights",
-		"l2": best.p.l2, "learning_rate": best.p.lr, "class_weight_power": best.p.classPower, "epochs": best.p.epochs, "seed": seed,
+	info.Training = map[string]any{
+		"algorithm": "ensemble (average of logits) of a multinomial logistic regression and a one-vs-rest NBSVM " +
+			"(logistic regression over naive-Bayes log-count ratios), both AdaGrad SGD with L2 on touched weights, folded into one table",
+		"lr_l2": bestLR.l2, "lr_learning_rate": bestLR.lr, "lr_epochs": bestLR.epochs, "class_weight_power": bestLR.classPower,
+		"nbsvm_l2": bestNB.l2, "nbsvm_learning_rate": bestNB.lr, "nbsvm_epochs": bestNB.epochs, "nbsvm_alpha": nbAlpha,
+		"lexicons": map[string]string{"vader": "govader's VADER lexicon (MIT)",
+			"afinn_165": "enrich/sentiment/afinn165.tsv, Finn Årup Nielsen, ODbL 1.0, sha256 " + sentiment.AFINNSHA256()},
+		"nbsvm_share": share, "seed": seed, "dev_folded_into_final_training": foldDev, "final_training_rows": trainedRows,
 		"priors": "complaint→negative +1; complaint_quiet→negative +1, neutral −0.5; sarcasm→negative +1.5, positive −1.5; contrast→negative +1, positive −1"}
-	info.DevScores = map[string]float64{"dev_macro_f1": round4(best.devF1),
-		"dev_macro_f1_without_decision_bias": round4(best.devRaw), "vader_dev_pearson_r": round4(bestR), "dev_macro_f1_with_priors": round4(devPriors)}
-	info.Licence = "derived from SemEval Task 4 data: research use only"
+	info.DevScores = map[string]float64{"dev_macro_f1": round4(bestF1), "dev_macro_f1_lr_alone": round4(bestLRF1),
+		"dev_macro_f1_nbsvm_alone":           round4(bestNBF1),
+		"dev_macro_f1_without_decision_bias": round4(bestRaw), "vader_dev_pearson_r": round4(bestR), "dev_macro_f1_with_priors": round4(devPriors)}
+	info.Licence = "derived from SemEval Task 4 data: research use only; its features use the AFINN-165 word list " +
+		"(Finn Årup Nielsen, Open Database License 1.0) and VADER's lexicon (MIT)"
 
 	var buf bytes.Buffer
 	if err := sentiment.WriteModel(&buf, info, final.w); err != nil {
@@ -308,9 +399,169 @@ func run(ds, out string, bits int, seed uint64) error {
 	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("wrote %s (%d bytes): l2=%g class_power=%g decision_bias=%v blend=%.2f dev macro-F1 %.4f\n",
-		out, buf.Len(), best.p.l2, best.p.classPower, best.db, blend, best.devF1)
+	fmt.Printf("wrote %s (%d bytes): NBSVM share %.2f decision_bias=%v blend=%.2f dev macro-F1 %.4f\n",
+		out, buf.Len(), share, bestDB, blend, bestF1)
 	return nil
+}
+
+// Grids and settings of the two models and the ensemble.
+var (
+	lrEpochs = []int{1, 2, 3}
+	lrL2     = []float64{1e-6}
+
+	nbEpochs = []int{1, 2, 3}
+	nbL2     = []float64{1e-6, 1e-5}
+	nbShares = []float64{0, 0.25, 0.5, 0.75, 1}
+)
+
+// lrRate is the AdaGrad learning rate of both models.
+var lrRate = 0.05
+
+// nbAlpha is the naive-Bayes smoothing count.
+const nbAlpha = 1.0
+
+// foldDev: train the final model on the training and the SemEval dev rows.
+const foldDev = true
+
+func addPriors(m *lr) {
+	for _, pr := range priors {
+		m.d[pr.feature][pr.class] += pr.add
+	}
+}
+
+// combine returns the model whose logits are (1−a)·lrm's + a·nb's: both are
+// linear in the same features, so the ensemble is one table.
+func combine(lrm, nb *lr, a float64) *lr {
+	m := newLR(0)
+	m.mask = lrm.mask
+	m.w = make([]float32, len(lrm.w))
+	for i := range m.w {
+		m.w[i] = float32((1-a)*float64(lrm.w[i]) + a*float64(nb.w[i]))
+	}
+	for c := range m.b {
+		m.b[c] = (1-a)*lrm.b[c] + a*nb.b[c]
+	}
+	for k := range m.d {
+		for c := range m.d[k] {
+			m.d[k][c] = (1-a)*lrm.d[k][c] + a*nb.d[k][c]
+		}
+	}
+	return m
+}
+
+// fitLR returns a multinomial logistic regression fitted on train.
+func fitLR(train []example, p params, seed uint64, bits int) *lr {
+	m := newLR(bits)
+	m.fit(train, p, seed)
+	return m
+}
+
+// fitNBSVM trains one binary logistic regression per class (class against
+// the rest) over naive-Bayes log-count ratios (Wang & Manning 2012): a
+// hashed feature f present in a text has value r_c(f) = log((p_f/‖p‖₁) /
+// (q_f/‖q‖₁)), p and q its smoothed counts in the class's texts and in the
+// others'. The dense features keep their values. As the hashed features
+// are binary, w_c(f)·r_c(f) is stored: the result is a linear model over
+// the same features as the multinomial one.
+func fitNBSVM(train []example, p params, seed uint64, bits int) *lr {
+	rows := 1 << bits
+	var cnt [sentiment.NumClasses][]float64
+	for c := range cnt {
+		cnt[c] = make([]float64, rows)
+	}
+	var count [sentiment.NumClasses]float64
+	for _, e := range train {
+		count[e.y]++
+		for _, i := range e.idx {
+			cnt[e.y][i]++
+		}
+	}
+	var r [sentiment.NumClasses][]float64
+	for c := range r {
+		r[c] = make([]float64, rows)
+		var pn, qn float64
+		for i := range rows {
+			in, out := cnt[c][i], 0.0
+			for o := range cnt {
+				if o != c {
+					out += cnt[o][i]
+				}
+			}
+			if in+out > 0 {
+				pn += in + nbAlpha
+				qn += out + nbAlpha
+			}
+		}
+		for i := range rows {
+			in, out := cnt[c][i], 0.0
+			for o := range cnt {
+				if o != c {
+					out += cnt[o][i]
+				}
+			}
+			if in+out > 0 {
+				r[c][i] = math.Log((in+nbAlpha)/pn) - math.Log((out+nbAlpha)/qn)
+			}
+		}
+	}
+	var cw [sentiment.NumClasses]float64
+	for c := range cw {
+		cw[c] = math.Pow(float64(len(train))/(3*count[c]), p.classPower)
+	}
+	m := newLR(bits)
+	for c := range sentiment.NumClasses {
+		w := make([]float64, rows)
+		gw := make([]float64, rows)
+		var b, gb float64
+		var d, gd [sentiment.NumDense]float64
+		rng := rand.New(rand.NewPCG(seed+uint64(c)+1, seed^0x5eed))
+		order := make([]int, len(train))
+		for i := range order {
+			order[i] = i
+		}
+		const eps = 1e-8
+		for range p.epochs {
+			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+			for _, k := range order {
+				e := train[k]
+				z := b
+				for _, i := range e.idx {
+					z += w[i] * r[c][i]
+				}
+				for j, v := range e.dense {
+					z += float64(v) * d[j]
+				}
+				y, wt := 0.0, cw[e.y]
+				if e.y == c {
+					y = 1
+				}
+				g := (1/(1+math.Exp(-z)) - y) * wt
+				gb += g * g
+				b -= p.lr * g / math.Sqrt(gb+eps)
+				for _, i := range e.idx {
+					gg := g*r[c][i] + p.l2*w[i]
+					gw[i] += gg * gg
+					w[i] -= p.lr * gg / math.Sqrt(gw[i]+eps)
+				}
+				for j, v := range e.dense {
+					if v == 0 {
+						continue
+					}
+					gg := g*float64(v) + p.l2*d[j]
+					gd[j] += gg * gg
+					d[j] -= p.lr * gg / math.Sqrt(gd[j]+eps)
+				}
+			}
+		}
+		for i := range rows {
+			m.w[i*sentiment.NumClasses+c] = float32(w[i] * r[c][i])
+		}
+		m.b[c] = b
+		for j := range d {
+			m.d[j][c] = d[j]
+		}
+	}
+	return m
 }
 
 var priors = []struct {
@@ -444,7 +695,7 @@ func macroF1(set []example, predict func(example) int) float64 {
 }
 
 // decisionBias picks biases for the negative and positive logits
-// (neutral's is 0) in −1..1 by macro-F1 on set.
+// (neutral's is 0) in −2..2 (steps of 0.1) by macro-F1 on set.
 func decisionBias(set []example, m *lr) ([sentiment.NumClasses]float64, float64) {
 	z := make([][sentiment.NumClasses]float64, len(set))
 	for i, e := range set {
@@ -452,8 +703,8 @@ func decisionBias(set []example, m *lr) ([sentiment.NumClasses]float64, float64)
 	}
 	var best [sentiment.NumClasses]float64
 	bestF := -1.0
-	for bn := -10; bn <= 10; bn++ {
-		for bp := -10; bp <= 10; bp++ {
+	for bn := -20; bn <= 20; bn++ {
+		for bp := -20; bp <= 20; bp++ {
 			b := [sentiment.NumClasses]float64{float64(bn) / 10, 0, float64(bp) / 10}
 			i := 0
 			f := macroF1(set, func(example) int { p := argmax(z[i], b); i++; return p })
@@ -464,4 +715,24 @@ func decisionBias(set []example, m *lr) ([sentiment.NumClasses]float64, float64)
 		}
 	}
 	return best, bestF
+}
+
+var showErrors *int
+
+// printDevErrors prints the dev confusion matrix and the first n
+// misclassified dev rows (for error analysis; dev files only).
+func printDevErrors(dev []example, m *lr, db [sentiment.NumClasses]float64, n int) {
+	var conf [sentiment.NumClasses][sentiment.NumClasses]int
+	shown := 0
+	for _, e := range dev {
+		p := argmax(m.logits(e), db)
+		conf[e.y][p]++
+		if p != e.y && shown < n {
+			shown++
+			fmt.Printf("ERR gold=%s pred=%s vader=%.2f %q\n", sentiment.ClassLabels[e.y], sentiment.ClassLabels[p], e.vader, e.text)
+		}
+	}
+	for g := range conf {
+		fmt.Printf("confusion gold %-8s → %v\n", sentiment.ClassLabels[g], conf[g])
+	}
 }

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/earshot-dev/earshot/enrich/sentiment"
+)
+
+// synthetic returns n rows over a 2^bits table: hashed feature 1 marks a
+// negative row, 2 a positive one, 3 a neutral one; features 10..99 are
+// noise, and one dense feature is noise too.
+func synthetic(n int, seed uint64) []example {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	set := make([]example, n)
+	for k := range set {
+		y := k % sentiment.NumClasses
+		cue := []uint32{1, 3, 2}[y]
+		e := example{y: y, idx: []uint32{cue, uint32(10 + rng.IntN(90)), uint32(10 + rng.IntN(90))}}
+		e.dense[0] = float32(rng.Float64()*2 - 1)
+		set[k] = e
+	}
+	return set
+}
+
+func TestFitNBSVMLearnsAndIsDeterministic(t *testing.T) {
+	train, test := synthetic(600, 1), synthetic(300, 2)
+	p := params{l2: 1e-6, lr: 0.05, classPower: 0.5, epochs: 2}
+	m := fitNBSVM(train, p, 7, 10)
+	if f := macroF1(test, func(e example) int { return argmax(m.logits(e), [3]float64{}) }); f < 0.99 {
+		t.Errorf("NBSVM macro-F1 %.3f on separable data, want ≥ 0.99", f)
+	}
+	again := fitNBSVM(train, p, 7, 10)
+	if !slices.Equal(m.w, again.w) || m.b != again.b || m.d != again.d {
+		t.Error("two fits with the same seed differ")
+	}
+	// The weight of a feature that never occurs stays 0.
+	for c := range sentiment.NumClasses {
+		if w := m.w[500*sentiment.NumClasses+c]; w != 0 {
+			t.Errorf("unseen feature has weight %v", w)
+		}
+	}
+}
+
+func TestCombineAveragesLogits(t *testing.T) {
+	train := synthetic(300, 3)
+	p := params{l2: 1e-6, lr: 0.05, classPower: 0.5, epochs: 1}
+	a := newLR(10)
+	a.fit(train, p, 1)
+	b := fitNBSVM(train, p, 1, 10)
+	for _, share := range []float64{0, 0.25, 1} {
+		m := combine(a, b, share)
+		for _, e := range train[:50] {
+			za, zb, z := a.logits(e), b.logits(e), m.logits(e)
+			for c := range z {
+				if want := (1-share)*za[c] + share*zb[c]; math.Abs(z[c]-want) > 1e-4 {
+					t.Fatalf("share %v class %d: logit %v, want %v", share, c, z[c], want)
+				}
+			}
+		}
+	}
+}
+
+func TestDecisionBiasNeverLowersMacroF1(t *testing.T) {
+	set := synthetic(300, 4)
+	m := newLR(10)
+	m.fit(set[:30], params{l2: 1e-6, lr: 0.01, classPower: 1, epochs: 1}, 1)
+	raw := macroF1(set, func(e example) int { return argmax(m.logits(e), [3]float64{}) })
+	db, f := decisionBias(set, m)
+	if f+1e-9 < raw || db[sentiment.ClassNeutral] != 0 {
+		t.Errorf("biases %v give %.4f, without %.4f", db, f, raw)
+	}
+}
