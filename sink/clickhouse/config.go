@@ -8,6 +8,7 @@ package clickhouse
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -63,6 +64,11 @@ type Config struct {
 	// rollup views one after the other on one server core; two in flight
 	// keep a second core busy.
 	InsertConcurrency int `yaml:"insert_concurrency"`
+	// DecodeWorkers decode fetched records in parallel (the order is
+	// kept). One goroutine reads ≈ 170k records/s from Kafka, but
+	// decoding an enriched mention costs ≈ 5 µs: with one decoder a sink
+	// tops out near 90k records/s before any column is built.
+	DecodeWorkers int `yaml:"decode_workers"`
 }
 
 // DefaultConfig returns the defaults explained on Config.
@@ -78,14 +84,18 @@ func DefaultConfig() Config {
 		ShutdownTimeout:   30 * time.Second,
 		FetchBuffer:       4096,
 		InsertConcurrency: 2,
+		DecodeWorkers:     min(runtime.GOMAXPROCS(0), 4),
 	}
 }
 
 // MaxHeld bounds the records a sink holds in memory, also while
 // ClickHouse is down (it then stops consuming): the batches being
-// inserted, the batch being built, the fetch buffer, and the record the
-// fetcher is handing over.
-func (c Config) MaxHeld() int { return (c.InsertConcurrency+1)*c.BatchRows + c.FetchBuffer + 1 }
+// inserted, the batch being built, the fetch buffer, the decode workers'
+// queues and the records in their hands, and the record the fetcher is
+// handing over.
+func (c Config) MaxHeld() int {
+	return (c.InsertConcurrency+1)*c.BatchRows + c.FetchBuffer + c.DecodeWorkers*(2*decodeQueue+1) + 1
+}
 
 // Validate names the first field that is wrong and how to fix it.
 func (c Config) Validate() error {
@@ -110,6 +120,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("sink.fetch_buffer: %d, want ≥ 1 (default 4096)", c.FetchBuffer)
 	case c.InsertConcurrency < 1 || c.InsertConcurrency > 16:
 		return fmt.Errorf("sink.insert_concurrency: %d, want 1..16 (default 2)", c.InsertConcurrency)
+	case c.DecodeWorkers < 1 || c.DecodeWorkers > 64:
+		return fmt.Errorf("sink.decode_workers: %d, want 1..64 (default: the number of CPUs, at most 4)", c.DecodeWorkers)
 	}
 	return nil
 }

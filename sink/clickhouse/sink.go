@@ -152,6 +152,75 @@ type fetched struct {
 	err error
 }
 
+// decodeQueue is the capacity of each decode worker's input and output
+// channels.
+const decodeQueue = 64
+
+// startFetch starts the goroutines that read records from Kafka, decode
+// them on DecodeWorkers goroutines and hand them to msgs in the order they
+// were read; msgs is closed when reading stops, after *fetchErr was set
+// (nil when ctx ended). The fetcher deals records round-robin to the
+// workers and the merger takes results round-robin from them, so the
+// order is kept without sequence numbers. Once ctx ends nothing more is
+// handed over: what was handed over is a prefix of what was read, and the
+// rest, never committed, is read again.
+func (s *Sink) startFetch(ctx context.Context, msgs chan<- fetched, fetchErr *error) {
+	w := s.cfg.DecodeWorkers
+	in := make([]chan kafka.Message, w)
+	out := make([]chan fetched, w)
+	for i := range w {
+		in[i] = make(chan kafka.Message, decodeQueue)
+		out[i] = make(chan fetched, decodeQueue)
+		go func() {
+			defer close(out[i])
+			for msg := range in[i] {
+				m, err := mention.Decode(msg.Value)
+				out[i] <- fetched{msg: msg, m: m, err: err}
+			}
+		}()
+	}
+	go func() { // the fetcher
+		defer func() {
+			for _, c := range in {
+				close(c)
+			}
+		}()
+		for i := 0; ; i = (i + 1) % w {
+			msg, err := s.reader.FetchMessage(ctx)
+			if err != nil {
+				*fetchErr = err // read after msgs is closed
+				return
+			}
+			s.m.Buffered.Set(float64(s.held.Add(1)))
+			select {
+			case in[i] <- msg:
+			case <-ctx.Done():
+				s.m.Buffered.Set(float64(s.held.Add(-1)))
+				return // not handed over, not committed: redelivered
+			}
+		}
+	}()
+	go func() { // the merger
+		defer close(msgs)
+		stopped := false
+		for i := 0; ; i = (i + 1) % w {
+			f, ok := <-out[i]
+			if !ok {
+				return // the fetcher stopped; every earlier result was taken
+			}
+			if !stopped {
+				select {
+				case msgs <- f:
+					continue
+				case <-ctx.Done():
+					stopped = true
+				}
+			}
+			s.m.Buffered.Set(float64(s.held.Add(-1))) // dropped: redelivered
+		}
+	}()
+}
+
 // add appends one decoded record to the batch, or turns it into a dead
 // letter.
 func (s *Sink) add(b *batch, f fetched) {
@@ -206,24 +275,7 @@ func (s *Sink) Run(ctx context.Context) error {
 	defer stopFetch()
 	msgs := make(chan fetched, s.cfg.FetchBuffer)
 	var fetchErr error
-	go func() {
-		defer close(msgs)
-		for {
-			msg, err := s.reader.FetchMessage(fetchCtx)
-			if err != nil {
-				fetchErr = err // read after msgs is closed
-				return
-			}
-			m, err := mention.Decode(msg.Value)
-			s.m.Buffered.Set(float64(s.held.Add(1)))
-			select {
-			case msgs <- fetched{msg: msg, m: m, err: err}:
-			case <-fetchCtx.Done():
-				s.m.Buffered.Set(float64(s.held.Add(-1)))
-				return // not handed over, not committed: redelivered
-			}
-		}
-	}()
+	s.startFetch(fetchCtx, msgs, &fetchErr)
 
 	// The flusher's context outlives ctx: an insert in flight when ctx
 	// ends completes (within ShutdownTimeout) rather than being redone.
