@@ -35,6 +35,14 @@ func BenchmarkEnrich(b *testing.B) {
 // BenchmarkEnrichTWCS runs over the first 5,000 posts of the Customer
 // Support on Twitter data set, when present.
 func BenchmarkEnrichTWCS(b *testing.B) {
+	texts := twcsTexts(b)
+	e := newEnricher(b, DefaultConfig())
+	benchFind(b, e, texts)
+}
+
+// twcsTexts reads the texts of the first 5,000 twcs posts (skips when the
+// data set is absent).
+func twcsTexts(b *testing.B) []string {
 	dir := testenv.Datasets(b)
 	f, err := os.Open(filepath.Join(dir, "twcs", "twcs_first5000.csv"))
 	if err != nil {
@@ -66,8 +74,48 @@ func BenchmarkEnrichTWCS(b *testing.B) {
 			texts = append(texts, rec[col])
 		}
 	}
-	e := newEnricher(b, DefaultConfig())
-	benchFind(b, e, texts)
+	return texts
+}
+
+// BenchmarkTagTWCS is the tagger alone (TagWords on tokenized twcs posts)
+// with the shipped model's decoder, greedily, and with its beam without
+// the gap.
+func BenchmarkTagTWCS(b *testing.B) {
+	texts := twcsTexts(b)
+	var words [][]string
+	for _, t := range texts {
+		var ws []string
+		for _, sp := range Tokenize(nil, t) {
+			ws = append(ws, t[sp.Start:sp.End])
+		}
+		words = append(words, ws)
+	}
+	m, err := DefaultModel()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		m    *Model
+	}{
+		{"shipped", m},
+		{"greedy", m.WithBeam(1, 0)},
+		{"beam-no-gap", m.WithBeam(m.Info.Beam, 0)},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			tg, err := NewTagger(tt.m, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			var labels []int
+			b.ResetTimer()
+			defer cpuTimer(b)()
+			for i := 0; i < b.N; i++ {
+				labels = tg.TagWords(labels[:0], words[i%len(words)])
+			}
+		})
+	}
 }
 
 func benchFind(b *testing.B, e *Enricher, texts []string) {

@@ -6,21 +6,24 @@
 //
 // # Names
 //
-// An averaged-perceptron BIO tagger (greedy, left to right) over hashed
-// features: the word, its prefixes and suffixes, its shape and
-// capitalisation class, the words, bigrams and shapes around it, whether
-// the training text mostly writes it in lower case, whether it starts or
-// continues a name of the brand registry or an entity name of the
-// training data (with its type), the sentence's style (headline, all
-// caps), its position, and the two tags before it. A token after an O that
-// is punctuation or a common lower-case word outside both gazetteers is O
-// without scoring (most tokens of a post). The O label's score is lowered
-// by a margin that the trainer picks on held-out training sentences
-// (recall for precision). The weights (see train/) are trained on
-// CC-BY-4.0 data only (WNUT-17 and the Broad Twitter Corpus) and embedded,
-// quantised to int16 and stored sparsely; in memory only the non-zero rows
-// are kept (int8 where they fit), and the features of a word share a
-// block of rows, so that a text touches few cache lines.
+// An averaged-perceptron BIO tagger with beam search (beam.go; trained
+// with the same search and early updates) over hashed features: the word,
+// its prefixes and suffixes, its shape and capitalisation class, the
+// words, bigrams and shapes around it, whether the training text mostly
+// writes it in lower case, whether it starts or continues a name of the
+// brand registry or an entity name of the training data (with its type),
+// the sentence's style (headline, all caps), its position, and the two
+// tags before it. A token after an O that is punctuation or a common
+// lower-case word outside both gazetteers is O without scoring (most
+// tokens of a post). The O label's score is lowered by a margin (recall
+// for precision), and taggings far behind the best are dropped from the
+// beam (speed); the trainer picks the beam width, the gap and the margin
+// by cross-validation on the training sentences. The weights (see
+// train/) are trained on CC-BY-4.0 data only (WNUT-17 and the Broad
+// Twitter Corpus) and embedded, quantised to int16 and stored sparsely;
+// in memory only the non-zero rows are kept (int8, shifted per row where
+// they do not fit), and the features of a word share a block of rows, so
+// that a text touches few cache lines.
 //
 // # Service identifiers
 //
@@ -60,7 +63,7 @@ import (
 
 // Version is recorded in the pipeline's version string, with the model's
 // id.
-const Version = "2"
+const Version = "3"
 
 // Enricher implements enrich.Enricher.
 type Enricher struct {

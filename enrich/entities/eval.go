@@ -12,6 +12,13 @@ type Counts struct {
 	Gold, Predicted, Correct int
 }
 
+// Add adds o's counts to c.
+func (c *Counts) Add(o Counts) {
+	c.Gold += o.Gold
+	c.Predicted += o.Predicted
+	c.Correct += o.Correct
+}
+
 // Precision is Correct/Predicted (0 when nothing was predicted).
 func (c Counts) Precision() float64 { return ratio(c.Correct, c.Predicted) }
 

@@ -134,8 +134,10 @@ type featurizer struct {
 	style  uint64
 	scores [][NumLabels]int32
 	labels []int
-	// Viterbi back-pointers and scores.
-	back [][NumLabels]uint8
+	// Beam search (beam.go): the beam of each token (room for Model.beam
+	// items per token, best first) and the candidates of a token.
+	hist []beamItem[int32]
+	step *beamStep[int32]
 }
 
 const (

@@ -29,6 +29,19 @@ type ModelInfo struct {
 	// margin > 0 trades precision for recall. The trainer picks it on
 	// a held-out part of the training data.
 	OMargin float64 `json:"o_margin,omitempty"`
+	// Beam is the width of the beam search (beam.go) the weights were
+	// trained for and tag with; 0 or 1: greedy.
+	Beam int `json:"beam,omitempty"`
+	// BeamGap (in the units of OMargin; 0: none) drops from the beam the
+	// taggings whose score is more than BeamGap behind the best one's, so
+	// that most tokens keep one tagging: a speed-for-accuracy trade that
+	// the trainer picks on held-out training sentences.
+	BeamGap float64 `json:"beam_gap,omitempty"`
+	// TypeBias (empty, or one per type of Types, in the units of OMargin)
+	// is added to the score of B-t for each type t: a per-type trade of
+	// precision for recall on top of OMargin, picked by the trainer on
+	// held-out training sentences.
+	TypeBias []float64 `json:"type_bias,omitempty"`
 	// Labels names the labels in weight order.
 	Labels []string `json:"labels"`
 
@@ -55,8 +68,9 @@ type Model struct {
 	// ID is the first 12 hex digits of the weights file's SHA-256.
 	ID string
 	// w holds the non-zero rows of the hashed table in row order, each as
-	// rowBytes int8: a flag, then the NumLabels weights; rows with a weight
-	// beyond ±127 (a few thousand) have the flag set and the index of
+	// rowBytes int8: a shift k (0..7), then the NumLabels weights divided
+	// by 2^k and rounded (k is the least that makes them fit: rowShift);
+	// rows that no k ≤ 7 fits (a few) have the flag -1 and the index of
 	// their row in big (4 bytes, little-endian) instead. Then one row of
 	// zeros (at zero) that features of an all-zero row are sent to. The
 	// table is dense and small, and the zero row stays in cache.
@@ -78,6 +92,12 @@ type Model struct {
 	// oMargin is subtracted from the O label's score (Info.OMargin in
 	// weight units).
 	oMargin int32
+	// beam is the beam width (1: greedy), beamGap Info.BeamGap in
+	// weight units.
+	beam    int
+	beamGap int32
+	// typeBias is Info.TypeBias in weight units.
+	typeBias [4]int32
 	// tgaz is the gazetteer of the names of the training data.
 	tgaz *gazetteer
 	mask uint64
@@ -105,6 +125,9 @@ func newModel(info ModelInfo, w []int16, vocab []uint64, names []Name) *Model {
 	rows := 1 << info.HashBits
 	m := &Model{Info: info, mask: uint64(rows - 1), vocab: newHashSet(vocab), tgaz: namesGazetteer(names)}
 	m.oMargin = int32(math.Round(info.OMargin / info.Scale))
+	m.beam = max(1, info.Beam)
+	m.beamGap = int32(math.Round(info.BeamGap / info.Scale))
+	m.setTypeBias(info.TypeBias)
 	m.nz = make([]uint64, (rows+63)/64)
 	m.rank = make([]uint32, len(m.nz))
 	n := 0
@@ -123,9 +146,10 @@ func newModel(info ModelInfo, w []int16, vocab []uint64, names []Name) *Model {
 			continue
 		}
 		row := w[r*NumLabels : (r+1)*NumLabels]
-		if !smallRow(row) {
+		shift, ok := rowShift(row)
+		if !ok {
 			var rec [rowBytes]int8
-			rec[0] = 1
+			rec[0] = -1
 			k := uint32(len(m.big) / NumLabels)
 			for i := 0; i < 4; i++ {
 				rec[1+i] = int8(uint8(k >> (8 * i)))
@@ -134,9 +158,9 @@ func newModel(info ModelInfo, w []int16, vocab []uint64, names []Name) *Model {
 			m.big = append(m.big, row...)
 			continue
 		}
-		m.w = append(m.w, 0)
+		m.w = append(m.w, int8(shift))
 		for _, v := range row {
-			m.w = append(m.w, int8(v))
+			m.w = append(m.w, int8(shiftRound(v, shift)))
 		}
 	}
 	m.zero = int32(len(m.w))
@@ -163,14 +187,41 @@ func newModel(info ModelInfo, w []int16, vocab []uint64, names []Name) *Model {
 // rowBytes is the size of a row of Model.w.
 const rowBytes = 1 + NumLabels
 
-// smallRow reports whether every weight of row fits in an int8.
-func smallRow(row []int16) bool {
-	for _, v := range row {
-		if v < -128 || v > 127 {
-			return false
+// maxShift is the largest shift of a compact row (see rowShift).
+const maxShift = 7
+
+// rowShift returns the least shift k such that every weight of row,
+// divided by 2^k and rounded, fits in an int8; ok is false when k would
+// exceed maxShift (the row is then kept as int16).
+func rowShift(row []int16) (k uint, ok bool) {
+	for k = 0; k <= maxShift; k++ {
+		fits := true
+		for _, v := range row {
+			q := shiftRound(v, k)
+			if q < -128 || q > 127 {
+				fits = false
+				break
+			}
+		}
+		if fits {
+			return k, true
 		}
 	}
-	return true
+	return 0, false
+}
+
+// shiftRound is v / 2^k rounded to the nearest integer (halves away from
+// zero).
+func shiftRound(v int16, k uint) int32 {
+	if k == 0 {
+		return int32(v)
+	}
+	x := int32(v)
+	half := int32(1) << (k - 1)
+	if x >= 0 {
+		return (x + half) >> k
+	}
+	return -((-x + half) >> k)
 }
 
 // row is the offset in m.w of feature h's weights.
@@ -258,6 +309,20 @@ func ReadModel(r io.Reader) (*Model, error) {
 	}
 	if !(m.Info.Scale > 0) || math.IsInf(m.Info.Scale, 0) {
 		return nil, fmt.Errorf("scale %v, want > 0", m.Info.Scale)
+	}
+	if m.Info.Beam < 0 || m.Info.Beam > MaxBeam {
+		return nil, fmt.Errorf("beam %d, want 0..%d", m.Info.Beam, MaxBeam)
+	}
+	if !(m.Info.BeamGap >= 0) || math.IsInf(m.Info.BeamGap, 0) {
+		return nil, fmt.Errorf("beam_gap %v, want >= 0", m.Info.BeamGap)
+	}
+	if n := len(m.Info.TypeBias); n != 0 && n != len(Types) {
+		return nil, fmt.Errorf("%d type biases, want 0 or %d", n, len(Types))
+	}
+	for _, b := range m.Info.TypeBias {
+		if !(math.Abs(b) <= 1000) {
+			return nil, fmt.Errorf("type bias %v, want -1000..1000", b)
+		}
 	}
 	var nv uint32
 	if err := binary.Read(br, binary.LittleEndian, &nv); err != nil || nv > 1<<22 {
@@ -430,6 +495,33 @@ func cannotBegin(t *tokInfo) bool {
 	return t.cls == clsPunct || (t.cls == clsLower && t.common == 1 && t.gaz == 0 && t.tgaz == 0)
 }
 
+// bias applies the O margin and the type biases to a token's scores.
+func (m *Model) bias(s *[NumLabels]int32) {
+	s[0] -= m.oMargin
+	s[1] += m.typeBias[0]
+	s[3] += m.typeBias[1]
+	s[5] += m.typeBias[2]
+	s[7] += m.typeBias[3]
+}
+
+func (m *Model) setTypeBias(b []float64) {
+	m.typeBias = [4]int32{}
+	for k, v := range b {
+		if k < len(m.typeBias) {
+			m.typeBias[k] = int32(math.Round(v / m.Info.Scale))
+		}
+	}
+}
+
+// WithTypeBias returns a copy of m that adds bias[k] (in the units of
+// the averaged weights) to the score of B-Types[k].
+func (m *Model) WithTypeBias(bias []float64) *Model {
+	c := *m
+	c.Info.TypeBias = append([]float64(nil), bias...)
+	c.setTypeBias(bias)
+	return &c
+}
+
 // WithOMargin returns a copy of m that subtracts margin (in the units of
 // the averaged weights) from the O label's score.
 func (m *Model) WithOMargin(margin float64) *Model {
@@ -439,13 +531,40 @@ func (m *Model) WithOMargin(margin float64) *Model {
 	return &c
 }
 
+// unscored reports whether token t after the tag prev is O without
+// being scored: forcedO, or cannotBegin after an O.
+func unscored(t *tokInfo, prev int) bool {
+	return forcedO(t.cls) || (prev == 0 && cannotBegin(t))
+}
+
 // forcedO reports whether a token of class c is never part of a name:
 // URLs and pii placeholders.
 func forcedO(c byte) bool { return c == clsPlaceholder || c == clsURL }
 
-// tag gives each word a label, greedily left to right, never I-t after
-// anything but B-t or I-t. f must have been prepared for words.
+// WithBeam returns a copy of m that tags with a beam of width (1:
+// greedy) and drops the taggings more than gap behind the best (0: none;
+// in the units of the averaged weights, see ModelInfo.BeamGap).
+func (m *Model) WithBeam(width int, gap float64) *Model {
+	c := *m
+	c.beam = min(MaxBeam, max(1, width))
+	c.Info.Beam = c.beam
+	c.Info.BeamGap = gap
+	c.beamGap = int32(math.Round(gap / m.Info.Scale))
+	return &c
+}
+
+// tag gives each word a label, never I-t after anything but B-t or I-t:
+// with a beam search (see tagBeam), or greedily left to right for a width
+// of 1. f must have been prepared for words.
 func (m *Model) tag(f *featurizer) []int {
+	if m.beam > 1 {
+		return m.tagBeam(f)
+	}
+	return m.tagGreedy(f)
+}
+
+// tagGreedy gives each word a label, greedily left to right.
+func (m *Model) tagGreedy(f *featurizer) []int {
 	n := len(f.toks)
 	f.labels = f.labels[:0]
 	prev, prev2 := 0, 0
@@ -467,7 +586,7 @@ func (m *Model) tag(f *featurizer) []int {
 			s[c] += d[c]
 		}
 		m.addRow(&s, m.row(wid(t.low, slotPrevTag+prev)))
-		s[0] -= m.oMargin
+		m.bias(&s)
 		best := 0
 		for c := 1; c < NumLabels; c++ {
 			if isInside(c) && labelType(prev) != labelType(c) {
@@ -486,7 +605,7 @@ func (m *Model) tag(f *featurizer) []int {
 // addRow adds the weights of the row at w[b:] to s.
 func (m *Model) addRow(s *[NumLabels]int32, b int32) {
 	row := m.w[b : b+rowBytes : b+rowBytes]
-	if row[0] != 0 {
+	if row[0] < 0 {
 		k := int(uint8(row[1])) | int(uint8(row[2]))<<8 | int(uint8(row[3]))<<16 | int(uint8(row[4]))<<24
 		big := m.big[k*NumLabels : k*NumLabels+NumLabels : k*NumLabels+NumLabels]
 		s[0] += int32(big[0])
@@ -500,13 +619,14 @@ func (m *Model) addRow(s *[NumLabels]int32, b int32) {
 		s[8] += int32(big[8])
 		return
 	}
-	s[0] += int32(row[1])
-	s[1] += int32(row[2])
-	s[2] += int32(row[3])
-	s[3] += int32(row[4])
-	s[4] += int32(row[5])
-	s[5] += int32(row[6])
-	s[6] += int32(row[7])
-	s[7] += int32(row[8])
-	s[8] += int32(row[9])
+	k := uint8(row[0]) & 7
+	s[0] += int32(row[1]) << k
+	s[1] += int32(row[2]) << k
+	s[2] += int32(row[3]) << k
+	s[3] += int32(row[4]) << k
+	s[4] += int32(row[5]) << k
+	s[5] += int32(row[6]) << k
+	s[6] += int32(row[7]) << k
+	s[7] += int32(row[8]) << k
+	s[8] += int32(row[9]) << k
 }

@@ -28,23 +28,47 @@ type TrainOptions struct {
 	// Prune zeroes averaged weights whose magnitude is below this share of
 	// the largest one (after averaging, before quantising).
 	Prune float64
+	// Beam is the width of the beam search used in training (and to be
+	// used in tagging, ModelInfo.Beam); 0 or 1: greedy. With a beam the
+	// perceptron makes early updates: when the oracle's tagging falls out
+	// of the beam, it is rewarded and the best tagging in the beam
+	// penalised up to that token, and the sentence is left there.
+	Beam int
+	// WordDropout (beam training only) is the probability that a token's
+	// own word features (the word, its exact form, its bigrams, the word
+	// after the previous tag) are left out in one epoch: the tagger then
+	// learns to find a name from its shape and context too, as it must for
+	// names that the training data does not have.
+	WordDropout float64
+	// Ensemble is the number of training runs (seeds Seed, Seed+1, …)
+	// whose averaged weights are averaged into the model; 0 or 1: one.
+	Ensemble int
 }
+
+// noFeature marks a left-out feature (see TrainOptions.WordDropout).
+const noFeature = ^uint64(0)
+
+// wordFeatures are the indices, among a token's static features, of the
+// features of its own word (see featurizer.features).
+var wordFeatures = [...]int{0, 1, 14, 15}
 
 // Trained is the result of Train.
 type Trained struct {
 	Weights []int16
 	Scale   float64
-	// Updates is the number of perceptron updates in each epoch
-	// (training errors).
+	// Updates is the number of perceptron updates in each epoch of each
+	// run (training errors: tokens when greedy, sentences with a beam).
 	Updates []int
 	// Names are the training data's names, for the weights file.
 	Names []Name
 }
 
-// Train fits an averaged perceptron on sents (greedy left-to-right
-// decoding with the tags already given as features, as in tagging). It is
-// deterministic for the same input and options: one goroutine, a fixed
-// shuffle seed.
+// Train fits an averaged perceptron on sents, decoding as in tagging:
+// greedily left to right (opt.Beam ≤ 1, an update at every wrong token),
+// or with the beam search and early updates (see beamTrainer). With
+// opt.Ensemble > 1 it averages the averaged weights of that many runs. It
+// is deterministic for the same input and options: one goroutine, fixed
+// seeds for the shuffles and the word dropout.
 //
 // folds holds the training names' gazetteers that sentence i sees: the
 // one of folds[i%len(folds)], built without that fold's sentences, so
@@ -74,82 +98,118 @@ func Train(sents []Sentence, opt TrainOptions, vocab *hashSet, gaz *gazetteer, f
 		prep[i] = prepared{static: append([]uint64(nil), f.static...), toks: append([]tokInfo(nil), f.toks...)}
 	}
 	update := func(h uint64, label int, delta float32) {
+		if h == noFeature {
+			return
+		}
 		k := int(h&mask)*NumLabels + label
 		total[k] += float64(t-stamp[k]) * float64(w[k])
 		stamp[k] = t
 		w[k] += delta
 	}
-	order := make([]int, len(sents))
-	for i := range order {
-		order[i] = i
-	}
-	rng := rand.New(rand.NewPCG(opt.Seed, 0x5eed))
+	avg := make([]float64, len(w))
+	runs := max(1, opt.Ensemble)
 	var res Trained
-	for ep := 0; ep < opt.Epochs; ep++ {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		updates := 0
-		for _, si := range order {
-			s := sents[si]
-			p := prep[si]
-			f.toks = p.toks
-			prev, prev2 := 0, 0
-			var dyn [numDynamic]uint64
-			for i := range s.Words {
-				gold := s.Labels[i]
-				if forcedO(p.toks[i].cls) || (prev == 0 && cannotBegin(&p.toks[i])) {
-					prev2, prev = prev, 0
-					t++
+	for run := 0; run < runs; run++ {
+		if run > 0 {
+			clear(w)
+			clear(total)
+			clear(stamp)
+			t = 1
+		}
+		seed := opt.Seed + uint64(run)
+		order := make([]int, len(sents))
+		for i := range order {
+			order[i] = i
+		}
+		rng := rand.New(rand.NewPCG(seed, 0x5eed))
+		drop := rand.New(rand.NewPCG(seed, 0xd20b))
+		var static []uint64
+		var bt beamTrainer
+		for ep := 0; ep < opt.Epochs; ep++ {
+			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+			updates := 0
+			for _, si := range order {
+				s := sents[si]
+				p := prep[si]
+				f.toks = p.toks
+				if opt.Beam > 1 {
+					bt.w, bt.mask, bt.update, bt.t = w, mask, update, &t
+					static = p.static
+					bt.dropped = bt.dropped[:0]
+					if opt.WordDropout > 0 {
+						static = append(static[:0:0], p.static...)
+						for i := range s.Words {
+							d := drop.Float64() < opt.WordDropout
+							bt.dropped = append(bt.dropped, d)
+							if d {
+								for _, k := range wordFeatures {
+									static[i*numStatic+k] = noFeature
+								}
+							}
+						}
+					}
+					updates += bt.sentence(&f, s, static, min(opt.Beam, MaxBeam))
 					continue
 				}
-				f.dynamic(i, prev, prev2, &dyn)
-				var sc [NumLabels]float32
-				feats := p.static[i*numStatic : (i+1)*numStatic]
-				for _, h := range feats {
-					row := w[int(h&mask)*NumLabels:]
-					for c := range sc {
-						sc[c] += row[c]
-					}
-				}
-				for _, h := range dyn {
-					row := w[int(h&mask)*NumLabels:]
-					for c := range sc {
-						sc[c] += row[c]
-					}
-				}
-				best := 0
-				for c := 1; c < NumLabels; c++ {
-					if isInside(c) && labelType(prev) != labelType(c) {
+				prev, prev2 := 0, 0
+				var dyn [numDynamic]uint64
+				for i := range s.Words {
+					gold := s.Labels[i]
+					if forcedO(p.toks[i].cls) || (prev == 0 && cannotBegin(&p.toks[i])) {
+						prev2, prev = prev, 0
+						t++
 						continue
 					}
-					if sc[c] > sc[best] {
-						best = c
-					}
-				}
-				ignore := s.Ignore != nil && s.Ignore[i]
-				if best != gold && !ignore {
-					updates++
+					f.dynamic(i, prev, prev2, &dyn)
+					var sc [NumLabels]float32
+					feats := p.static[i*numStatic : (i+1)*numStatic]
 					for _, h := range feats {
-						update(h, gold, 1)
-						update(h, best, -1)
+						row := w[int(h&mask)*NumLabels:]
+						for c := range sc {
+							sc[c] += row[c]
+						}
 					}
 					for _, h := range dyn {
-						update(h, gold, 1)
-						update(h, best, -1)
+						row := w[int(h&mask)*NumLabels:]
+						for c := range sc {
+							sc[c] += row[c]
+						}
 					}
+					best := 0
+					for c := 1; c < NumLabels; c++ {
+						if isInside(c) && labelType(prev) != labelType(c) {
+							continue
+						}
+						if sc[c] > sc[best] {
+							best = c
+						}
+					}
+					ignore := s.Ignore != nil && s.Ignore[i]
+					if best != gold && !ignore {
+						updates++
+						for _, h := range feats {
+							update(h, gold, 1)
+							update(h, best, -1)
+						}
+						for _, h := range dyn {
+							update(h, gold, 1)
+							update(h, best, -1)
+						}
+					}
+					// Teacher forcing would hide the tagger's own mistakes;
+					// the next token sees the predicted label, as in tagging.
+					prev2, prev = prev, best
+					t++
 				}
-				// Teacher forcing would hide the tagger's own mistakes;
-				// the next token sees the predicted label, as in tagging.
-				prev2, prev = prev, best
-				t++
 			}
+			res.Updates = append(res.Updates, updates)
 		}
-		res.Updates = append(res.Updates, updates)
+		for k := range w {
+			avg[k] += (total[k] + float64(t-stamp[k])*float64(w[k])) / float64(t) / float64(runs)
+		}
 	}
-	avg := make([]float64, len(w))
 	maxAbs := 0.0
-	for k := range w {
-		a := (total[k] + float64(t-stamp[k])*float64(w[k])) / float64(t)
-		avg[k] = a
+	for _, a := range avg {
 		maxAbs = math.Max(maxAbs, math.Abs(a))
 	}
 	res.Weights = make([]int16, len(w))
@@ -250,7 +310,7 @@ func TrainTagger(sents []Sentence, vocab []string, opt TrainOptions) (*Model, Tr
 	}
 	tr := Train(sents, opt, newHashSet(vs), newGazetteer(registryNames(reg)), folds)
 	tr.Names = TrainNames(sents, numFolds, -1)
-	m := newModel(ModelInfo{FeatureVersion: FeatureVersion, HashBits: opt.HashBits, Scale: tr.Scale}, tr.Weights, vs, tr.Names)
+	m := newModel(ModelInfo{FeatureVersion: FeatureVersion, HashBits: opt.HashBits, Scale: tr.Scale, Beam: opt.Beam}, tr.Weights, vs, tr.Names)
 	return m, tr, nil
 }
 

@@ -5,10 +5,17 @@
 //
 // It reads only CC-BY-4.0 data (WNUT-17 train, Broad Twitter Corpus
 // train), with a fixed seed and one goroutine, and writes gzip without a
-// timestamp: two runs give the same bytes. It first trains on four fifths
-// of the training sentences to pick the O margin on the last fifth, then
-// on all of them. It then prints the held-out scores on the development
-// files (never trained or tuned on) with -eval.
+// timestamp: two runs give the same bytes. It first picks the decoder's
+// settings by cross-validation on the training sentences alone (each file
+// cut into -folds contiguous blocks; for each beam width of -beams, one
+// model per fold trained on the other folds, scored under every O margin
+// and beam gap; the best mean F1 over the two files wins), then trains on
+// all of them. It then prints the held-out scores on the development
+// files (never trained on, never used to choose anything) with -eval.
+//
+// The training itself: an averaged perceptron with beam search and early
+// updates, word dropout, and the average of -ensemble runs (seeds 17, 18,
+// …); see entities.TrainOptions.
 package main
 
 import (
@@ -19,8 +26,11 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/earshot-dev/earshot/enrich/entities"
@@ -34,6 +44,9 @@ var trainFiles = []struct{ path, scheme string }{
 
 // oMargins are the O margins tried (see entities.ModelInfo.OMargin).
 var oMargins = []float64{0, 2, 4, 6, 8, 10, 12, 16, 20}
+
+// beamGaps are the beam gaps tried (see entities.ModelInfo.BeamGap).
+var beamGaps = []float64{4, 8, 16}
 
 // devFiles are held out: printed with -eval, never trained on.
 var devFiles = []struct{ path, scheme string }{
@@ -50,17 +63,218 @@ func main() {
 	prune := flag.Float64("prune", 0.0005, "zero averaged weights below this share of the largest")
 	minVocab := flag.Int("min-vocab", 3, "least lower-case occurrences of a common word")
 	eval := flag.Bool("eval", true, "print held-out scores on the development files")
+	beams := flag.String("beams", "2,4", "beam widths tried (1: greedy); the trainer keeps the best by cross-validation on the training data")
+	dropout := flag.Float64("word-dropout", 0.2, "probability that a token's word features are left out in an epoch (beam training)")
+	ensemble := flag.Int("ensemble", 3, "training runs (seeds 17, 18, …) whose averaged weights are averaged")
+	folds := flag.Int("folds", 5, "cross-validation folds for choosing the beam width, beam gap and O margin")
 	flag.Parse()
-	if err := run(*data, *out, *epochs, *bits, *prune, *minVocab, *eval); err != nil {
+	widths, err := parseInts(*beams)
+	if err != nil {
+		slog.Error("train", "err", fmt.Errorf("-beams: %w", err))
+		os.Exit(2)
+	}
+	if !(*dropout >= 0 && *dropout < 1) || *ensemble < 1 {
+		slog.Error("train", "err", fmt.Errorf("-word-dropout %v (want 0 ≤ p < 1) or -ensemble %d (want ≥ 1)", *dropout, *ensemble))
+		os.Exit(2)
+	}
+	if *folds < 2 {
+		slog.Error("train", "err", fmt.Errorf("-folds %d, want at least 2", *folds))
+		os.Exit(2)
+	}
+	if err := run(*data, *out, *epochs, *bits, *ensemble, *prune, *dropout, *minVocab, widths, *folds, *eval); err != nil {
 		slog.Error("train", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(data, out string, epochs, bits int, prune float64, minVocab int, eval bool) error {
+func algorithm(beam int) string {
+	if beam <= 1 {
+		return "averaged perceptron, greedy left-to-right BIO"
+	}
+	return fmt.Sprintf("averaged perceptron, BIO, beam search (width %d) with early updates in training", beam)
+}
+
+// parseInts reads a comma-separated list of beam widths.
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, err
+		}
+		if n < 1 || n > entities.MaxBeam {
+			return nil, fmt.Errorf("beam width %d, want 1..%d", n, entities.MaxBeam)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// choice is a decoder setting and its cross-validated score.
+type choice struct {
+	width       int
+	margin, gap float64
+	// f1 is the mean over the training files of the entity F1 of their
+	// sentences, each tagged by the model not trained on its fold.
+	f1     float64
+	byFile []string
+	// typeBias is the bias added to each type's B label (see
+	// entities.ModelInfo.TypeBias).
+	typeBias []float64
+	// models are the fold models of the width; held[k][f] the sentences of
+	// file f in fold k.
+	models []*entities.Model
+	held   [][][]entities.Sentence
+}
+
+// score is the mean over the files of the F1 of the folds tagged by their
+// models with the choice's decoder settings.
+func (c *choice) score() (float64, []string, error) {
+	counts := make([]entities.Counts, len(c.held[0]))
+	for k, m := range c.models {
+		t, err := entities.NewTagger(m.WithOMargin(c.margin).WithBeam(c.width, c.gap).WithTypeBias(c.typeBias), nil)
+		if err != nil {
+			return 0, nil, err
+		}
+		for f := range c.held[k] {
+			counts[f].Add(entities.ScoreSentences(t, c.held[k][f]))
+		}
+	}
+	f1 := 0.0
+	var byFile []string
+	for f, n := range counts {
+		f1 += n.F1() / float64(len(counts))
+		byFile = append(byFile, fmt.Sprintf("%s=%.4f", trainFiles[f].scheme, n.F1()))
+	}
+	return f1, byFile, nil
+}
+
+// typeBiases are the type biases tried (see entities.ModelInfo.TypeBias).
+var typeBiases = []float64{-8, -4, -2, 2, 4, 8}
+
+// chooseTypeBias improves c by coordinate ascent over the type biases,
+// one type at a time, twice over: a bias is kept when it raises the
+// cross-validated F1 by more than 0.001.
+func chooseTypeBias(c *choice) error {
+	c.typeBias = make([]float64, len(entities.Types))
+	for pass := 0; pass < 2; pass++ {
+		for k, ty := range entities.Types {
+			cur := c.typeBias[k]
+			for _, b := range typeBiases {
+				if b == cur {
+					continue
+				}
+				c.typeBias[k] = b
+				f1, byFile, err := c.score()
+				if err != nil {
+					return err
+				}
+				slog.Info("type bias", "type", ty, "bias", b, "f1", fmt.Sprintf("%.4f", f1), "by_file", byFile)
+				if f1 > c.f1+0.001 {
+					c.f1, c.byFile, cur = f1, byFile, b
+				}
+			}
+			c.typeBias[k] = cur
+		}
+	}
+	return nil
+}
+
+// blockFolds splits each training file into folds contiguous blocks of
+// sentences and returns the fold of each sentence. Neighbouring tweets
+// often share a topic and its names; blocks keep them in one fold, so that
+// the held-out fold has names the model has not seen, as in the
+// development and test files of WNUT-17 (emerging entities, other sources)
+// and of the Broad Twitter Corpus (other periods and regions).
+func blockFolds(src []int, folds int) []int {
+	size := map[int]int{}
+	for _, f := range src {
+		size[f]++
+	}
+	out := make([]int, len(src))
+	seen := map[int]int{}
+	for i, f := range src {
+		out[i] = seen[f] * folds / size[f]
+		seen[f]++
+	}
+	return out
+}
+
+// choose trains, for each beam width, one model per fold on the other
+// folds (sentence i is in fold i%folds), tags each fold with its model
+// under every O margin and beam gap, and returns the setting with the
+// best mean F1 over the training files (ties: the first tried, so the
+// smaller width, margin and gap).
+func choose(sents []entities.Sentence, src []int, nFiles, folds int, opt entities.TrainOptions, minVocab int, widths []int) (choice, error) {
+	fold := blockFolds(src, folds)
+	best := choice{f1: -1}
+	for _, width := range widths {
+		gaps := beamGaps
+		if width == 1 { // greedy: no gap
+			gaps = []float64{0}
+		}
+		// counts[margin][gap][file]
+		counts := make([][][]entities.Counts, len(oMargins))
+		for i := range counts {
+			counts[i] = make([][]entities.Counts, len(gaps))
+			for j := range counts[i] {
+				counts[i][j] = make([]entities.Counts, nFiles)
+			}
+		}
+		var models []*entities.Model
+		var heldAll [][][]entities.Sentence
+		for k := 0; k < folds; k++ {
+			var fit []entities.Sentence
+			held := make([][]entities.Sentence, nFiles)
+			for i, s := range sents {
+				if fold[i] == k {
+					held[src[i]] = append(held[src[i]], s)
+				} else {
+					fit = append(fit, s)
+				}
+			}
+			o := opt
+			o.Beam = width
+			m, _, err := entities.TrainTagger(fit, entities.LowerVocab(fit, minVocab), o)
+			if err != nil {
+				return choice{}, err
+			}
+			models = append(models, m)
+			heldAll = append(heldAll, held)
+			for i, mg := range oMargins {
+				for j, gap := range gaps {
+					t, err := entities.NewTagger(m.WithOMargin(mg).WithBeam(width, gap), nil)
+					if err != nil {
+						return choice{}, err
+					}
+					for f := range held {
+						counts[i][j][f].Add(entities.ScoreSentences(t, held[f]))
+					}
+				}
+			}
+		}
+		for i, mg := range oMargins {
+			for j, gap := range gaps {
+				c := choice{width: width, margin: mg, gap: gap, models: models, held: heldAll}
+				for f, n := range counts[i][j] {
+					c.f1 += n.F1() / float64(nFiles)
+					c.byFile = append(c.byFile, fmt.Sprintf("%s=%.4f", trainFiles[f].scheme, n.F1()))
+				}
+				slog.Info("cross-validated", "beam", width, "o_margin", mg, "gap", gap, "f1", fmt.Sprintf("%.4f", c.f1), "by_file", c.byFile)
+				if c.f1 > best.f1 {
+					best = c
+				}
+			}
+		}
+	}
+	return best, nil
+}
+
+func run(data, out string, epochs, bits, ensemble int, prune, dropout float64, minVocab int, widths []int, folds int, eval bool) error {
 	var sents []entities.Sentence
+	var src []int // the index in trainFiles of each sentence's file
 	var info entities.ModelInfo
-	for _, tf := range trainFiles {
+	for fi, tf := range trainFiles {
 		raw, err := os.ReadFile(filepath.Join(data, tf.path))
 		if err != nil {
 			return err
@@ -76,38 +290,26 @@ func run(data, out string, epochs, bits int, prune float64, minVocab int, eval b
 				return fmt.Errorf("%s: %w", tf.path, err)
 			}
 			sents = append(sents, s)
+			src = append(src, fi)
 		}
 		sum := sha256.Sum256(raw)
 		info.TrainedOn = append(info.TrainedOn, entities.TrainFile{Path: tf.path, Scheme: tf.scheme,
 			SHA256: hex.EncodeToString(sum[:]), Sentences: len(rs), Licence: sc.Licence})
 	}
-	opt := entities.TrainOptions{Epochs: epochs, HashBits: bits, Seed: 17, Prune: prune}
-	// The O margin, picked on a fifth of the training data (never the
-	// development files) with a model trained on the rest.
-	var fit, held []entities.Sentence
-	for i, s := range sents {
-		if i%5 == 0 {
-			held = append(held, s)
-		} else {
-			fit = append(fit, s)
-		}
-	}
-	m80, _, err := entities.TrainTagger(fit, entities.LowerVocab(fit, minVocab), opt)
+	opt := entities.TrainOptions{Epochs: epochs, HashBits: bits, Seed: 17, Prune: prune, WordDropout: dropout, Ensemble: ensemble}
+	// The beam width, beam gap and O margin, picked by cross-validation
+	// on the training data (never the development files).
+	ch, err := choose(sents, src, len(trainFiles), folds, opt, minVocab, widths)
 	if err != nil {
 		return err
 	}
-	margin, bestF1 := 0.0, -1.0
-	for _, mg := range oMargins {
-		t, err := entities.NewTagger(m80.WithOMargin(mg), nil)
-		if err != nil {
-			return err
-		}
-		f1 := entities.ScoreSentences(t, held).F1()
-		slog.Info("o margin", "margin", mg, "held_out_f1", fmt.Sprintf("%.4f", f1))
-		if f1 > bestF1 {
-			margin, bestF1 = mg, f1
-		}
+	// Then a bias per type on top of the O margin, with the same folds.
+	if err := chooseTypeBias(&ch); err != nil {
+		return err
 	}
+	margin, beam, beamGap, bestF1 := ch.margin, ch.width, ch.gap, ch.f1
+	slog.Info("chosen", "beam", beam, "beam_gap", beamGap, "o_margin", margin, "type_bias", ch.typeBias, "cv_f1", fmt.Sprintf("%.4f", bestF1), "cv_f1_by_file", ch.byFile)
+	opt.Beam = beam
 	vocab := entities.LowerVocab(sents, minVocab)
 	start := time.Now()
 	m, tr, err := entities.TrainTagger(sents, vocab, opt)
@@ -118,9 +320,12 @@ func run(data, out string, epochs, bits int, prune float64, minVocab int, eval b
 	info.HashBits = bits
 	info.Scale = tr.Scale
 	info.OMargin = margin
+	info.Beam = beam
+	info.BeamGap = beamGap
+	info.TypeBias = ch.typeBias
 	info.Licence = "CC-BY-4.0 (trained only on CC-BY-4.0 data: WNUT-17 and the Broad Twitter Corpus; cite Derczynski et al. 2017 and 2016)"
 	info.Gazetteer = "names, aliases and @handles of registry/default.yaml; the entity names of the training files (an entity at least half the times they occur, 5-fold jackknifed in training)"
-	info.Training = map[string]any{"algorithm": "averaged perceptron, greedy left-to-right BIO", "o_margin_from": "every 5th training sentence held out, model trained on the rest", "epochs": epochs, "seed": 17, "prune": prune, "min_vocab": minVocab}
+	info.Training = map[string]any{"algorithm": algorithm(beam), "type_biases_tried": typeBiases, "beam_gap_o_margin_and_type_bias_from": fmt.Sprintf("%d-fold cross-validation on the training sentences (each file cut into %d contiguous blocks), best mean F1 over the training files", folds, folds), "cv_f1": math.Round(bestF1*1e4) / 1e4, "beams_tried": widths, "beam_gaps_tried": beamGaps, "o_margins_tried": oMargins, "epochs": epochs, "word_dropout": dropout, "ensemble": ensemble, "seed": 17, "prune": prune, "min_vocab": minVocab}
 	nz := 0
 	for _, w := range tr.Weights {
 		if w != 0 {
