@@ -509,6 +509,8 @@ func runSink(ctx context.Context, cfg SinkConfig, kc bus.Config, conn driver.Con
 		return res, err
 	}
 
+	// The sink's GC target, as `earshot sink` sets it.
+	defer cfg.Sink.ApplyGC()()
 	sctx, stopSink := context.WithCancel(ctx)
 	defer stopSink()
 	sinkDone := make(chan error, 1)

@@ -23,8 +23,9 @@ func init() {
 		Short: "Write enriched mentions from Kafka into ClickHouse",
 		Long: `sink consumes earshot.mentions.enriched as a consumer group (default
 earshot-sink) and inserts the mentions into ClickHouse in large columnar
-batches: 50k rows, 16 MiB or 1 s, whichever comes first (section "sink":
-batch_rows, batch_bytes, flush_interval). Kafka offsets are committed only
+batches: 100k rows, 64 MiB or 1 s, whichever comes first (section "sink":
+batch_rows, batch_bytes, flush_interval; a batch keeps growing while every
+insert slot is busy), two inserts in flight, offsets committed in order. Kafka offsets are committed only
 after ClickHouse confirmed the insert; a mention delivered twice is stored
 twice and counted once (every table is a ReplacingMergeTree on the mention id
 and every query deduplicates). Records that are not valid Mention v1 JSON, or
@@ -37,14 +38,17 @@ or Ctrl-C, then inserts and commits the batch it holds.
 
   sink:
     group: earshot-sink
-    batch_rows: 50000
-    batch_bytes: 16777216
+    batch_rows: 100000
+    batch_bytes: 67108864
     flush_interval: 1s
     insert_timeout: 2m
     retry_initial: 200ms
     retry_max: 30s
     shutdown_timeout: 30s
-    fetch_buffer: 4096`,
+    fetch_buffer: 4096
+    insert_concurrency: 2
+    decode_workers: 2      # default: CPUs, at most 4
+    gc_percent: 300        # GOGC of the sink process; the GOGC variable wins`,
 		Args: cobra.NoArgs,
 		RunE: runSink,
 	}
@@ -72,6 +76,7 @@ func runSink(cmd *cobra.Command, _ []string) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("config sink: %w", err)
 	}
+	defer cfg.ApplyGC()()
 	kc, chc := a.Common.Kafka, a.Common.ClickHouse
 	if err := kc.Validate(); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -46,6 +47,11 @@ func TestConfigValidate(t *testing.T) {
 		{"sink.retry_max", func(c *chsink.Config) { c.RetryMax = time.Millisecond }},
 		{"sink.shutdown_timeout", func(c *chsink.Config) { c.ShutdownTimeout = 0 }},
 		{"sink.fetch_buffer", func(c *chsink.Config) { c.FetchBuffer = 0 }},
+		{"sink.insert_concurrency", func(c *chsink.Config) { c.InsertConcurrency = 17 }},
+		{"sink.decode_workers", func(c *chsink.Config) { c.DecodeWorkers = 0 }},
+		{"sink.decode_workers", func(c *chsink.Config) { c.DecodeWorkers = 65 }},
+		{"sink.gc_percent", func(c *chsink.Config) { c.GCPercent = 0 }},
+		{"sink.gc_percent", func(c *chsink.Config) { c.GCPercent = 5000 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.field, func(t *testing.T) {
@@ -56,6 +62,30 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want an error naming %s", err, tt.field)
 			}
 		})
+	}
+}
+
+// ApplyGC sets GOGC to gc_percent and restores it, unless the GOGC
+// environment variable is set, which wins.
+func TestApplyGC(t *testing.T) {
+	t.Setenv("GOGC", "")
+	os.Unsetenv("GOGC")
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	c := chsink.DefaultConfig()
+	c.GCPercent = 250
+	restore := c.ApplyGC()
+	if got := debug.SetGCPercent(250); got != 250 {
+		t.Fatalf("GC percent %d after ApplyGC, want 250", got)
+	}
+	restore()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("GC percent %d after restore, want 100", got)
+	}
+	t.Setenv("GOGC", "150")
+	c.ApplyGC()()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("GC percent %d with GOGC set, want it untouched (100)", got)
 	}
 }
 
