@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/earshot-dev/earshot/bus"
 	"github.com/earshot-dev/earshot/enrich"
 	"github.com/earshot-dev/earshot/enrich/brands"
@@ -178,33 +179,47 @@ func TestSink(t *testing.T) {
 	}
 }
 
-func testSink(t *testing.T, paced bool) {
-	pipe, reg := pipeline(t)
-	chc := testenv.ClickHouse(t)
-	b := testenv.KafkaBroker(t, 1)
+// sinkEnv gives what Sink runs against: the test ClickHouse, a dev broker
+// (its Kafka configuration edited by edit, when not nil) and the enrich
+// pipeline, and the database for the benchmark: the test database's name
+// + suffix. It and its _ceiling twin are dropped at the end.
+func sinkEnv(tb testing.TB, suffix string, edit func(*bus.Config)) (env SinkEnv, conn driver.Conn, db string) {
+	tb.Helper()
+	pipe, reg := pipeline(tb)
+	chc := testenv.ClickHouse(tb)
+	db = chc.Database + suffix
+	b := testenv.KafkaBroker(tb, 1)
 	kc := bus.DefaultConfig()
 	kc.Brokers = b.BootstrapServers()
 	kc.DialTimeout = 5 * time.Second
-	env := &embedded.Env{ClickHouse: chc, Kafka: kc, Broker: b}
+	if edit != nil {
+		edit(&kc)
+	}
+	conn = testenv.Conn(tb, chc)
+	tb.Cleanup(func() {
+		for _, d := range []string{db, db + "_ceiling"} {
+			conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+d)
+		}
+	})
+	e := &embedded.Env{ClickHouse: chc, Kafka: kc, Broker: b}
+	return SinkEnv{Env: e, Pipeline: pipe, Registry: reg}, conn, db
+}
 
+func testSink(t *testing.T, paced bool) {
+	env, conn, db := sinkEnv(t, "_bench", nil)
 	cfg := DefaultSinkConfig()
 	cfg.N = 20_000
-	cfg.Database = chc.Database + "_bench"
+	cfg.Database = db
 	cfg.Keep = true
 	cfg.Partitions = 4
 	cfg.MaxAhead = 1 << 20 // small: the flow control must work
 	cfg.Stall = 30 * time.Second
 	cfg.Prefill = !paced
-	conn := testenv.Conn(t, chc)
-	t.Cleanup(func() {
-		for _, db := range []string{cfg.Database, cfg.Database + "_ceiling"} {
-			conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
-		}
-	})
 	var progress bytes.Buffer
+	env.Progress = &progress
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	r, err := Sink(ctx, cfg, SinkEnv{Env: env, Pipeline: pipe, Registry: reg, Progress: &progress})
+	r, err := Sink(ctx, cfg, env)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, progress.String())
 	}
@@ -261,27 +276,14 @@ func TestSinkPrefillDetectsDroppedRecords(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test")
 	}
-	pipe, reg := pipeline(t)
-	chc := testenv.ClickHouse(t)
-	b := testenv.KafkaBroker(t, 1)
-	kc := bus.DefaultConfig()
-	kc.Brokers = b.BootstrapServers()
-	kc.DialTimeout = 5 * time.Second
-	kc.Compression = "none"
-	env := &embedded.Env{ClickHouse: chc, Kafka: kc, Broker: b}
+	env, _, db := sinkEnv(t, "_bench_drop", func(kc *bus.Config) { kc.Compression = "none" })
 	cfg := DefaultSinkConfig()
 	cfg.N = 8_000
-	cfg.Database = chc.Database + "_bench_drop"
+	cfg.Database = db
 	cfg.Partitions = 1
-	conn := testenv.Conn(t, chc)
-	t.Cleanup(func() {
-		for _, db := range []string{cfg.Database, cfg.Database + "_ceiling"} {
-			conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
-		}
-	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	_, err := Sink(ctx, cfg, SinkEnv{Env: env, Pipeline: pipe, Registry: reg})
+	_, err := Sink(ctx, cfg, env)
 	if err == nil || !strings.Contains(err.Error(), "dropped the first") || !strings.Contains(err.Error(), "--partitions") {
 		t.Fatalf("err = %v, want the broker's dropped records named, with the fix", err)
 	}

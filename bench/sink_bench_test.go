@@ -7,11 +7,7 @@ import (
 	"os"
 	"strconv"
 	"testing"
-	"time"
 
-	"github.com/earshot-dev/earshot/bus"
-	"github.com/earshot-dev/earshot/internal/embedded"
-	"github.com/earshot-dev/earshot/internal/testenv"
 	"github.com/segmentio/kafka-go/compress"
 )
 
@@ -33,20 +29,15 @@ func BenchmarkSink(b *testing.B) {
 		}
 		n = v
 	}
-	pipe, reg := pipeline(b)
-	chc := testenv.ClickHouse(b)
-	broker := testenv.KafkaBroker(b, 1)
-	kc := bus.DefaultConfig()
-	kc.Brokers = broker.BootstrapServers()
-	kc.DialTimeout = 5 * time.Second
-	env := &embedded.Env{ClickHouse: chc, Kafka: kc, Broker: broker}
+	env, _, db := sinkEnv(b, "_bench", nil)
 	cfg := DefaultSinkConfig()
 	cfg.N = n
-	cfg.Database = chc.Database + "_bench"
+	cfg.Database = db
 	var sinkRate, ceilRate, ratio float64
 	for i := 0; i < b.N; i++ {
 		var progress bytes.Buffer
-		r, err := Sink(context.Background(), cfg, SinkEnv{Env: env, Pipeline: pipe, Registry: reg, Progress: &progress})
+		env.Progress = &progress
+		r, err := Sink(context.Background(), cfg, env)
 		if err != nil {
 			b.Fatalf("%v\n%s", err, progress.String())
 		}

@@ -22,15 +22,7 @@ type beamTrainer struct {
 // staticScores sums the weights of a token's static features.
 func (bt *beamTrainer) staticScores(feats []uint64) [NumLabels]float32 {
 	var sc [NumLabels]float32
-	for _, h := range feats {
-		if h == noFeature {
-			continue
-		}
-		row := bt.w[int(h&bt.mask)*NumLabels:]
-		for c := range sc {
-			sc[c] += row[c]
-		}
-	}
+	bt.addRows(&sc, feats)
 	return sc
 }
 
@@ -40,7 +32,13 @@ func (bt *beamTrainer) scores(f *featurizer, i, prev, prev2 int, st *[NumLabels]
 	var dyn [numDynamic]uint64
 	bt.dynamic(f, i, prev, prev2, &dyn)
 	sc := *st
-	for _, h := range dyn {
+	bt.addRows(&sc, dyn[:])
+	return sc
+}
+
+// addRows adds the weight rows of the hashed features hs to sc.
+func (bt *beamTrainer) addRows(sc *[NumLabels]float32, hs []uint64) {
+	for _, h := range hs {
 		if h == noFeature {
 			continue
 		}
@@ -49,7 +47,6 @@ func (bt *beamTrainer) scores(f *featurizer, i, prev, prev2 int, st *[NumLabels]
 			sc[c] += row[c]
 		}
 	}
-	return sc
 }
 
 // dynamic is f.dynamic without the word's feature when the token's word

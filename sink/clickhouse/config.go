@@ -113,10 +113,10 @@ func DefaultConfig() Config {
 // MaxHeld bounds the records a sink holds in memory, also while
 // ClickHouse is down (it then stops consuming): the batches being
 // inserted, the batch being built, the fetch buffer, the decode workers'
-// queues and the records in their hands, and the record the fetcher is
-// handing over.
+// queues and the records in their hands, and the records the fetcher and
+// the merger are handing over.
 func (c Config) MaxHeld() int {
-	return (c.InsertConcurrency+1)*c.BatchRows + c.FetchBuffer + c.DecodeWorkers*(2*decodeQueue+1) + 1
+	return (c.InsertConcurrency+1)*c.BatchRows + c.FetchBuffer + c.DecodeWorkers*(2*decodeQueue+1) + 2
 }
 
 // Validate names the first field that is wrong and how to fix it.
