@@ -118,21 +118,11 @@ func (m *Model) tagBeam(f *featurizer) []int {
 				continue
 			}
 			if !haveStatic {
-				var key int
-				f.static, key = f.features(f.static[:0], i, false)
-				st = m.ctx[key]
-				for _, h := range f.static {
-					m.addRow(&st, m.row(h))
-				}
+				st = m.staticScores(f, i)
 				haveStatic = true
 			}
 			s := st
-			d := &m.dyn[dynKey(int(it.prev2), int(it.prev), int(t.cls))]
-			for c := range s {
-				s[c] += d[c]
-			}
-			m.addRow(&s, m.row(wid(t.low, slotPrevTag+int(it.prev))))
-			m.bias(&s)
+			m.addLabelContext(&s, t, int(it.prev2), int(it.prev))
 			pt := labelType(int(it.prev))
 			for c := 0; c < NumLabels; c++ {
 				if isInside(c) && pt != labelType(c) {

@@ -19,18 +19,8 @@ func pathScore(m *Model, f *featurizer, labels []int) int32 {
 			prev2, prev = prev, 0
 			continue
 		}
-		var key int
-		f.static, key = f.features(f.static[:0], i, false)
-		s := m.ctx[key]
-		for _, h := range f.static {
-			m.addRow(&s, m.row(h))
-		}
-		d := &m.dyn[dynKey(prev2, prev, int(t.cls))]
-		for c := range s {
-			s[c] += d[c]
-		}
-		m.addRow(&s, m.row(wid(t.low, slotPrevTag+prev)))
-		m.bias(&s)
+		s := m.staticScores(f, i)
+		m.addLabelContext(&s, t, prev2, prev)
 		total += s[l]
 		prev2, prev = prev, l
 	}

@@ -496,6 +496,29 @@ func cannotBegin(t *tokInfo) bool {
 }
 
 // bias applies the O margin and the type biases to a token's scores.
+// staticScores sums token i's context row and the rows of its static
+// features (those that do not depend on the previous labels).
+func (m *Model) staticScores(f *featurizer, i int) [NumLabels]int32 {
+	var key int
+	f.static, key = f.features(f.static[:0], i, false)
+	s := m.ctx[key]
+	for _, h := range f.static {
+		m.addRow(&s, m.row(h))
+	}
+	return s
+}
+
+// addLabelContext completes token t's static scores s, in place, with what
+// depends on the two labels before it, and the per-type biases.
+func (m *Model) addLabelContext(s *[NumLabels]int32, t *tokInfo, prev2, prev int) {
+	d := &m.dyn[dynKey(prev2, prev, int(t.cls))]
+	for c := range s {
+		s[c] += d[c]
+	}
+	m.addRow(s, m.row(wid(t.low, slotPrevTag+prev)))
+	m.bias(s)
+}
+
 func (m *Model) bias(s *[NumLabels]int32) {
 	s[0] -= m.oMargin
 	s[1] += m.typeBias[0]
@@ -575,18 +598,8 @@ func (m *Model) tagGreedy(f *featurizer) []int {
 			prev2, prev = prev, 0
 			continue
 		}
-		var key int
-		f.static, key = f.features(f.static[:0], i, false)
-		s := m.ctx[key]
-		for _, h := range f.static {
-			m.addRow(&s, m.row(h))
-		}
-		d := &m.dyn[dynKey(prev2, prev, int(t.cls))]
-		for c := range s {
-			s[c] += d[c]
-		}
-		m.addRow(&s, m.row(wid(t.low, slotPrevTag+prev)))
-		m.bias(&s)
+		s := m.staticScores(f, i)
+		m.addLabelContext(&s, t, prev2, prev)
 		best := 0
 		for c := 1; c < NumLabels; c++ {
 			if isInside(c) && labelType(prev) != labelType(c) {
