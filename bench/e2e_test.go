@@ -85,10 +85,18 @@ func TestLatencyTracker(t *testing.T) {
 		counts[s] = 10
 	}
 	l.noteVisible(counts, t0.Add(200*time.Millisecond))
+	if got := l.firstIncomplete(); got != 5 {
+		t.Fatalf("first incomplete slot %d, want 5", got)
+	}
+	// The next poll reads only slots 5.. (complete slots are left out).
+	counts = map[int64]int64{}
 	for s := int64(5); s < 10; s++ {
 		counts[s] = 10
 	}
 	l.noteVisible(counts, t0.Add(3*time.Second))
+	if got := l.firstIncomplete(); got != 10 {
+		t.Fatalf("first incomplete slot %d, want 10", got)
+	}
 	q := l.quantiles(0.5, 0.99, 1)
 	if q[0] != 200*time.Millisecond || q[1] != 2*time.Second || q[2] != 2*time.Second {
 		t.Fatalf("p50 %s p99 %s max %s; want 200ms 2s 2s", q[0], q[1], q[2])
