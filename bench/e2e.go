@@ -535,7 +535,7 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 	// truncation to seconds.
 	pollQuery := func() string {
 		s := lt.firstIncomplete()
-		from := start.Add(time.Duration(float64(s*lt.size)*float64(time.Second)/float64(rate))).Add(-time.Second).Unix()
+		from := start.Add(time.Duration(float64(s*lt.size) * float64(time.Second) / float64(rate))).Add(-time.Second).Unix()
 		return fmt.Sprintf("SELECT intDiv(toUInt64(native_id), %d) AS s, count() FROM mentions WHERE created_at >= toDateTime(%d) AND platform = 'sim' GROUP BY s HAVING s >= %d", lt.size, from, s)
 	}
 	for {

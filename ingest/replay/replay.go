@@ -463,7 +463,7 @@ func (r *Replayer) publishAll(ctx context.Context, ds dataset, pub *ingest.Publi
 				t0, base = time.Now(), created
 			}
 			due := t0.Add(time.Duration(float64(created.Sub(base)) / r.cfg.Speed))
-			if wait := time.Until(due); wait > time.Millisecond {
+			if wait := time.Until(due); wait > paceStep {
 				if timer == nil {
 					timer = time.NewTimer(wait)
 					defer timer.Stop()
@@ -488,3 +488,10 @@ func (r *Replayer) publishAll(ctx context.Context, ds dataset, pub *ingest.Publi
 	}
 	return nil
 }
+
+// paceStep is how far ahead of its schedule a paced replay may run before
+// it sleeps: records due within it are published at once. Waking up for
+// every record (every 50 µs at 20,000/s) costs a paced replay more CPU
+// than publishing does; 10 ms keeps the schedule far finer than any
+// latency a pipeline reports.
+const paceStep = 10 * time.Millisecond
