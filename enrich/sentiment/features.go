@@ -191,7 +191,7 @@ func (f *Features) extract(text string, vs govader.Sentiment, lexicon map[string
 			for end < len(text) && text[end] != ' ' {
 				end++
 			}
-			if pol, ok := emoticons[text[i:end]]; ok {
+			if pol, ok := emoticonAt(text[i:end]); ok {
 				f.add(nsEmo, fnv(fnvOffset, []byte(text[i:end])))
 				if pol > 0 {
 					emoPos++
@@ -584,6 +584,25 @@ var emoticons = map[string]int{
 	"XD": 1, "<3": 1, ":]": 1, "=]": 1, ":o)": 1, "^_^": 1, "^^": 1, ":))": 1, ":')": 1, "8)": 1, ";D": 1,
 	":(": -1, ":-(": -1, ":'(": -1, "):": -1, ":/": -1, ":-/": -1, ":\\": -1, ":|": -1, "-_-": -1, ">:(": -1,
 	":((": -1, "D:": -1, "</3": -1, ":[": -1, "=(": -1, ":S": -1, ":s": -1, "T_T": -1, ";(": -1,
+}
+
+// emoticonFirst and emoticonMax let emoticonAt skip the map for the
+// tokens no emoticon can be: too long, or starting with another byte.
+var emoticonFirst, emoticonMax = func() (first [256]bool, longest int) {
+	for e := range emoticons {
+		first[e[0]] = true
+		longest = max(longest, len(e))
+	}
+	return first, longest
+}()
+
+// emoticonAt is emoticons[tok] without a map probe for most words.
+func emoticonAt(tok string) (int, bool) {
+	if len(tok) == 0 || len(tok) > emoticonMax || !emoticonFirst[tok[0]] {
+		return 0, false
+	}
+	pol, ok := emoticons[tok]
+	return pol, ok
 }
 
 // isEmoji reports whether r is a pictographic symbol (emoji, dingbats).

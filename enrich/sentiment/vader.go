@@ -17,10 +17,38 @@ import (
 type fastVADER struct {
 	lex   map[string]float64
 	emoji map[string]string
+	// words merges the lexicon, the boosters and the negations: one map
+	// probe per token instead of one per table and per look-back.
+	words map[string]vWord
+}
+
+// vWord is what VADER's tables say of one (lower-case) word.
+type vWord struct {
+	lex     float64
+	inLex   bool
+	boost   float64
+	isBoost bool
+	negate  bool // in vNegate
 }
 
 func newFastVADER(sia *govader.SentimentIntensityAnalyzer) *fastVADER {
-	return &fastVADER{lex: sia.Lexicon, emoji: sia.EmojiDict}
+	words := make(map[string]vWord, len(sia.Lexicon)+len(vBooster)+len(vNegate))
+	for w, v := range sia.Lexicon {
+		e := words[w]
+		e.lex, e.inLex = v, true
+		words[w] = e
+	}
+	for w, v := range vBooster {
+		e := words[w]
+		e.boost, e.isBoost = v, true
+		words[w] = e
+	}
+	for w := range vNegate {
+		e := words[w]
+		e.negate = true
+		words[w] = e
+	}
+	return &fastVADER{lex: sia.Lexicon, emoji: sia.EmojiDict, words: words}
 }
 
 // VADER's constants (govader/constants.go, from vaderSentiment).
@@ -80,6 +108,8 @@ type vaderScratch struct {
 	text   []byte   // the text with emoji replaced by their descriptions
 	words  []string // tokens, punctuation stripped (govader's WordsAndEmoticons)
 	lower  []string // lower-cased tokens
+	ents   []vWord  // what the tables say of each lower-cased token
+	orig   []bool   // whether the token as written is in the lexicon
 	lowBuf []byte
 	sents  []float64
 }
@@ -120,7 +150,9 @@ func vIsUpper(s string) bool { // Python's str.isupper on ASCII letters, as gova
 	return up
 }
 
-func vNegated(w string) bool { return vNegate[w] || strings.Contains(w, "n't") }
+// negated is VADER's negation test of a lower-cased token (lw) from its
+// table entry: a listed negation or any word with "n't".
+func negated(e vWord, lw string) bool { return e.negate || strings.Contains(lw, "n't") }
 
 // score is govader's PolarityScores.
 func (v *fastVADER) score(text string, s *vaderScratch) govader.Sentiment {
@@ -175,6 +207,19 @@ func (v *fastVADER) score(text string, s *vaderScratch) govader.Sentiment {
 		start += end + 1
 	}
 	words, lower := s.words, s.lower
+	// One probe per token; the case-sensitive lexicon probe govader makes
+	// for look-back words is needed only where the case differs.
+	s.ents, s.orig = s.ents[:0], s.orig[:0]
+	for k, lw := range lower {
+		e := v.words[lw]
+		s.ents = append(s.ents, e)
+		in := e.inLex
+		if words[k] != lw {
+			_, in = v.lex[words[k]]
+		}
+		s.orig = append(s.orig, in)
+	}
+	ents, orig := s.ents, s.orig
 	allCaps := 0
 	for _, w := range words {
 		if vIsUpper(w) {
@@ -185,8 +230,8 @@ func (v *fastVADER) score(text string, s *vaderScratch) govader.Sentiment {
 
 	sents := s.sents[:0]
 	for i, item := range words {
-		il := lower[i]
-		if _, ok := vBooster[il]; ok {
+		il, e := lower[i], ents[i]
+		if e.isBoost {
 			sents = append(sents, 0)
 			continue
 		}
@@ -195,12 +240,11 @@ func (v *fastVADER) score(text string, s *vaderScratch) govader.Sentiment {
 			continue
 		}
 		val := 0.0
-		if lv, ok := v.lex[il]; ok {
+		if e.inLex {
+			lv := e.lex
 			val = lv
-			if il == "no" && i+1 < len(lower) {
-				if _, ok := v.lex[lower[i+1]]; ok {
-					val = 0
-				}
+			if il == "no" && i+1 < len(lower) && ents[i+1].inLex {
+				val = 0
 			}
 			if (i > 0 && lower[i-1] == "no") || (i > 1 && lower[i-2] == "no") ||
 				(i > 2 && lower[i-3] == "no" && (lower[i-1] == "or" || lower[i-1] == "nor")) {
@@ -217,13 +261,14 @@ func (v *fastVADER) score(text string, s *vaderScratch) govader.Sentiment {
 				if i <= startI {
 					continue
 				}
-				prev := words[i-(startI+1)]
-				if _, ok := v.lex[prev]; ok { // govader looks up the original case here
+				j := i - (startI + 1)
+				prev := words[j]
+				if orig[j] { // govader looks up the original case here
 					continue
 				}
 				sc := 0.0
-				if bv, ok := vBooster[lower[i-(startI+1)]]; ok {
-					sc = bv
+				if ents[j].isBoost {
+					sc = ents[j].boost
 					if val < 0 {
 						sc = -sc
 					}
@@ -242,17 +287,18 @@ func (v *fastVADER) score(text string, s *vaderScratch) govader.Sentiment {
 					sc *= vScale2
 				}
 				val += sc
-				val = vNegationCheck(val, lower, startI, i)
+				val = vNegationCheck(val, lower, ents, startI, i)
 				if startI == 2 {
 					val = vSpecialIdioms3(val, lower, i)
 				}
 			}
 			// "least" (govader passes the original-case words here)
-			if i > 1 && words[i-1] == "least" && !inLex(v.lex, words[i-1]) {
+			// (words[i-1] == "least" is lower case, so orig is its lexicon probe)
+			if i > 1 && words[i-1] == "least" && !orig[i-1] {
 				if words[i-2] != "at" && words[i-2] != "very" {
 					val *= vNScalar
 				}
-			} else if i > 0 && words[i-1] == "least" && !inLex(v.lex, words[i-1]) {
+			} else if i > 0 && words[i-1] == "least" && !orig[i-1] {
 				val *= vNScalar
 			}
 		}
@@ -321,12 +367,10 @@ func (v *fastVADER) score(text string, s *vaderScratch) govader.Sentiment {
 	return out
 }
 
-func inLex(lex map[string]float64, w string) bool { _, ok := lex[w]; return ok }
-
-func vNegationCheck(val float64, lower []string, startI, i int) float64 {
+func vNegationCheck(val float64, lower []string, ents []vWord, startI, i int) float64 {
 	switch startI {
 	case 0:
-		if vNegated(lower[i-1]) {
+		if negated(ents[i-1], lower[i-1]) {
 			return val * vNScalar
 		}
 	case 1:
@@ -334,7 +378,7 @@ func vNegationCheck(val float64, lower []string, startI, i int) float64 {
 			return val * vNegationScale
 		} else if lower[i-2] == "without" && lower[i-1] == "doubt" {
 			return val
-		} else if vNegated(lower[i-2]) {
+		} else if negated(ents[i-2], lower[i-2]) {
 			return val * vNScalar
 		}
 	case 2:
@@ -342,7 +386,7 @@ func vNegationCheck(val float64, lower []string, startI, i int) float64 {
 			return val * vNegationScale
 		} else if lower[i-3] == "without" && (lower[i-2] == "doubt" || lower[i-1] == "doubt") {
 			return val
-		} else if vNegated(lower[i-3]) {
+		} else if negated(ents[i-3], lower[i-3]) {
 			return val * vNScalar
 		}
 	}

@@ -111,3 +111,18 @@ func FuzzFastVADER(f *testing.F) {
 		}
 	})
 }
+
+func TestEmoticonAtMatchesMap(t *testing.T) {
+	toks := []string{"", ":", ":)", ":-)", "xD", "XD", "x", "xDD", "D:", "DOG", "T_T", "T", "<3", "</3", "^^", "^_^",
+		">:(", ":'(", "(:", "good", "8)", "8", "-_-", "):", "longer-than-any", ";-)", ":S", ":s", ":P", ":p"}
+	for e := range emoticons {
+		toks = append(toks, e, e+"x", "a"+e)
+	}
+	for _, tok := range toks {
+		wantPol, wantOK := emoticons[tok]
+		pol, ok := emoticonAt(tok)
+		if pol != wantPol || ok != wantOK {
+			t.Errorf("emoticonAt(%q) = %d, %v; the map says %d, %v", tok, pol, ok, wantPol, wantOK)
+		}
+	}
+}
