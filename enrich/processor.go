@@ -363,8 +363,10 @@ func (p *Processor) enrichBatch(ctx context.Context, msgs []kafka.Message) (*bat
 	res := make([]result, len(msgs))
 	workers := min(p.cfg.Workers, len(msgs))
 	if workers <= 1 {
+		spent := make([]int64, p.pipe.Len())
+		defer p.pipe.addSpent(spent)
 		for i := range msgs {
-			if err := p.enrichOne(ctx, &msgs[i], now, &res[i]); err != nil {
+			if err := p.enrichOne(ctx, &msgs[i], now, &res[i], spent); err != nil {
 				return nil, err
 			}
 		}
@@ -386,8 +388,10 @@ func (p *Processor) enrichBatch(ctx context.Context, msgs []kafka.Message) (*bat
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				spent := make([]int64, p.pipe.Len())
+				defer p.pipe.addSpent(spent)
 				for _, i := range idx {
-					if err := p.enrichOne(ctx, &msgs[i], now, &res[i]); err != nil {
+					if err := p.enrichOne(ctx, &msgs[i], now, &res[i], spent); err != nil {
 						errs[w] = err
 						return
 					}
@@ -431,9 +435,9 @@ func workerFor(m *kafka.Message, workers int) int {
 	return int(h % uint32(workers))
 }
 
-// enrichOne fills r. It returns an error only when ctx ended while a
+// enrichOne fills r and adds the enrichers' times to spent. It returns an error only when ctx ended while a
 // transient enricher error was being retried.
-func (p *Processor) enrichOne(ctx context.Context, msg *kafka.Message, now time.Time, r *result) error {
+func (p *Processor) enrichOne(ctx context.Context, msg *kafka.Message, now time.Time, r *result, spent []int64) error {
 	m, err := mention.Decode(msg.Value)
 	if err != nil {
 		var fe *mention.FieldError
@@ -446,7 +450,7 @@ func (p *Processor) enrichOne(ctx context.Context, msg *kafka.Message, now time.
 	}
 	backoff := p.cfg.RetryBackoffMin
 	for attempt := 1; ; attempt++ {
-		err = p.pipe.Enrich(ctx, m)
+		err = p.pipe.enrichTimed(ctx, m, spent)
 		if err == nil {
 			break
 		}

@@ -538,6 +538,39 @@ func TestProcessorKeepsConversationOrder(t *testing.T) {
 	}
 }
 
+// Each worker adds its enrichers' times up per batch; the per-enricher
+// counters must still see every mention's time, on the right enricher.
+func TestProcessorCountsEnricherTime(t *testing.T) {
+	const total, pause = 200, 300 * time.Microsecond
+	slow := enrich.Func("slow", func(context.Context, *mention.Mention) error {
+		time.Sleep(pause)
+		return nil
+	})
+	fast := enrich.Func("fast", func(context.Context, *mention.Mention) error { return nil })
+	for _, workers := range []int{1, 4} {
+		cfg := testConfig()
+		cfg.Workers = workers
+		r := newRig(t, cfg, fast, slow)
+		for i := range total {
+			conv := fmt.Sprint(i%13 + 100000)
+			r.src.push(i%4, int64(i/4), "twcs:"+conv, raw(t, fmt.Sprint(i+1), conv, "1", "hi"))
+		}
+		stop := r.run(t)
+		waitFor(t, "all records", func() bool { return len(r.out.written()) == total })
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		slowS, ok1 := metricValue(r.reg, "earshot_enrich_enricher_seconds_total", map[string]string{"enricher": "slow"})
+		fastS, ok2 := metricValue(r.reg, "earshot_enrich_enricher_seconds_total", map[string]string{"enricher": "fast"})
+		if !ok1 || !ok2 {
+			t.Fatalf("workers %d: enricher_seconds_total missing", workers)
+		}
+		if want := (total * pause).Seconds(); slowS < want || fastS >= slowS {
+			t.Errorf("workers %d: slow %.4fs (want ≥ %.4fs), fast %.4fs (want less)", workers, slowS, want, fastS)
+		}
+	}
+}
+
 func TestProcessorRunTwice(t *testing.T) {
 	r := newRig(t, testConfig(), tagger)
 	stop := r.run(t)
@@ -613,6 +646,9 @@ func TestPipeline(t *testing.T) {
 	m := &mention.Mention{}
 	if err := p.Enrich(context.Background(), m); err != nil || strings.Join(m.CrisisTerms, "") != "ab" {
 		t.Errorf("order: %v %v", m.CrisisTerms, err)
+	}
+	if s := p.Seconds(); len(s) != 2 || p.Len() != 2 || s[0] < 0 || s[1] < 0 {
+		t.Errorf("Seconds %v, Len %d: want two times", s, p.Len())
 	}
 	outer, err := enrich.NewPipeline(p, fail)
 	if err != nil {
