@@ -148,9 +148,10 @@ func (f *Features) add(ns, h uint64) { f.Hashed = append(f.Hashed, mix(ns, h)) }
 // N_SCALAR).
 const negatedValence = -0.74
 
-// extract fills f from a cleaned text (see clean), VADER's score of it and
-// VADER's lexicon (word → valence −4..4).
-func (f *Features) extract(text string, vs govader.Sentiment, lexicon map[string]float64) {
+// extract fills f from a cleaned text (see clean) and VADER's score of it.
+// VADER's lexicon valences (−4..4) come from the cue table, so a word costs
+// one map probe.
+func (f *Features) extract(text string, vs govader.Sentiment) {
 	f.Vader = vs
 	c := vs.Compound
 	if c != c { // NaN
@@ -241,7 +242,7 @@ func (f *Features) extract(text string, vs govader.Sentiment, lexicon map[string
 			}
 			wc := table.words[string(w)]
 			f.cues.word(w, wc, table)
-			if v, ok := lexicon[string(w)]; ok && v != 0 {
+			if v := wc.vader; v != 0 {
 				if inScope {
 					v *= negatedValence
 				}
@@ -501,11 +502,12 @@ var sarcasmPairs = map[string]map[string]bool{
 // word. cueTable merges them so that a word costs one map lookup (plus
 // VADER's lexicon).
 type wordCue struct {
-	afinn     int8  // AFINN-165 valence, 0 when absent
-	complaint bool  // in complaintWords
-	negation  bool  // in negations
-	sarcasm   bool  // "sarcasm", "sarcastic", "irony"
-	starts    uint8 // 1 + index in cueTable.starts when the word starts cue phrases
+	afinn     int8    // AFINN-165 valence, 0 when absent
+	vader     float64 // VADER's lexicon valence (0 when not listed)
+	complaint bool    // in complaintWords
+	negation  bool    // in negations
+	sarcasm   bool    // "sarcasm", "sarcastic", "irony"
+	starts    uint8   // 1 + index in cueTable.starts when the word starts cue phrases
 }
 
 // phraseStart holds the second words of the cue phrases a word starts.
@@ -520,6 +522,11 @@ var loadCues = sync.OnceValue(func() *cueTable {
 	t := &cueTable{words: map[string]wordCue{}}
 	for w, v := range afinn() {
 		t.words[w] = wordCue{afinn: v}
+	}
+	for w, v := range analyzer().Lexicon {
+		wc := t.words[w]
+		wc.vader = v
+		t.words[w] = wc
 	}
 	for w := range complaintWords {
 		wc := t.words[w]

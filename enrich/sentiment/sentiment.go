@@ -137,7 +137,6 @@ var fast = sync.OnceValue(func() *fastVADER { return newFastVADER(analyzer()) })
 
 // Enricher implements enrich.Enricher.
 type Enricher struct {
-	sia       *govader.SentimentIntensityAnalyzer
 	vader     *fastVADER
 	threshold float64
 	model     *Model // nil for ModelVADER
@@ -149,7 +148,7 @@ func New(cfg Config) (*Enricher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	e := &Enricher{sia: analyzer(), vader: fast(), threshold: cfg.Threshold, version: VersionVADER}
+	e := &Enricher{vader: fast(), threshold: cfg.Threshold, version: VersionVADER}
 	if cfg.Model == ModelHybrid {
 		m, err := EmbeddedModel()
 		if err != nil {
@@ -200,7 +199,7 @@ func (e *Enricher) Featurize(text string, f *Features) {
 	var b strings.Builder
 	clean(&b, text)
 	c := b.String()
-	f.extract(c, e.vader.score(c, &f.vader), e.sia.Lexicon)
+	f.extract(c, e.vader.score(c, &f.vader))
 }
 
 // Hybrid scoring: the label is the class with the highest logit after the
