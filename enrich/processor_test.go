@@ -195,6 +195,22 @@ func newRig(tb testing.TB, cfg enrich.Config, enrichers ...enrich.Enricher) *rig
 	return r
 }
 
+// processConversations pushes total records, spread over convs
+// conversations and 4 partitions, runs the processor until every one is
+// written, and stops it.
+func (r *rig) processConversations(tb testing.TB, total, convs int) {
+	tb.Helper()
+	for i := range total {
+		conv := fmt.Sprint(i%convs + 100000)
+		r.src.push(i%4, int64(i/4), "twcs:"+conv, raw(tb, fmt.Sprint(i+1), conv, "1", "hi"))
+	}
+	stop := r.run(tb)
+	waitFor(tb, "all records", func() bool { return len(r.out.written()) == total })
+	if err := stop(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // run starts the processor and returns a stop function that cancels it and
 // returns Run's error.
 func (r *rig) run(tb testing.TB) func() error {
@@ -511,15 +527,7 @@ func TestProcessorKeepsConversationOrder(t *testing.T) {
 	cfg.BatchSize = 100
 	r := newRig(t, cfg, orderCheck)
 	const total = 2000
-	for i := range total {
-		conv := fmt.Sprint(i%37 + 100000)
-		r.src.push(i%4, int64(i/4), "twcs:"+conv, raw(t, fmt.Sprint(i+1), conv, "1", "hi"))
-	}
-	stop := r.run(t)
-	waitFor(t, "all records", func() bool { return len(r.out.written()) == total })
-	if err := stop(); err != nil {
-		t.Fatal(err)
-	}
+	r.processConversations(t, total, 37)
 	if bad.Load() != 0 {
 		t.Fatalf("%d records of a conversation were enriched out of order", bad.Load())
 	}
@@ -551,15 +559,7 @@ func TestProcessorCountsEnricherTime(t *testing.T) {
 		cfg := testConfig()
 		cfg.Workers = workers
 		r := newRig(t, cfg, fast, slow)
-		for i := range total {
-			conv := fmt.Sprint(i%13 + 100000)
-			r.src.push(i%4, int64(i/4), "twcs:"+conv, raw(t, fmt.Sprint(i+1), conv, "1", "hi"))
-		}
-		stop := r.run(t)
-		waitFor(t, "all records", func() bool { return len(r.out.written()) == total })
-		if err := stop(); err != nil {
-			t.Fatal(err)
-		}
+		r.processConversations(t, total, 13)
 		slowS, ok1 := metricValue(r.reg, "earshot_enrich_enricher_seconds_total", map[string]string{"enricher": "slow"})
 		fastS, ok2 := metricValue(r.reg, "earshot_enrich_enricher_seconds_total", map[string]string{"enricher": "fast"})
 		if !ok1 || !ok2 {
