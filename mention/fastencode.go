@@ -77,10 +77,7 @@ func appendMention(b []byte, m *Mention) ([]byte, bool) {
 	b = appendJSONString(b, m.Platform)
 	b = append(b, `,"native_id":`...)
 	b = appendJSONString(b, m.NativeID)
-	if m.URL != "" {
-		b = append(b, `,"url":`...)
-		b = appendJSONString(b, m.URL)
-	}
+	b = appendOmitString(b, `,"url":`, m.URL)
 	b = append(b, `,"created_at":`...)
 	if b, ok = appendJSONTime(b, m.CreatedAt); !ok {
 		return b, false
@@ -94,14 +91,8 @@ func appendMention(b []byte, m *Mention) ([]byte, bool) {
 
 	b = append(b, `,"author":{"id":`...)
 	b = appendJSONString(b, m.Author.ID)
-	if m.Author.Handle != "" {
-		b = append(b, `,"handle":`...)
-		b = appendJSONString(b, m.Author.Handle)
-	}
-	if m.Author.DisplayName != "" {
-		b = append(b, `,"display_name":`...)
-		b = appendJSONString(b, m.Author.DisplayName)
-	}
+	b = appendOmitString(b, `,"handle":`, m.Author.Handle)
+	b = appendOmitString(b, `,"display_name":`, m.Author.DisplayName)
 	if m.Author.Followers != 0 {
 		b = append(b, `,"followers":`...)
 		b = strconv.AppendInt(b, m.Author.Followers, 10)
@@ -113,20 +104,11 @@ func appendMention(b []byte, m *Mention) ([]byte, bool) {
 
 	b = append(b, `,"text":`...)
 	b = appendJSONString(b, m.Text)
-	if m.Lang != "" {
-		b = append(b, `,"lang":`...)
-		b = appendJSONString(b, m.Lang)
-	}
-	if m.InReplyTo != "" {
-		b = append(b, `,"in_reply_to":`...)
-		b = appendJSONString(b, m.InReplyTo)
-	}
+	b = appendOmitString(b, `,"lang":`, m.Lang)
+	b = appendOmitString(b, `,"in_reply_to":`, m.InReplyTo)
 	b = append(b, `,"conversation_id":`...)
 	b = appendJSONString(b, m.ConversationID)
-	if m.QuotedID != "" {
-		b = append(b, `,"quoted_id":`...)
-		b = appendJSONString(b, m.QuotedID)
-	}
+	b = appendOmitString(b, `,"quoted_id":`, m.QuotedID)
 	if e := m.Engagement; e != nil {
 		b = append(b, `,"engagement":{`...)
 		n := len(b)
@@ -138,29 +120,12 @@ func appendMention(b []byte, m *Mention) ([]byte, bool) {
 	}
 
 	if len(m.Brands) > 0 {
-		b = append(b, `,"brands":[`...)
-		for i, x := range m.Brands {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"brand":`...)
-			b = appendJSONString(b, x.Brand)
-			b = append(b, `,"how":`...)
-			b = appendJSONString(b, x.How)
-			b = append(b, `,"addressed":`...)
-			b = strconv.AppendBool(b, x.Addressed)
-			b = append(b, '}')
+		if b, ok = appendList(b, `,"brands":`, m.Brands, appendBrand); !ok {
+			return b, false
 		}
-		b = append(b, ']')
 	}
-	if m.AuthorBrand != "" {
-		b = append(b, `,"author_brand":`...)
-		b = appendJSONString(b, m.AuthorBrand)
-	}
-	if m.Direction != "" {
-		b = append(b, `,"direction":`...)
-		b = appendJSONString(b, m.Direction)
-	}
+	b = appendOmitString(b, `,"author_brand":`, m.AuthorBrand)
+	b = appendOmitString(b, `,"direction":`, m.Direction)
 	if s := m.Sentiment; s != nil {
 		b = append(b, `,"sentiment":{"compound":`...)
 		if b, ok = appendJSONFloat(b, s.Compound, 64); !ok {
@@ -175,38 +140,14 @@ func appendMention(b []byte, m *Mention) ([]byte, bool) {
 		b = append(b, '}')
 	}
 	if len(m.Entities) > 0 {
-		b = append(b, `,"entities":[`...)
-		for i, x := range m.Entities {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"text":`...)
-			b = appendJSONString(b, x.Text)
-			b = append(b, `,"type":`...)
-			b = appendJSONString(b, x.Type)
-			b = append(b, `,"start":`...)
-			b = strconv.AppendInt(b, int64(x.Start), 10)
-			b = append(b, `,"end":`...)
-			b = strconv.AppendInt(b, int64(x.End), 10)
-			b = append(b, '}')
+		if b, ok = appendList(b, `,"entities":`, m.Entities, appendEntity); !ok {
+			return b, false
 		}
-		b = append(b, ']')
 	}
 	if len(m.ContactReason) > 0 {
-		b = append(b, `,"contact_reason":[`...)
-		for i, x := range m.ContactReason {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"reason":`...)
-			b = appendJSONString(b, x.Reason)
-			b = append(b, `,"confidence":`...)
-			if b, ok = appendJSONFloat(b, x.Confidence, 64); !ok {
-				return b, false
-			}
-			b = append(b, '}')
+		if b, ok = appendList(b, `,"contact_reason":`, m.ContactReason, appendReason); !ok {
+			return b, false
 		}
-		b = append(b, ']')
 	}
 	if u := m.Urgency; u != nil {
 		b = append(b, `,"urgency":{"score":`...)
@@ -253,10 +194,7 @@ func appendMention(b []byte, m *Mention) ([]byte, bool) {
 		if q.Personal {
 			b = append(b, `,"personal":true`...)
 		}
-		if q.Signature != "" {
-			b = append(b, `,"signature":`...)
-			b = appendJSONString(b, q.Signature)
-		}
+		b = appendOmitString(b, `,"signature":`, q.Signature)
 		b = append(b, '}')
 	}
 	if m.EnrichedAt != nil {
@@ -265,10 +203,7 @@ func appendMention(b []byte, m *Mention) ([]byte, bool) {
 			return b, false
 		}
 	}
-	if m.Enricher != "" {
-		b = append(b, `,"enricher":`...)
-		b = appendJSONString(b, m.Enricher)
-	}
+	b = appendOmitString(b, `,"enricher":`, m.Enricher)
 	if len(m.Extra) > 0 {
 		b = append(b, `,"extra":`...)
 		if b, ok = appendAnyMap(b, m.Extra, 0); !ok {
@@ -276,6 +211,69 @@ func appendMention(b []byte, m *Mention) ([]byte, bool) {
 		}
 	}
 	return append(b, '}'), true
+}
+
+// appendOmitString appends an omitempty string member (key includes the
+// leading comma).
+func appendOmitString(b []byte, key, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = append(b, key...)
+	return appendJSONString(b, s)
+}
+
+// appendList appends key and the JSON array of xs, each element written by
+// elem; ok=false when an element cannot be written.
+func appendList[T any](b []byte, key string, xs []T, elem func([]byte, *T) ([]byte, bool)) ([]byte, bool) {
+	b = append(b, key...)
+	b = append(b, '[')
+	for i := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var ok bool
+		if b, ok = elem(b, &xs[i]); !ok {
+			return b, false
+		}
+	}
+	return append(b, ']'), true
+}
+
+func appendBrand(b []byte, x *BrandMatch) ([]byte, bool) {
+	b = append(b, `{"brand":`...)
+	b = appendJSONString(b, x.Brand)
+	b = append(b, `,"how":`...)
+	b = appendJSONString(b, x.How)
+	b = append(b, `,"addressed":`...)
+	b = strconv.AppendBool(b, x.Addressed)
+	b = append(b, '}')
+	return b, true
+}
+
+func appendEntity(b []byte, x *Entity) ([]byte, bool) {
+	b = append(b, `{"text":`...)
+	b = appendJSONString(b, x.Text)
+	b = append(b, `,"type":`...)
+	b = appendJSONString(b, x.Type)
+	b = append(b, `,"start":`...)
+	b = strconv.AppendInt(b, int64(x.Start), 10)
+	b = append(b, `,"end":`...)
+	b = strconv.AppendInt(b, int64(x.End), 10)
+	b = append(b, '}')
+	return b, true
+}
+
+func appendReason(b []byte, x *Reason) ([]byte, bool) {
+	var ok bool
+	b = append(b, `{"reason":`...)
+	b = appendJSONString(b, x.Reason)
+	b = append(b, `,"confidence":`...)
+	if b, ok = appendJSONFloat(b, x.Confidence, 64); !ok {
+		return b, false
+	}
+	b = append(b, '}')
+	return b, true
 }
 
 // appendOmitInt appends an omitempty integer member of an object whose
@@ -416,6 +414,12 @@ func sortedKeys[V any](m map[string]V, buf []string) []string {
 }
 
 func appendFloatMap(b []byte, m map[string]float64) ([]byte, bool) {
+	return appendObject(b, m, func(b []byte, v float64) ([]byte, bool) { return appendJSONFloat(b, v, 64) })
+}
+
+// appendObject appends m as a JSON object with encoding/json's key order,
+// each value written by val; ok=false when a value cannot be written.
+func appendObject[V any](b []byte, m map[string]V, val func([]byte, V) ([]byte, bool)) ([]byte, bool) {
 	var buf [16]string
 	b = append(b, '{')
 	for i, k := range sortedKeys(m, buf[:]) {
@@ -425,7 +429,7 @@ func appendFloatMap(b []byte, m map[string]float64) ([]byte, bool) {
 		b = appendJSONString(b, k)
 		b = append(b, ':')
 		var ok bool
-		if b, ok = appendJSONFloat(b, m[k], 64); !ok {
+		if b, ok = val(b, m[k]); !ok {
 			return b, false
 		}
 	}
@@ -440,20 +444,7 @@ func appendAnyMap(b []byte, m map[string]any, depth int) ([]byte, bool) {
 	if depth > maxAnyDepth {
 		return b, false
 	}
-	var buf [16]string
-	b = append(b, '{')
-	for i, k := range sortedKeys(m, buf[:]) {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		var ok bool
-		if b, ok = appendAny(b, m[k], depth+1); !ok {
-			return b, false
-		}
-	}
-	return append(b, '}'), true
+	return appendObject(b, m, func(b []byte, v any) ([]byte, bool) { return appendAny(b, v, depth+1) })
 }
 
 // appendAny appends a value of Extra as encoding/json writes it.
