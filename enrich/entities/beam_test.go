@@ -234,15 +234,7 @@ func TestTrainOptions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, s := range sents {
-				got := tg.TagWords(nil, s.Words)
-				for i := range got {
-					if !s.Ignore[i] && got[i] != s.Labels[i] {
-						t.Errorf("%v: labels %v, want %v", s.Words, got, s.Labels)
-						break
-					}
-				}
-			}
+			checkLabels(t, tg, sents)
 		})
 	}
 }

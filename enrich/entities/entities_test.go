@@ -155,14 +155,7 @@ func TestEvaluateCounts(t *testing.T) {
 	// A scheme in earshot's types, gold built from the tagger's own
 	// output on one sentence plus one missed entity: precision 1, recall
 	// by construction.
-	m, err := DefaultModel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := NewTagger(m, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg := shippedTagger(t)
 	words := strings.Fields("John Smith flew to London with Barclays")
 	labels := tg.TagWords(nil, words)
 	tags := make([]string, len(words))
@@ -192,14 +185,7 @@ func TestEvaluateCounts(t *testing.T) {
 // the features or the weights shows.
 func TestHeldOut(t *testing.T) {
 	dir := testenv.Datasets(t)
-	m, err := DefaultModel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := NewTagger(m, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg := shippedTagger(t)
 	for _, tt := range []struct {
 		path, scheme string
 		floor        float64

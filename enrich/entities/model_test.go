@@ -76,7 +76,14 @@ func TestModelRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range smallSentences(t) {
+	checkLabels(t, tg, smallSentences(t))
+}
+
+// checkLabels reports each sentence the tagger labels otherwise than its
+// gold labels (ignored tokens aside).
+func checkLabels(t *testing.T, tg *Tagger, sents []Sentence) {
+	t.Helper()
+	for _, s := range sents {
 		got := tg.TagWords(nil, s.Words)
 		for i := range got {
 			if !s.Ignore[i] && got[i] != s.Labels[i] {
