@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -184,6 +185,29 @@ func (p *Publisher) Publish(ctx context.Context, m *mention.Mention, cursor int6
 			reason, err = ReasonTooLarge, fmt.Errorf("encoded record is %d bytes, the limit is %d", len(data), mention.MaxRecordBytes)
 		}
 	}
+	return p.publish(ctx, m, data, cursor, reason, err)
+}
+
+// PublishEncoded is Publish for a record the source already holds encoded:
+// data must be what m was decoded from (mention.Decode accepted it), and it
+// is published as it is, without encoding m again. It copies data.
+func (p *Publisher) PublishEncoded(ctx context.Context, m *mention.Mention, data []byte, cursor int64) error {
+	var (
+		err    error
+		reason string
+	)
+	switch {
+	case m == nil:
+		reason, err = ReasonNil, errors.New("nil record")
+	case len(data) > mention.MaxRecordBytes:
+		reason, err = ReasonTooLarge, fmt.Errorf("encoded record is %d bytes, the limit is %d", len(data), mention.MaxRecordBytes)
+	default:
+		data = bytes.Clone(data)
+	}
+	return p.publish(ctx, m, data, cursor, reason, err)
+}
+
+func (p *Publisher) publish(ctx context.Context, m *mention.Mention, data []byte, cursor int64, reason string, err error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {

@@ -211,6 +211,54 @@ func TestPublisherRejects(t *testing.T) {
 	}
 }
 
+// TestPublisherPublishEncoded: a record the source holds encoded goes out
+// byte for byte (a copy: the source may reuse its buffer), keyed like
+// Publish's; nil and oversized records are rejected and counted.
+func TestPublisherPublishEncoded(t *testing.T) {
+	ctx := context.Background()
+	w := &recorder{}
+	var acks []ingest.Ack
+	p := newPub(t, ingest.DefaultPublisherConfig(), w, prometheus.NewRegistry(), &acks)
+	m := mk(t, 1, "test:conv")
+	data := []byte(" " + string(mustEncode(t, m)) + " ") // white space is kept: the bytes are not re-encoded
+	want := string(data)
+	if err := p.PublishEncoded(ctx, m, data, 1); err != nil {
+		t.Fatal(err)
+	}
+	clear(data) // the caller reuses its buffer
+	if err := p.PublishEncoded(ctx, nil, []byte("{}"), 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.PublishEncoded(ctx, mk(t, 3, ""), make([]byte, mention.MaxRecordBytes+1), 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.calls) != 1 || len(w.calls[0]) != 1 {
+		t.Fatalf("calls = %v, want one message", w.sizes())
+	}
+	if got := w.calls[0][0]; string(got.Value) != want || string(got.Key) != "test:conv" {
+		t.Errorf("message key %q value %q, want key test:conv and value %q", got.Key, got.Value, want)
+	}
+	st := p.Stats()
+	if fmt.Sprint(st.Rejected) != fmt.Sprint(map[string]int64{"nil_record": 1, "too_large": 1}) || st.Published != 1 {
+		t.Errorf("published %d rejected %v, want 1 and one nil_record, one too_large", st.Published, st.Rejected)
+	}
+	if len(acks) != 1 || acks[0].Cursor != 3 {
+		t.Errorf("acks = %+v, want one ack at cursor 3", acks)
+	}
+}
+
+func mustEncode(t *testing.T, m *mention.Mention) []byte {
+	t.Helper()
+	data, err := mention.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 func TestPublisherOnlyRejectedStillAcks(t *testing.T) {
 	// A tail of rejected records is settled too: a source resuming after the
 	// ack must not read them again.

@@ -36,8 +36,15 @@ type jsonlEntry struct {
 type jsonlData struct {
 	r       io.ReaderAt
 	entries []jsonlEntry
-	buf     []byte
+	// win holds the file's bytes from winOff on: a replay in file order
+	// (what a simulator or a topic dump writes) reads the file in
+	// readAhead chunks instead of one read per record.
+	win    []byte
+	winOff int64
 }
+
+// readAhead is how much of the file one read brings in.
+const readAhead = 1 << 20
 
 // decodeJSONLLine decodes one line (without its newline). blank is true for
 // an empty or white-space line, which is not a record. When the line is not
@@ -116,17 +123,46 @@ func (d *jsonlData) Close() error              { return nil }
 
 // Mention reads record i (in publishing order) again from the file.
 func (d *jsonlData) Mention(i int) (*mention.Mention, error) {
+	m, _, err := d.Record(i)
+	return m, err
+}
+
+// Record reads record i (in publishing order) again from the file and
+// returns it decoded and as its line, without the line end. The bytes are
+// valid until the next call.
+func (d *jsonlData) Record(i int) (*mention.Mention, []byte, error) {
 	e := d.entries[i]
-	if cap(d.buf) < int(e.n) {
-		d.buf = make([]byte, e.n)
+	line, err := d.at(e.off, int(e.n))
+	if err != nil {
+		return nil, nil, fmt.Errorf("jsonl: read the record at byte %d again: %w (did the file change during the replay?)", e.off, err)
 	}
-	buf := d.buf[:e.n]
-	if _, err := d.r.ReadAt(buf, e.off); err != nil {
-		return nil, fmt.Errorf("jsonl: read the record at byte %d again: %w (did the file change during the replay?)", e.off, err)
-	}
-	m, _, _, err := decodeJSONLLine(buf)
+	line = bytes.TrimRight(line, "\r\n")
+	m, _, _, err := decodeJSONLLine(line)
 	if err != nil || m == nil {
-		return nil, fmt.Errorf("jsonl: the record at byte %d no longer decodes (did the file change during the replay?): %v", e.off, err)
+		return nil, nil, fmt.Errorf("jsonl: the record at byte %d no longer decodes (did the file change during the replay?): %v", e.off, err)
 	}
-	return m, nil
+	return m, line, nil
+}
+
+// at returns the n bytes of the file at off, from the read-ahead window,
+// which it refills from off when they are not all in it.
+func (d *jsonlData) at(off int64, n int) ([]byte, error) {
+	if off >= d.winOff && off+int64(n) <= d.winOff+int64(len(d.win)) {
+		s := off - d.winOff
+		return d.win[s : s+int64(n)], nil
+	}
+	size := max(n, readAhead)
+	if cap(d.win) < size {
+		d.win = make([]byte, size)
+	}
+	got, err := d.r.ReadAt(d.win[:size], off)
+	if got < n {
+		d.win, d.winOff = d.win[:0], 0
+		if err == nil || errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	d.win, d.winOff = d.win[:got], off
+	return d.win[:n], nil
 }

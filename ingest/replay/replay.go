@@ -477,16 +477,33 @@ func (r *Replayer) publishAll(ctx context.Context, ds dataset, pub *ingest.Publi
 				}
 			}
 		}
-		m, err := ds.Mention(i)
-		if err != nil {
-			return err
-		}
-		if err := pub.Publish(ctx, m, int64(i+1)); err != nil {
+		if err := publishOne(ctx, ds, pub, i); err != nil {
 			return err
 		}
 		prog.Add(1)
 	}
 	return nil
+}
+
+// encodedDataset is a dataset that holds its records encoded (JSONL): they
+// are published as they are, not encoded again.
+type encodedDataset interface {
+	Record(i int) (*mention.Mention, []byte, error)
+}
+
+func publishOne(ctx context.Context, ds dataset, pub *ingest.Publisher, i int) error {
+	if e, ok := ds.(encodedDataset); ok {
+		m, data, err := e.Record(i)
+		if err != nil {
+			return err
+		}
+		return pub.PublishEncoded(ctx, m, data, int64(i+1))
+	}
+	m, err := ds.Mention(i)
+	if err != nil {
+		return err
+	}
+	return pub.Publish(ctx, m, int64(i+1))
 }
 
 // paceStep is how far ahead of its schedule a paced replay may run before

@@ -219,10 +219,16 @@ func TestReplayJSONL(t *testing.T) {
 		t.Errorf("summary = %q, want %q", got, want)
 	}
 	var ids []string
-	for _, m := range decodeAll(t, w.msgs) {
+	for k, m := range decodeAll(t, w.msgs) {
 		ids = append(ids, m.ID)
 		if m.Source != "simulate" || !m.IngestedAt.Equal(m.CreatedAt.Add(time.Second)) {
 			t.Errorf("%s: source %q ingested_at %s: the record was not replayed as it is", m.ID, m.Source, m.IngestedAt)
+		}
+		// The line itself is published, not a re-encoding of it.
+		var n int
+		fmt.Sscanf(m.ID, "sim:%d", &n)
+		if want := mk(n, m.CreatedAt.Sub(base)); !bytes.Equal(w.msgs[k].Value, want) {
+			t.Errorf("%s: published %q, want the line %q", m.ID, w.msgs[k].Value, want)
 		}
 	}
 	if got := strings.Join(ids, ","); got != "sim:1,sim:2,sim:3,sim:4" {
