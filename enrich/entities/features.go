@@ -106,6 +106,12 @@ const (
 	fExtTok
 	fExtSpan
 	fExtCtx
+	// the word clusters (clusters.go), when the model uses them
+	fClus64
+	fClus256
+	fClus1024
+	fClusPrev
+	fClusNext
 )
 
 // numStatic is the number of static features per token in training: the
@@ -130,6 +136,7 @@ type tokInfo struct {
 	common            byte   // 1: the training text mostly writes the word in lower case
 	ext               uint16 // the external lexicon's flags (lexicon.go), when the model uses it
 	xspan             byte   // the external lexicon's multi-word name mark: 0 none, 1+2·class begins, 2+2·class inside
+	clus              uint16 // the word's cluster (clusMark | path; 0: none), when the model uses them
 }
 
 // featurizer holds reusable buffers; one per goroutine (see pool in
@@ -151,19 +158,46 @@ type featurizer struct {
 	xmode byte
 	xmask uint16
 	xlex  *extLex
+	// The word clusters, when the model uses them (ExtClus, ExtClusCtx).
+	xclus *extLex
 }
 
-// setExt sets the external lexicon features that f computes.
-func (f *featurizer) setExt(mode byte, mask uint16, lex *extLex) {
+// setExt sets the external lexicon and word cluster features that f
+// computes.
+func (f *featurizer) setExt(mode byte, mask uint16, lex, clus *extLex) {
 	if lex == nil {
 		mode = 0
 	}
+	if clus == nil {
+		mode &^= ExtClus | ExtClusCtx
+	}
 	f.xmode, f.xmask, f.xlex = mode, mask, lex
+	f.xclus = nil
+	if mode&(ExtClus|ExtClusCtx) != 0 {
+		f.xclus = clus
+	}
 }
 
-// numExt is the number of external lexicon features per token.
+// numExt is the number of external lexicon and cluster features per
+// token.
 func (f *featurizer) numExt() int {
-	return int(f.xmode&ExtToken) + int(f.xmode&ExtSpan)>>1 + int(f.xmode&ExtCtx)>>2
+	n := 0
+	if f.xmode&ExtToken != 0 {
+		n++
+	}
+	if f.xmode&ExtSpan != 0 {
+		n++
+	}
+	if f.xmode&ExtCtx != 0 {
+		n++
+	}
+	if f.xmode&ExtClus != 0 {
+		n += 3
+	}
+	if f.xmode&ExtClusCtx != 0 {
+		n += 2
+	}
+	return n
 }
 
 // stride is the number of static features per token in training.
@@ -258,14 +292,23 @@ func (f *featurizer) prepare(words []string, lex *lexicon, vocab *hashSet, gaz, 
 		}
 		if lex != nil {
 			var found bool
-			ti.lex, ti.ext, found = lex.lookup(ti.low)
+			ti.lex, ti.ext, ti.clus, found = lex.lookup(ti.low)
+			if found && ti.clus != 0 && !clusClass(ti.cls) {
+				ti.clus = 0 // as lookupClus
+			}
 			if !found && f.xmode != 0 {
 				ti.ext = f.xlex.lookupToken(ti.low, ti.cls)
+				if f.xclus != nil {
+					ti.clus = f.xclus.lookupClus(ti.low, ti.cls)
+				}
 			}
 		} else {
 			ti.lex = lexFlags(ti.low, vocab, gaz, tgaz)
 			if f.xmode != 0 {
 				ti.ext = f.xlex.lookupToken(ti.low, ti.cls)
+				if f.xclus != nil {
+					ti.clus = f.xclus.lookupClus(ti.low, ti.cls)
+				}
 			}
 		}
 		ti.common = ti.lex & lexCommon
@@ -405,6 +448,22 @@ func (f *featurizer) features(dst []uint64, i int, full bool) ([]uint64, int) {
 				return uint64(f.toks[i].ext & m & 0x3f)
 			}
 			dst = append(dst, fid(fExtCtx, ext(i-1)|ext(i+1)<<8|tc<<16))
+		}
+		// The tagger looks the token's cluster features' summed weights
+		// up at once (Model.ctab, see clusKey).
+		if f.xmode&ExtClus != 0 && full {
+			var g [3]uint64
+			clusFeatures(t.clus, t.cls, &g)
+			dst = append(dst, g[:]...)
+		}
+		if f.xmode&ExtClusCtx != 0 {
+			c256 := func(i int) uint64 {
+				if i < 0 || i >= n {
+					return 0xfff
+				}
+				return uint64(f.toks[i].clus >> 2)
+			}
+			dst = append(dst, fid(fClusPrev, c256(i-1)|tc<<12), fid(fClusNext, c256(i+1)|tc<<12))
 		}
 	}
 	key := ctxKey(tc, pos, c, uint64(t.gaz), f.style)
@@ -647,9 +706,10 @@ type lexSlot struct {
 	key   uint64
 	flags byte
 	ext   uint16
+	clus  uint16
 }
 
-func newLexicon(vocab *hashSet, gaz, tgaz *gazetteer, xlex *extLex) *lexicon {
+func newLexicon(vocab *hashSet, gaz, tgaz *gazetteer, xlex, xclus *extLex) *lexicon {
 	all := map[uint64]bool{}
 	for _, s := range []*hashSet{vocab, gaz.first, tgaz.first} {
 		for _, k := range s.keys {
@@ -672,13 +732,16 @@ func newLexicon(vocab *hashSet, gaz, tgaz *gazetteer, xlex *extLex) *lexicon {
 		if xlex != nil {
 			l.slots[i].ext = xlex.lookup(k)
 		}
+		if xclus != nil {
+			l.slots[i].clus = xclus.lookup(k)
+		}
 	}
 	return l
 }
 
 // lookup returns the flags of the word of hash k, its external lexicon
-// flags, and whether the word is in l.
-func (l *lexicon) lookup(k uint64) (byte, uint16, bool) {
+// flags, its cluster, and whether the word is in l.
+func (l *lexicon) lookup(k uint64) (byte, uint16, uint16, bool) {
 	if k == 0 {
 		k = 1 // as in hashSet
 	}
@@ -686,9 +749,9 @@ func (l *lexicon) lookup(k uint64) (byte, uint16, bool) {
 		s := &l.slots[i]
 		switch s.key {
 		case k:
-			return s.flags, s.ext, true
+			return s.flags, s.ext, s.clus, true
 		case 0:
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
 	}
 }

@@ -218,7 +218,7 @@ func (l *extLex) lookupToken(k uint64, cls byte) uint16 {
 	if wordClass(cls) {
 		return l.lookup(k)
 	}
-	_, f, _ := l.other.lookup(k)
+	_, f, _, _ := l.other.lookup(k)
 	return f
 }
 

@@ -54,7 +54,7 @@ func TestExternalLexicon(t *testing.T) {
 			words[i] = c.text[s.Start:s.End]
 		}
 		var f featurizer
-		f.setExt(ExtToken|ExtSpan, 0xff, l)
+		f.setExt(ExtToken|ExtSpan, 0xff, l, nil)
 		f.prepare(words, nil, nil, nil, nil, false)
 		got := make([]byte, len(f.toks))
 		for i, tk := range f.toks {
@@ -69,9 +69,10 @@ func TestExternalLexicon(t *testing.T) {
 	}
 }
 
-// TestExtScoresMatchFeatures: the tagger's static scores (the context and
-// lexicon features pre-summed) equal the sum of the rows of the features
-// the trainer sees one by one, for a model with the external features.
+// TestExtScoresMatchFeatures: the tagger's static scores (the context,
+// lexicon and cluster features pre-summed) equal the sum of the rows of
+// the features the trainer sees one by one, for a model with the external
+// features (and one with the word clusters too).
 func TestExtScoresMatchFeatures(t *testing.T) {
 	words := [][]string{
 		{"I", "flew", "to", "New", "York", "City", "with", "Barack", "Hussein", "Obama"},
@@ -87,31 +88,33 @@ func TestExtScoresMatchFeatures(t *testing.T) {
 	for i := range words {
 		sents = append(sents, Sentence{Words: words[i], Labels: labels[i]})
 	}
-	opt := TrainOptions{Epochs: 3, HashBits: 14, Seed: 1, Beam: 2, Ext: ExtToken | ExtSpan | ExtCtx}
-	m, _, err := TrainTagger(sents, LowerVocab(sents, 1), opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.xtab == nil {
-		t.Fatal("no pre-summed lexicon table")
-	}
-	tg, err := NewTagger(m, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f featurizer
-	f.setExt(byte(m.Info.Ext), extMask(m.Info.ExtMask), tg.xlex)
-	for _, ws := range words {
-		f.prepare(ws, tg.lex, m.vocab, tg.gaz, m.tgaz, false)
-		for i := range ws {
-			got := m.staticScores(&f, i)
-			full, _ := f.features(nil, i, true)
-			var want [NumLabels]int32
-			for _, h := range full {
-				m.addRow(&want, m.row(h))
-			}
-			if got != want {
-				t.Errorf("%q: tagger %v, features %v", ws[i], got, want)
+	for _, ext := range []int{ExtToken | ExtSpan | ExtCtx, ExtToken | ExtSpan | ExtCtx | ExtClus | ExtClusCtx} {
+		opt := TrainOptions{Epochs: 3, HashBits: 14, Seed: 1, Beam: 2, Ext: ext}
+		m, _, err := TrainTagger(sents, LowerVocab(sents, 1), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.xtab == nil || (m.ctab != nil) != (ext&ExtClus != 0) {
+			t.Fatal("no pre-summed lexicon or cluster table")
+		}
+		tg, err := NewTagger(m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f featurizer
+		f.setExt(byte(m.Info.Ext), extMask(m.Info.ExtMask), tg.xlex, tg.clus)
+		for _, ws := range words {
+			f.prepare(ws, tg.lex, m.vocab, tg.gaz, m.tgaz, false)
+			for i := range ws {
+				got := m.staticScores(&f, i)
+				full, _ := f.features(nil, i, true)
+				var want [NumLabels]int32
+				for _, h := range full {
+					m.addRow(&want, m.row(h))
+				}
+				if got != want {
+					t.Errorf("ext %d, %q: tagger %v, features %v", ext, ws[i], got, want)
+				}
 			}
 		}
 	}
@@ -125,7 +128,7 @@ func TestExtModelFile(t *testing.T) {
 		{Words: []string{"I", "love", "Paris"}, Labels: []int{0, 0, 3}},
 		{Words: []string{"Obama", "visited", "London"}, Labels: []int{1, 0, 3}},
 	}
-	for _, ext := range []int{0, ExtToken | ExtSpan | ExtCtx} {
+	for _, ext := range []int{0, ExtToken | ExtSpan | ExtCtx, ExtToken | ExtSpan | ExtCtx | ExtClus | ExtClusCtx} {
 		opt := TrainOptions{Epochs: 2, HashBits: 12, Seed: 1, Beam: 2, Ext: ext}
 		_, tr, err := TrainTagger(sents, nil, opt)
 		if err != nil {

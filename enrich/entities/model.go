@@ -49,6 +49,9 @@ type ModelInfo struct {
 	Ext     int    `json:"ext,omitempty"`
 	ExtMask int    `json:"ext_mask,omitempty"`
 	Lexicon string `json:"lexicon,omitempty"`
+	// Clusters is the SHA-256 of the word clusters file trained with
+	// (provenance), when Ext has ExtClus or ExtClusCtx.
+	Clusters string `json:"clusters,omitempty"`
 	// Labels names the labels in weight order.
 	Labels []string `json:"labels"`
 
@@ -108,6 +111,9 @@ type Model struct {
 	// xtab holds the summed weights of the external lexicon's token and
 	// span features of each key (see extKey), when the model has them.
 	xtab [][NumLabels]int32
+	// ctab holds the summed weights of the word clusters' token features
+	// of each key (see clusKey), when the model has them.
+	ctab [][NumLabels]int32
 	// tgaz is the gazetteer of the names of the training data.
 	tgaz *gazetteer
 	mask uint64
@@ -192,6 +198,23 @@ func newModel(info ModelInfo, w []int16, vocab []uint64, names []Name) *Model {
 			}
 			if hasSpan {
 				m.addRow(&m.xtab[k], m.row(span))
+			}
+		}
+	}
+	if info.Ext&ExtClus != 0 {
+		m.ctab = make([][NumLabels]int32, numClusKeys)
+		var g [3]uint64
+		for c := 0; c <= clusMark; c++ {
+			v := uint16(0)
+			if c > 0 {
+				v = clusMark | uint16(c-1)
+			}
+			for cls := byte(0); cls < 11; cls++ {
+				clusFeatures(v, cls, &g)
+				row := &m.ctab[clusKey(v, cls)]
+				for _, h := range g {
+					m.addRow(row, m.row(h))
+				}
 			}
 		}
 	}
@@ -348,8 +371,8 @@ func ReadModel(r io.Reader) (*Model, error) {
 			return nil, fmt.Errorf("type bias %v, want -1000..1000", b)
 		}
 	}
-	if m.Info.Ext < 0 || m.Info.Ext > ExtToken|ExtSpan|ExtCtx|ExtBegin || m.Info.ExtMask < 0 || m.Info.ExtMask > 0xff {
-		return nil, fmt.Errorf("ext %d, ext_mask %d: want 0..%d, 0..255", m.Info.Ext, m.Info.ExtMask, ExtToken|ExtSpan|ExtCtx|ExtBegin)
+	if m.Info.Ext < 0 || m.Info.Ext > extAll || m.Info.ExtMask < 0 || m.Info.ExtMask > 0xff {
+		return nil, fmt.Errorf("ext %d, ext_mask %d: want 0..%d, 0..255", m.Info.Ext, m.Info.ExtMask, extAll)
 	}
 	var nv uint32
 	if err := binary.Read(br, binary.LittleEndian, &nv); err != nil || nv > 1<<22 {
@@ -535,6 +558,13 @@ func (m *Model) staticScores(f *featurizer, i int) [NumLabels]int32 {
 	if m.xtab != nil {
 		t := &f.toks[i]
 		x := &m.xtab[extKey(t.ext&f.xmask, t.xspan, t.cls)]
+		for c := range s {
+			s[c] += x[c]
+		}
+	}
+	if m.ctab != nil {
+		t := &f.toks[i]
+		x := &m.ctab[clusKey(t.clus, t.cls)]
 		for c := range s {
 			s[c] += x[c]
 		}

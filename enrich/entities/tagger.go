@@ -13,6 +13,7 @@ type Tagger struct {
 	gaz  *gazetteer
 	lex  *lexicon
 	xlex *extLex // the external lexicon, when the model uses it
+	clus *extLex // the word clusters, when the model uses them
 	pool sync.Pool
 }
 
@@ -33,7 +34,13 @@ func NewTagger(m *Model, reg *registry.Registry) (*Tagger, error) {
 			return nil, err
 		}
 	}
-	t.lex = newLexicon(m.vocab, t.gaz, m.tgaz, t.xlex)
+	if m.Info.Ext&(ExtClus|ExtClusCtx) != 0 {
+		var err error
+		if t.clus, err = wordClusters(); err != nil {
+			return nil, err
+		}
+	}
+	t.lex = newLexicon(m.vocab, t.gaz, m.tgaz, t.xlex, t.clus)
 	t.pool.New = func() any { return new(featurizer) }
 	return t, nil
 }
@@ -44,7 +51,7 @@ func (t *Tagger) Model() *Model { return t.m }
 // TagWords appends one label per word to dst (see LabelName).
 func (t *Tagger) TagWords(dst []int, words []string) []int {
 	f := t.pool.Get().(*featurizer)
-	f.setExt(byte(t.m.Info.Ext), extMask(t.m.Info.ExtMask), t.xlex)
+	f.setExt(byte(t.m.Info.Ext), extMask(t.m.Info.ExtMask), t.xlex, t.clus)
 	f.prepare(words, t.lex, t.m.vocab, t.gaz, t.m.tgaz, false)
 	dst = append(dst, t.m.tag(f)...)
 	t.pool.Put(f)

@@ -98,7 +98,13 @@ func Train(sents []Sentence, opt TrainOptions, vocab *hashSet, gaz *gazetteer, f
 		if err != nil {
 			panic(err) // the embedded file is broken: TrainTagger reports it first
 		}
-		f.setExt(byte(opt.Ext), extMask(opt.ExtMask), lex)
+		var clus *extLex
+		if opt.Ext&(ExtClus|ExtClusCtx) != 0 {
+			if clus, err = wordClusters(); err != nil {
+				panic(err)
+			}
+		}
+		f.setExt(byte(opt.Ext), extMask(opt.ExtMask), lex, clus)
 	}
 	ns := f.stride()
 	for i, s := range sents {
@@ -314,6 +320,11 @@ func TrainTagger(sents []Sentence, vocab []string, opt TrainOptions) (*Model, Tr
 	}
 	if opt.Ext != 0 {
 		if _, err := externalLexicon(); err != nil {
+			return nil, Trained{}, err
+		}
+	}
+	if opt.Ext&(ExtClus|ExtClusCtx) != 0 {
+		if _, err := wordClusters(); err != nil {
 			return nil, Trained{}, err
 		}
 	}

