@@ -94,6 +94,14 @@ type Features struct {
 	// Vader is VADER's score of the cleaned text.
 	Vader govader.Sentiment
 
+	// Index, when set, maps words to ids (the training command's word
+	// vectors). For every word found in it, extract appends to Words
+	// id<<2 | negated<<1 | rated: negated when the word is inside a
+	// negation scope, rated when VADER's or AFINN's lexicon rates it.
+	// Reset keeps Index.
+	Index map[string]int32
+	Words []int32
+
 	word   []byte // scratch: the current word, normalised
 	vader  vaderScratch
 	cues   cueState
@@ -103,6 +111,7 @@ type Features struct {
 // Reset empties f for reuse.
 func (f *Features) Reset() {
 	f.Hashed = f.Hashed[:0]
+	f.Words = f.Words[:0]
 	f.Dense = [NumDense]float32{}
 	f.Vader = govader.Sentiment{}
 	f.word = f.word[:0]
@@ -116,7 +125,19 @@ const (
 	nsUniNeg
 	nsTag
 	nsEmo
+	nsCluster
+	nsClusterNeg
 )
+
+// ClusterFeature is the hashed feature of a word-vector cluster id
+// (marked when the word is inside a negation scope).
+func ClusterFeature(cluster int32, negated bool) uint64 {
+	ns := nsCluster
+	if negated {
+		ns = nsClusterNeg
+	}
+	return mix(ns, uint64(cluster))
+}
 
 const (
 	fnvOffset = 14695981039346656037
@@ -242,6 +263,18 @@ func (f *Features) extract(text string, vs govader.Sentiment) {
 			}
 			wc := table.words[string(w)]
 			f.cues.word(w, wc, table)
+			if f.Index != nil {
+				if id, ok := f.Index[string(w)]; ok {
+					v := id << 2
+					if inScope {
+						v |= 2
+					}
+					if wc.vader != 0 || wc.afinn != 0 {
+						v |= 1
+					}
+					f.Words = append(f.Words, v)
+				}
+			}
 			if v := wc.vader; v != 0 {
 				if inScope {
 					v *= negatedValence

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -82,8 +83,18 @@ func TestEmbeddedWeights(t *testing.T) {
 	for i, q := range m.w {
 		table[i] = float32(float64(q) * m.Info.Scale)
 	}
+	var words *WordTable
+	if m.index != nil {
+		words = &WordTable{Words: make([]string, len(m.index)), Scores: make([]float32, len(m.scores)), Clusters: m.clusters}
+		for w, id := range m.index {
+			words.Words[id] = w
+		}
+		for i, q := range m.scores {
+			words.Scores[i] = float32(float64(q) * m.Info.WordScale)
+		}
+	}
 	var buf bytes.Buffer
-	if err := WriteModel(&buf, m.Info, table); err != nil {
+	if err := WriteModel(&buf, m.Info, table, words); err != nil {
 		t.Fatal(err)
 	}
 	m2, err := ReadModel(&buf)
@@ -93,6 +104,14 @@ func TestEmbeddedWeights(t *testing.T) {
 	for i := range m.w {
 		if m.w[i] != m2.w[i] {
 			t.Fatalf("weight %d: %d after a round trip, want %d", i, m2.w[i], m.w[i])
+		}
+	}
+	if len(m2.index) != len(m.index) || !slices.Equal(m.scores, m2.scores) || !slices.Equal(m.clusters, m2.clusters) {
+		t.Fatalf("word table: %d words after a round trip, want %d (or scores or clusters differ)", len(m2.index), len(m.index))
+	}
+	for w, id := range m.index {
+		if m2.index[w] != id {
+			t.Fatalf("word %q: row %d after a round trip, want %d", w, m2.index[w], id)
 		}
 	}
 

@@ -42,6 +42,15 @@ type ModelInfo struct {
 	// on the development files for macro-F1; the class priors of the
 	// training data are not those of a brand's mentions).
 	DecisionBias [NumClasses]float64 `json:"decision_bias"`
+	// Words is the number of words in the word table that follows the
+	// hashed table (0: none). Each has NumClasses scores, w = q ·
+	// WordScale: a text's logits get the average of its words' scores
+	// (the word-vector features folded per word, see train/). With
+	// Clusters > 0, each word also has a cluster id < Clusters, a hashed
+	// feature (ClusterFeature, marked in a negation scope).
+	Words     int     `json:"words,omitempty"`
+	WordScale float64 `json:"word_scale,omitempty"`
+	Clusters  int     `json:"clusters,omitempty"`
 	// Blend is VADER's share of the compound score:
 	// compound = Blend·VADER + (1−Blend)·(P(positive) − P(negative)),
 	// chosen on the development part of VADER's tweets.
@@ -66,6 +75,17 @@ type TrainFile struct {
 	Licence string `json:"licence"`
 }
 
+// WordTable is the per-word part of a weights file: for each word, its
+// NumClasses scores and (when the model has clusters) its cluster.
+type WordTable struct {
+	Words    []string
+	Scores   []float32 // NumClasses per word
+	Clusters []uint16  // one per word, or nil
+}
+
+// maxWords bounds a weights file's word table.
+const maxWords = 1 << 20
+
 // Model is a multinomial logistic regression over Features.
 type Model struct {
 	Info ModelInfo
@@ -73,6 +93,11 @@ type Model struct {
 	ID   string
 	w    []int16
 	mask uint64
+	// The word table: index maps a word to its row in scores
+	// (NumClasses per word) and clusters (nil without clusters).
+	index    map[string]int32
+	scores   []int16
+	clusters []uint16
 }
 
 const weightsMagic = "earshot-sentiment-weights\n"
@@ -128,27 +153,96 @@ func ReadModel(r io.Reader) (*Model, error) {
 	if err := binary.Read(br, binary.LittleEndian, m.w); err != nil {
 		return nil, fmt.Errorf("sentiment: weights table: %w", err)
 	}
+	if err := m.readWords(br); err != nil {
+		return nil, fmt.Errorf("sentiment: weights word table: %w", err)
+	}
 	if _, err := br.ReadByte(); err != io.EOF {
-		return nil, errors.New("sentiment: weights: trailing data after the table")
+		return nil, errors.New("sentiment: weights: trailing data after the tables")
 	}
 	m.mask = uint64(1)<<m.Info.HashBits - 1
 	return m, nil
 }
 
-// WriteModel writes info and the hashed table (NumClasses weights per row,
-// 1<<info.HashBits rows), quantised to int16, gzip-compressed. It sets
-// info.Scale.
-func WriteModel(w io.Writer, info ModelInfo, table []float32) error {
+// readWords reads the word table: Info.Words words (each a uvarint
+// length and its bytes, strictly increasing), then NumClasses int16 scores
+// per word, then (with Info.Clusters > 0) a uint16 cluster per word.
+func (m *Model) readWords(br *bufio.Reader) error {
+	n, k := m.Info.Words, m.Info.Clusters
+	if n == 0 && k == 0 {
+		return nil
+	}
+	if n < 0 || n > maxWords || k < 0 || k > 1<<16 || !(m.Info.WordScale > 0) || math.IsInf(m.Info.WordScale, 0) {
+		return fmt.Errorf("words %d, clusters %d, word_scale %v out of range", n, k, m.Info.WordScale)
+	}
+	m.index = make(map[string]int32, n)
+	prev := ""
+	for i := range n {
+		l, err := binary.ReadUvarint(br)
+		if err != nil {
+			return err
+		}
+		if l == 0 || l > 256 {
+			return fmt.Errorf("word %d has length %d", i, l)
+		}
+		b := make([]byte, l)
+		if _, err := io.ReadFull(br, b); err != nil {
+			return err
+		}
+		w := string(b)
+		if i > 0 && w <= prev {
+			return fmt.Errorf("word %d %q is not after %q", i, w, prev)
+		}
+		m.index[w] = int32(i)
+		prev = w
+	}
+	m.scores = make([]int16, n*NumClasses)
+	if err := binary.Read(br, binary.LittleEndian, m.scores); err != nil {
+		return err
+	}
+	if k > 0 {
+		m.clusters = make([]uint16, n)
+		if err := binary.Read(br, binary.LittleEndian, m.clusters); err != nil {
+			return err
+		}
+		for i, c := range m.clusters {
+			if int(c) >= k {
+				return fmt.Errorf("word %d: cluster %d, want < %d", i, c, k)
+			}
+		}
+	}
+	return nil
+}
+
+// WriteModel writes info, the hashed table (NumClasses weights per row,
+// 1<<info.HashBits rows) and the word table (nil for none; its words must
+// be strictly increasing), quantised to int16, gzip-compressed. It sets
+// info.Scale, info.Words and info.WordScale (info.Clusters is the
+// caller's: the number of clusters when words has them).
+func WriteModel(w io.Writer, info ModelInfo, table []float32, words *WordTable) error {
 	if len(table) != (1<<info.HashBits)*NumClasses {
 		return fmt.Errorf("sentiment: table has %d weights, want %d", len(table), (1<<info.HashBits)*NumClasses)
 	}
-	maxAbs := 0.0
-	for _, v := range table {
-		maxAbs = max(maxAbs, math.Abs(float64(v)))
-	}
-	info.Scale = maxAbs / 32767
-	if info.Scale == 0 {
-		info.Scale = 1
+	info.Scale = quantScale(table)
+	info.Words, info.WordScale = 0, 0
+	if words != nil {
+		n := len(words.Words)
+		if n == 0 || n > maxWords || len(words.Scores) != n*NumClasses || (words.Clusters != nil) != (info.Clusters > 0) ||
+			(words.Clusters != nil && len(words.Clusters) != n) {
+			return fmt.Errorf("sentiment: word table of %d words, %d scores, %d clusters (of %d)", n, len(words.Scores), len(words.Clusters), info.Clusters)
+		}
+		for i, wd := range words.Words {
+			if len(wd) == 0 || len(wd) > 256 || i > 0 && wd <= words.Words[i-1] {
+				return fmt.Errorf("sentiment: word table: word %d %q empty, too long or not after the previous one", i, wd)
+			}
+		}
+		for _, c := range words.Clusters {
+			if int(c) >= info.Clusters {
+				return fmt.Errorf("sentiment: word table: cluster %d, want < %d", c, info.Clusters)
+			}
+		}
+		info.Words, info.WordScale = n, quantScale(words.Scores)
+	} else if info.Clusters != 0 {
+		return errors.New("sentiment: clusters without a word table")
 	}
 	info.FeatureVersion = FeatureVersion
 	header, err := json.Marshal(info)
@@ -170,13 +264,49 @@ func WriteModel(w io.Writer, info ModelInfo, table []float32) error {
 	if err := binary.Write(bw, binary.LittleEndian, q); err != nil {
 		return err
 	}
+	if words != nil {
+		var lb [binary.MaxVarintLen64]byte
+		for _, wd := range words.Words {
+			bw.Write(lb[:binary.PutUvarint(lb[:], uint64(len(wd)))])
+			bw.WriteString(wd)
+		}
+		qs := make([]int16, len(words.Scores))
+		for i, v := range words.Scores {
+			qs[i] = int16(math.Round(float64(v) / info.WordScale))
+		}
+		if err := binary.Write(bw, binary.LittleEndian, qs); err != nil {
+			return err
+		}
+		if words.Clusters != nil {
+			if err := binary.Write(bw, binary.LittleEndian, words.Clusters); err != nil {
+				return err
+			}
+		}
+	}
 	if err := bw.Flush(); err != nil {
 		return err
 	}
 	return zw.Close()
 }
 
-// Logits returns the class scores of f.
+// quantScale is the int16 quantisation step of values.
+func quantScale(values []float32) float64 {
+	maxAbs := 0.0
+	for _, v := range values {
+		maxAbs = max(maxAbs, math.Abs(float64(v)))
+	}
+	if maxAbs == 0 {
+		return 1
+	}
+	return maxAbs / 32767
+}
+
+// WordIndex returns the model's word table (word → row), nil when it has
+// none. Featurize sets it as Features.Index. The map must not be changed.
+func (m *Model) WordIndex() map[string]int32 { return m.index }
+
+// Logits returns the class scores of f. With a word table, f.Words must
+// have been filled with the model's WordIndex.
 func (m *Model) Logits(f *Features) [NumClasses]float64 {
 	var acc [NumClasses]int32
 	for _, h := range f.Hashed {
@@ -186,9 +316,31 @@ func (m *Model) Logits(f *Features) [NumClasses]float64 {
 		acc[1] += int32(w[1])
 		acc[2] += int32(w[2])
 	}
+	var wacc [NumClasses]int32
+	if m.index != nil {
+		for _, v := range f.Words {
+			id := int(v >> 2)
+			s := m.scores[id*NumClasses : id*NumClasses+NumClasses : id*NumClasses+NumClasses]
+			wacc[0] += int32(s[0])
+			wacc[1] += int32(s[1])
+			wacc[2] += int32(s[2])
+			if m.clusters != nil {
+				row := (ClusterFeature(int32(m.clusters[id]), v&2 != 0) & m.mask) * NumClasses
+				w := m.w[row : row+NumClasses : row+NumClasses]
+				acc[0] += int32(w[0])
+				acc[1] += int32(w[1])
+				acc[2] += int32(w[2])
+			}
+		}
+	}
 	var z [NumClasses]float64
 	for c := range z {
 		z[c] = m.Info.Bias[c] + float64(acc[c])*m.Info.Scale
+	}
+	if n := len(f.Words); n > 0 && m.index != nil {
+		for c := range z {
+			z[c] += float64(wacc[c]) * m.Info.WordScale / float64(n)
+		}
 	}
 	for d, v := range f.Dense {
 		if v != 0 {

