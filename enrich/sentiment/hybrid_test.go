@@ -5,15 +5,42 @@ import (
 	"compress/gzip"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"testing"
 )
+
+// tableEnricher is the enricher TestScoreHybrid scores: the shipped model,
+// or the weights file named by $EARSHOT_SENTIMENT_WEIGHTS (to check a
+// candidate from the trainer against the same table before shipping it).
+func tableEnricher(tb testing.TB) *Enricher {
+	tb.Helper()
+	path := os.Getenv("EARSHOT_SENTIMENT_WEIGHTS")
+	if path == "" {
+		return newEnricher(tb)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	m, err := ReadModel(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e, err := NewWithModel(DefaultConfig(), m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Logf("scoring with %s (%s)", path, m.ID)
+	return e
+}
 
 // TestScoreHybrid is the behaviour table of the shipped model: negation,
 // intensifiers, emoji and emoticons, elongation, sarcasm cues, and
 // complaints without sentiment words.
 func TestScoreHybrid(t *testing.T) {
-	e := newEnricher(t)
+	e := tableEnricher(t)
 	for _, tc := range []struct {
 		name, text, label string
 	}{
@@ -167,3 +194,22 @@ func BenchmarkSentiment(b *testing.B) {
 }
 
 func gzipWriter(buf *bytes.Buffer) *gzip.Writer { return gzip.NewWriter(buf) }
+
+// BenchmarkReadModel measures loading the weights: the embedded file, or
+// the one named by $EARSHOT_SENTIMENT_WEIGHTS (to compare two models).
+func BenchmarkReadModel(b *testing.B) {
+	data := weightsFile
+	if p := os.Getenv("EARSHOT_SENTIMENT_WEIGHTS"); p != "" {
+		var err error
+		if data, err = os.ReadFile(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := ReadModel(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

