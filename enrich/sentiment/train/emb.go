@@ -16,8 +16,8 @@ import (
 
 // Word-vector features (with -glove).
 var (
-	gv        *glove // nil without -glove
-	avgMode   string // "", "all", "neg", "unrated", "unratedneg"
+	gv        *vectors // nil without -glove
+	avgMode   string   // "", "all", "neg", "unrated", "unratedneg"
 	nClusters int
 	topN      int
 	embScale  = 1.0
@@ -32,7 +32,7 @@ const (
 
 // embVocab returns, by GloVe id, whether a word gets a table entry: the
 // topN most frequent words and every word that occurs in sets.
-func embVocab(g *glove, topN int, sets ...[]example) []bool {
+func embVocab(g *vectors, topN int, sets ...[]example) []bool {
 	keep := make([]bool, len(g.words))
 	for i := range min(topN, len(keep)) {
 		keep[i] = true
@@ -59,7 +59,7 @@ const clusterSeed = 20261122
 
 // embClusters returns, by GloVe id, the k-means cluster of each kept word
 // (-1 for the others), or nil when k is 0.
-func embClusters(g *glove, keep []bool, k int) []int32 {
+func embClusters(g *vectors, keep []bool, k int) []int32 {
 	if k <= 0 {
 		return nil
 	}
@@ -230,7 +230,7 @@ func avgUses(mode string, w int32) (use bool, sign float32) {
 // embFeatures sets e.x (the average word vector, scaled by embScale) and
 // adds the cluster features to e.idx, from the words of e in the
 // vocabulary.
-func embFeatures(e *example, g *glove, keep []bool, clusters []int32, mask uint64) {
+func embFeatures(e *example, g *vectors, keep []bool, clusters []int32, mask uint64) {
 	var sum []float64
 	if avgMode != "" {
 		sum = make([]float64, g.dims)
@@ -352,7 +352,7 @@ func (st *stack) apply(set []example) {
 // Σ_k x_k·W[k][c], equals the average over the words of p_c(word), where
 // p_c(word) is the same sum over the word's own vector (through the stack
 // when there is one). The table holds the vocabulary words in byte order.
-func wordTable(g *glove, keep []bool, clusters []int32, m *lr, st *stack) *sentiment.WordTable {
+func wordTable(g *vectors, keep []bool, clusters []int32, m *lr, st *stack) *sentiment.WordTable {
 	var ids []int32
 	for id, ok := range keep {
 		if ok {
@@ -441,7 +441,7 @@ var lexVecMin float64
 const lexVecNeutral = 20000
 
 // lexVec returns the predicted valence by GloVe id (0 outside keep).
-func lexVec(g *glove, keep []bool, lexicon map[string]float64) []float32 {
+func lexVec(g *vectors, keep []bool, lexicon map[string]float64) []float32 {
 	dims := g.dims + 1 // and a bias
 	var rows [][]float64
 	var ys []float64

@@ -42,7 +42,7 @@ func TestWordTableFolding(t *testing.T) {
 	defer func(m string, s int, sc float64, n int) { avgMode, stackEpochs, embScale, nX = m, s, sc, n }(avgMode, stackEpochs, embScale, nX)
 	avgMode, stackEpochs, embScale, nX = "all", 3, 2, sentiment.NumClasses
 	rng := rand.New(rand.NewPCG(3, 4))
-	g := &glove{words: []string{"the", "good", "bad", "movie", "great", "awful"}, index: map[string]int32{}, dims: 4}
+	g := &vectors{words: []string{"the", "good", "bad", "movie", "great", "awful"}, index: map[string]int32{}, dims: 4}
 	for i, w := range g.words {
 		g.index[w] = int32(i)
 	}

@@ -39,7 +39,7 @@ const tinyGloVe = `{"precision":8,"l2NormIndex":2,"wordIndex":3,"size":3,"dimens
 
 func TestReadGloVe(t *testing.T) {
 	data := tgz(t, "package/README.md", "hello", gloveMember, tinyGloVe, "package/LICENSE", "MIT")
-	g, err := readGloVe(bytes.NewReader(data), gloveMember)
+	g, err := readGloVe(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,11 +60,11 @@ func TestReadGloVe(t *testing.T) {
 		"no vectors":   `{"dimensions":2,"l2NormIndex":2,"wordIndex":3,"words":["a"]}`,
 		"not json":     `{"words":[`,
 	} {
-		if _, err := readGloVe(bytes.NewReader(tgz(t, gloveMember, bad)), gloveMember); err == nil {
+		if _, err := readGloVe(bytes.NewReader(tgz(t, gloveMember, bad))); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	if _, err := readGloVe(bytes.NewReader(tgz(t, "package/other.json", tinyGloVe)), gloveMember); err == nil {
+	if _, err := readGloVe(bytes.NewReader(tgz(t, "package/other.json", tinyGloVe))); err == nil {
 		t.Error("a tarball without the member: no error")
 	}
 }

