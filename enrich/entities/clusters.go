@@ -96,23 +96,7 @@ func readClusters(r io.Reader) (*extLex, error) {
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	size := 16
-	for size*7 < len(entries)*10 {
-		size *= 2
-	}
-	c := &extLex{slots: make([]uint32, size), mask: uint64(size - 1), sum: hex.EncodeToString(sum[:])}
-	keys := make([]uint64, 0, len(entries))
-	for k := range entries {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		i := k & c.mask
-		for c.slots[i] != 0 {
-			i = (i + 1) & c.mask
-		}
-		c.slots[i] = extCheck(k) | uint32(entries[k])
-	}
+	c, _ := newExtLex(entries, hex.EncodeToString(sum[:]))
 	slices.Sort(nonWord)
 	c.other = newOtherLexicon(nonWord, entries)
 	return c, nil

@@ -148,27 +148,7 @@ func readLexicon(r io.Reader) (*extLex, error) {
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	// At most 70 % full: a miss then scans ≈ 6 slots on average, one or
-	// two cache lines, and the table stays small (2^18 slots, 1 MB).
-	size := 16
-	for size*7 < len(entries)*10 {
-		size *= 2
-	}
-	l := &extLex{slots: make([]uint32, size), mask: uint64(size - 1), sum: hex.EncodeToString(sum[:])}
-	// In a fixed order, so that the table (and which of two entries with
-	// the same check value comes first) does not depend on map order.
-	keys := make([]uint64, 0, len(entries))
-	for k := range entries {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		i := k & l.mask
-		for l.slots[i] != 0 {
-			i = (i + 1) & l.mask
-		}
-		l.slots[i] = extCheck(k) | uint32(entries[k])
-	}
+	l, keys := newExtLex(entries, hex.EncodeToString(sum[:]))
 	var other []uint64
 	for _, k := range keys {
 		if nonWord[k] {
@@ -338,4 +318,31 @@ func LexiconSHA256() string {
 		return ""
 	}
 	return l.sum
+}
+
+// newExtLex returns the open-addressing table of entries (hash → value)
+// and the hashes in increasing order. It is at most 70 % full: a miss
+// then scans ≈ 6 slots on average, one or two cache lines, and the table
+// stays small (2^18 slots, 1 MB, for the lexicon). The entries go in in
+// hash order, so that the table (and which of two entries with the same
+// check value comes first) does not depend on map order.
+func newExtLex(entries map[uint64]uint16, sum string) (*extLex, []uint64) {
+	size := 16
+	for size*7 < len(entries)*10 {
+		size *= 2
+	}
+	l := &extLex{slots: make([]uint32, size), mask: uint64(size - 1), sum: sum}
+	keys := make([]uint64, 0, len(entries))
+	for k := range entries {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		i := k & l.mask
+		for l.slots[i] != 0 {
+			i = (i + 1) & l.mask
+		}
+		l.slots[i] = extCheck(k) | uint32(entries[k])
+	}
+	return l, keys
 }
