@@ -1,15 +1,11 @@
 package entities
 
 import (
-	"bufio"
 	"bytes"
 	_ "embed"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -55,34 +51,18 @@ var wordClusters = sync.OnceValues(func() (*extLex, error) {
 // token can never match a token and are left out, and so are words of
 // the classes of @handles, #hashtags, URLs and placeholders.
 func readClusters(r io.Reader) (*extLex, error) {
-	zr, sum, err := openGzip(r)
-	if err != nil {
-		return nil, err
-	}
 	entries := map[uint64]uint16{}
 	var nonWord []uint64
-	sc := bufio.NewScanner(zr)
 	var spans []Span
 	var buf []byte
-	line := 0
-	for sc.Scan() {
-		line++
-		s := sc.Text()
-		if s == "" || s[0] == '#' {
-			continue
-		}
-		word, p, ok := strings.Cut(s, "\t")
-		v, err := strconv.ParseUint(p, 16, 16)
-		if !ok || err != nil || v >= clusMark {
-			return nil, fmt.Errorf("line %d: want '<word>\\t<path, 3 hex digits>', got %q", line, s)
-		}
+	sum, err := readEntries(r, 16, "<word>\\t<path, 3 hex digits>", func(v uint64) bool { return v < clusMark }, func(word string, v uint64) {
 		spans = Tokenize(spans[:0], word)
 		if len(spans) != 1 || spans[0].Start != 0 || spans[0].End != len(word) {
-			continue
+			return
 		}
 		switch classify(word) {
 		case clsHandle, clsHashtag, clsURL, clsPlaceholder:
-			continue
+			return
 		}
 		buf = appendLower(buf[:0], word)
 		k := hb(fnvOffset, buf)
@@ -92,11 +72,11 @@ func readClusters(r io.Reader) (*extLex, error) {
 				nonWord = append(nonWord, k)
 			}
 		}
-	}
-	if err := sc.Err(); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
-	c, _ := newExtLex(entries, hex.EncodeToString(sum[:]))
+	c, _ := newExtLex(entries, sum)
 	slices.Sort(nonWord)
 	c.other = newOtherLexicon(nonWord, entries)
 	return c, nil

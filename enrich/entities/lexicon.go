@@ -90,31 +90,15 @@ func phraseHash(h, next uint64) uint64 { return pair(h, next) ^ 0x5bd1e995 }
 // readLexicon reads a lexicon file (see the generator): each entry is
 // tokenized as text is (Tokenize), so that its tokens match the text's.
 func readLexicon(r io.Reader) (*extLex, error) {
-	zr, sum, err := openGzip(r)
-	if err != nil {
-		return nil, err
-	}
 	entries := map[uint64]uint16{}
 	nonWord := map[uint64]bool{}
 	pairs := make([]uint64, pairBits/64)
-	sc := bufio.NewScanner(zr)
 	var spans []Span
 	var buf []byte
-	line := 0
-	for sc.Scan() {
-		line++
-		s := sc.Text()
-		if s == "" || s[0] == '#' {
-			continue
-		}
-		name, hex2, ok := strings.Cut(s, "\t")
-		v, err := strconv.ParseUint(hex2, 16, 8)
-		if !ok || err != nil || v == 0 {
-			return nil, fmt.Errorf("line %d: want '<name>\\t<flags>', got %q", line, s)
-		}
+	sum, err := readEntries(r, 8, "<name>\\t<flags>", func(v uint64) bool { return v != 0 }, func(name string, v uint64) {
 		spans = Tokenize(spans[:0], name)
 		if len(spans) == 0 || len(spans) > maxGazTokens {
-			continue
+			return
 		}
 		var first, h uint64
 		for i, sp := range spans {
@@ -138,17 +122,17 @@ func readLexicon(r io.Reader) (*extLex, error) {
 		}
 		if len(spans) == 1 {
 			entries[first] |= uint16(v)
-			continue
+			return
 		}
 		entries[h] |= uint16(v)
 		if n := uint16(len(spans)); n > entries[first]>>8&7 {
 			entries[first] = entries[first]&^(7<<8) | n<<8
 		}
-	}
-	if err := sc.Err(); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
-	l, keys := newExtLex(entries, hex.EncodeToString(sum[:]))
+	l, keys := newExtLex(entries, sum)
 	var other []uint64
 	for _, k := range keys {
 		if nonWord[k] {
@@ -345,4 +329,34 @@ func newExtLex(entries map[uint64]uint16, sum string) (*extLex, []uint64) {
 		l.slots[i] = extCheck(k) | uint32(entries[k])
 	}
 	return l, keys
+}
+
+// readEntries reads a gzip-compressed file of '<key>\t<value, hex>' lines
+// ('#' lines and empty lines are comments): fn gets each entry whose value
+// fits in bits bits and is valid; any other line is an error naming the
+// format. It returns the SHA-256 (hex) of the compressed file.
+func readEntries(r io.Reader, bits int, format string, valid func(v uint64) bool, fn func(key string, v uint64)) (string, error) {
+	zr, sum, err := openGzip(r)
+	if err != nil {
+		return "", err
+	}
+	sc := bufio.NewScanner(zr)
+	line := 0
+	for sc.Scan() {
+		line++
+		s := sc.Text()
+		if s == "" || s[0] == '#' {
+			continue
+		}
+		key, val, ok := strings.Cut(s, "\t")
+		v, err := strconv.ParseUint(val, 16, bits)
+		if !ok || err != nil || !valid(v) {
+			return "", fmt.Errorf("line %d: want '%s', got %q", line, format, s)
+		}
+		fn(key, v)
+	}
+	if err := sc.Err(); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(sum[:]), nil
 }
