@@ -59,16 +59,15 @@ func writeSources(t *testing.T, dir string) {
 	put("dictionary-en-4.0.0/package/index.dic", "5\nMicrosoft/M\ncity/SM\nhouse/S\nApple\napple/S\n")
 }
 
-// TestBuildDeterministic: the same sources give the same bytes, and the
-// entries carry the flags of each source.
-func TestBuildDeterministic(t *testing.T) {
-	dir := t.TempDir()
-	writeSources(t, dir)
-	a, err := build(dir, 50)
+// buildTwice runs build twice, fails unless both give the same bytes, and
+// returns the gunzipped file's header lines ("# …") and entry lines.
+func buildTwice(t *testing.T, build func() ([]byte, error)) (header, lines []string) {
+	t.Helper()
+	a, err := build()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := build(dir, 50)
+	b, err := build()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,13 +82,24 @@ func TestBuildDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]string{}
-	var header []string
 	for _, line := range strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n") {
 		if strings.HasPrefix(line, "# ") {
 			header = append(header, line)
-			continue
+		} else {
+			lines = append(lines, line)
 		}
+	}
+	return header, lines
+}
+
+// TestBuildDeterministic: the same sources give the same bytes, and the
+// entries carry the flags of each source.
+func TestBuildDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	writeSources(t, dir)
+	header, lines := buildTwice(t, func() ([]byte, error) { return build(dir, 50) })
+	got := map[string]string{}
+	for _, line := range lines {
 		k, v, _ := strings.Cut(line, "\t")
 		got[k] = v
 	}
@@ -178,33 +188,10 @@ func TestBuildClusters(t *testing.T) {
 	gloveK, gloveBits = [3]int{2, 2, 2}, [3]uint{6, 2, 2}
 	tgz := filepath.Join(t.TempDir(), "glove.tgz")
 	writeGlove(t, tgz)
-	a, err := buildClusters(tgz, 9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := buildClusters(tgz, 9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a, b) {
-		t.Fatal("two builds differ")
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(a))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var header []string
+	header, lines := buildTwice(t, func() ([]byte, error) { return buildClusters(tgz, 9) })
 	top := map[string]uint64{}
 	var order []string
-	for _, line := range strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n") {
-		if strings.HasPrefix(line, "# ") {
-			header = append(header, line)
-			continue
-		}
+	for _, line := range lines {
 		w, p, _ := strings.Cut(line, "\t")
 		v, err := strconv.ParseUint(p, 16, 16)
 		if err != nil || len(p) != 3 || v >= 1<<10 {
