@@ -293,7 +293,7 @@ func fitStack(set []example, seed uint64) *stack {
 	}
 	gw := make([][sentiment.NumClasses]float64, dims)
 	var gb [sentiment.NumClasses]float64
-	const rate, eps = 0.05, 1e-8
+	const rate = 0.05
 	l2 := stackL2
 	rng := rand.New(rand.NewPCG(seed, 0x57ac))
 	for range stackEpochs {
@@ -307,12 +307,10 @@ func fitStack(set []example, seed uint64) *stack {
 				if c == e.y {
 					g -= cw[e.y]
 				}
-				gb[c] += g * g
-				st.b[c] -= rate * g / math.Sqrt(gb[c]+eps)
+				adagrad(&st.b[c], &gb[c], g, rate)
 				for d, v := range e.avg {
 					gg := g*float64(v) + l2*st.w[d][c]
-					gw[d][c] += gg * gg
-					st.w[d][c] -= rate * gg / math.Sqrt(gw[d][c]+eps)
+					adagrad(&st.w[d][c], &gw[d][c], gg, rate)
 				}
 			}
 		}

@@ -775,7 +775,6 @@ func fitNBSVM(train []example, p params, seed uint64, bits int) *lr {
 		for i := range order {
 			order[i] = i
 		}
-		const eps = 1e-8
 		for range p.epochs {
 			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 			for _, k := range order {
@@ -795,28 +794,24 @@ func fitNBSVM(train []example, p params, seed uint64, bits int) *lr {
 					y = 1
 				}
 				g := (1/(1+math.Exp(-z)) - y) * wt
-				gb += g * g
-				b -= p.lr * g / math.Sqrt(gb+eps)
+				adagrad(&b, &gb, g, p.lr)
 				for _, i := range e.idx {
 					gg := g*r[c][i] + p.l2*w[i]
-					gw[i] += gg * gg
-					w[i] -= p.lr * gg / math.Sqrt(gw[i]+eps)
+					adagrad(&w[i], &gw[i], gg, p.lr)
 				}
 				for j, v := range e.dense {
 					if v == 0 {
 						continue
 					}
 					gg := g*float64(v) + p.l2*d[j]
-					gd[j] += gg * gg
-					d[j] -= p.lr * gg / math.Sqrt(gd[j]+eps)
+					adagrad(&d[j], &gd[j], gg, p.lr)
 				}
 				for j, v := range e.x {
 					if v == 0 {
 						continue
 					}
 					gg := g*float64(v) + p.l2*x[j]
-					gx[j] += gg * gg
-					x[j] -= p.lr * gg / math.Sqrt(gx[j]+eps)
+					adagrad(&x[j], &gx[j], gg, p.lr)
 				}
 			}
 		}
@@ -936,8 +931,7 @@ func (m *lr) fit(train []example, p params, seed uint64) {
 				}
 				for c := range 3 {
 					gg := g[c]*float64(v) + p.l2*m.d[k][c]
-					gd[k][c] += gg * gg
-					m.d[k][c] -= p.lr * gg / math.Sqrt(gd[k][c]+eps)
+					adagrad(&m.d[k][c], &gd[k][c], gg, p.lr)
 				}
 			}
 			for k, v := range e.x {
@@ -946,8 +940,7 @@ func (m *lr) fit(train []example, p params, seed uint64) {
 				}
 				for c := range 3 {
 					gg := g[c]*float64(v) + p.l2*m.xw[k][c]
-					gx[k][c] += gg * gg
-					m.xw[k][c] -= p.lr * gg / math.Sqrt(gx[k][c]+eps)
+					adagrad(&m.xw[k][c], &gx[k][c], gg, p.lr)
 				}
 			}
 		}
@@ -1090,4 +1083,14 @@ func checkFit(tr, te []example, seed uint64, bits int) (raw, biased float64) {
 	raw = macroF1(te, func(e example) int { return argmax(m.logits(e), [sentiment.NumClasses]float64{}) })
 	_, biased = decisionBias(te, m)
 	return raw, biased
+}
+
+// adagradEps keeps AdaGrad's first steps finite.
+const adagradEps = 1e-8
+
+// adagrad takes one AdaGrad step on *w with gradient grad: *acc sums the
+// squared gradients of *w.
+func adagrad(w, acc *float64, grad, lr float64) {
+	*acc += grad * grad
+	*w -= lr * grad / math.Sqrt(*acc+adagradEps)
 }
