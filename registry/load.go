@@ -139,6 +139,7 @@ func (r *Registry) Validate() error {
 	}
 	r.byID = make(map[string]*Brand, len(r.Brands))
 	r.byHandle = map[string]*Brand{}
+	products := map[string]string{} // product name in lower case → brand id
 	for i := range r.Brands {
 		b := &r.Brands[i]
 		where := fmt.Sprintf("brand %q", b.ID)
@@ -199,6 +200,21 @@ func (r *Registry) Validate() error {
 			if strings.TrimSpace(a) == "" {
 				return fmt.Errorf("%s: an alias is empty; remove it", where)
 			}
+		}
+		ownProducts := map[string]bool{}
+		for _, p := range b.Products {
+			key := strings.ToLower(strings.Join(strings.Fields(p), " "))
+			switch {
+			case key == "":
+				return fmt.Errorf("%s: a product is empty; remove it", where)
+			case ownProducts[key]:
+				return fmt.Errorf("%s: product %q is listed twice; remove one", where, p)
+			}
+			ownProducts[key] = true
+			if other, dup := products[key]; dup {
+				return fmt.Errorf("%s: product %q already belongs to brand %q; a product has one owner, remove it from one of them", where, p, other)
+			}
+			products[key] = b.ID
 		}
 		if b.Ambiguous && len(b.Context) == 0 {
 			return fmt.Errorf("%s: ambiguous is true but context is empty, so its aliases could never match; list context words", where)

@@ -29,6 +29,10 @@ type Brand struct {
 	Handles map[string][]string `yaml:"handles" json:"handles"`
 	// Aliases are names and keywords that mean the brand in running text.
 	Aliases []string `yaml:"aliases,omitempty" json:"aliases,omitempty"`
+	// Products are the brand's product and service names ("iPhone", "Sky Q",
+	// "Xbox Game Pass"). They mark a post as about the brand, like aliases,
+	// and the entities enricher reports them as product entities.
+	Products []string `yaml:"products,omitempty" json:"products,omitempty"`
 	// Ambiguous marks a brand whose name is a common word ("Next", "O2",
 	// "Three"): aliases then match only with a supporting context word.
 	Ambiguous bool `yaml:"ambiguous,omitempty" json:"ambiguous,omitempty"`

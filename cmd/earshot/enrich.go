@@ -49,7 +49,7 @@ var enrichFlags struct {
 //	  reply_quality: {window: 168h, max_per_brand: 50000, max_brands: 10000, near_dup_bits: 11, canned_min_dups: 1, rebuild: true, rebuild_timeout: 2m}
 //	  reasons: {enabled: true, threshold: 0.5, max_reasons: 3, inbound_only: false}
 //	  urgency: {enabled: true, medium: 0.25, high: 0.5, critical: 0.75, viral_reposts: 100, influential_followers: 100000}
-//	  entities: {enabled: true, names: true, identifiers: true, max_tokens: 400}
+//	  entities: {enabled: true, names: true, identifiers: true, products: true, max_tokens: 400}
 type enrichSection struct {
 	enrich.Config `yaml:",inline"`
 	Brands        brands.Config       `yaml:"brands"`

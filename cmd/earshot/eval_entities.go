@@ -96,7 +96,17 @@ func runEvalEntities(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := entities.Evaluate(cmd.Context(), t, sents, sc)
+	// As the enricher is configured: the registry's products too, unless
+	// enrich.entities.products is off.
+	ecfg := defaultEnrichSection()
+	if err := a.section("enrich", &ecfg); err != nil {
+		return err
+	}
+	var products *entities.Products
+	if ecfg.Entities.Products {
+		products = entities.NewProducts(reg)
+	}
+	rep, err := entities.EvaluateWith(cmd.Context(), t, products, sents, sc)
 	if err != nil {
 		return fmt.Errorf("eval entities: %s: %w", fl.Data, err)
 	}

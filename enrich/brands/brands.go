@@ -189,6 +189,9 @@ func New(reg *registry.Registry, cfg Config) (*Enricher, error) {
 		for _, a := range b.Aliases {
 			e.addAlias(&sc, bi, a)
 		}
+		for _, a := range b.Products { // a product name means its brand too
+			e.addAlias(&sc, bi, a)
+		}
 		for _, c := range b.Context {
 			sc.scan(c, false)
 			var phrase []string

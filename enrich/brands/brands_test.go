@@ -628,3 +628,39 @@ func BenchmarkEnrichDefaultRegistry(b *testing.B) {
 		}
 	}
 }
+
+// TestProducts: a registry product name marks its brand as discussed,
+// like an alias, without addressing it.
+func TestProducts(t *testing.T) {
+	reg, err := registry.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := brands.New(reg, brands.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ text, brand string }{
+		{"my iPhone 15 keeps restarting", "applesupport"},
+		{"Sky Q box frozen again", "sky"},
+		{"Xbox Game Pass won't renew", "xboxsupport"},
+		{"lost my Clubcard points", "tesco"},
+	} {
+		m := post("x", "p1", "u1", tt.text, "")
+		if err := e.Enrich(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, bm := range m.Brands {
+			if bm.Brand == tt.brand {
+				found = true
+				if bm.Addressed {
+					t.Errorf("%q: %s addressed by a product name, want only discussed", tt.text, tt.brand)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%q: brands %+v, want %s", tt.text, m.Brands, tt.brand)
+		}
+	}
+}

@@ -15,6 +15,10 @@ type Config struct {
 	// Identifiers finds service identifiers with rules: flight numbers,
 	// airport codes, order, booking and tracking references.
 	Identifiers bool `yaml:"identifiers"`
+	// Products reports the brand registry's product names
+	// (brands[].products: "iPhone 15 Pro", "Sky Q", "#PS5") as product
+	// entities, whatever the tagger says about those words.
+	Products bool `yaml:"products"`
 	// MaxTokens bounds the tokens of a text that are tagged (a long text
 	// is tagged up to that token; identifiers are looked for in all of it).
 	MaxTokens int `yaml:"max_tokens"`
@@ -22,7 +26,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{Enabled: true, Names: true, Identifiers: true, MaxTokens: 400}
+	return Config{Enabled: true, Names: true, Identifiers: true, Products: true, MaxTokens: 400}
 }
 
 // Validate names the field that is wrong and how to fix it.
@@ -31,8 +35,8 @@ func (c Config) Validate() error {
 	if c.MaxTokens < 1 || c.MaxTokens > 100_000 {
 		errs = append(errs, fmt.Errorf("enrich.entities.max_tokens: %d, want 1..100000 (default %d)", c.MaxTokens, DefaultConfig().MaxTokens))
 	}
-	if c.Enabled && !c.Names && !c.Identifiers {
-		errs = append(errs, errors.New("enrich.entities: enabled with names and identifiers both off; set enabled: false instead"))
+	if c.Enabled && !c.Names && !c.Identifiers && !c.Products {
+		errs = append(errs, errors.New("enrich.entities: enabled with names, identifiers and products all off; set enabled: false instead"))
 	}
 	return errors.Join(errs...)
 }

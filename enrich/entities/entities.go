@@ -63,15 +63,16 @@ import (
 
 // Version is recorded in the pipeline's version string, with the model's
 // id.
-const Version = "3"
+const Version = "4"
 
 // Enricher implements enrich.Enricher.
 type Enricher struct {
-	cfg    Config
-	tagger *Tagger
-	pool   sync.Pool
-	found  *prometheus.CounterVec
-	byType map[string]prometheus.Counter
+	cfg      Config
+	tagger   *Tagger
+	products *Products // nil: none (or cfg.Products off)
+	pool     sync.Pool
+	found    *prometheus.CounterVec
+	byType   map[string]prometheus.Counter
 }
 
 type scratch struct {
@@ -95,11 +96,19 @@ func New(cfg Config, reg *registry.Registry, mreg prometheus.Registerer) (*Enric
 	if err != nil {
 		return nil, err
 	}
+	if reg == nil {
+		if reg, err = registry.Default(); err != nil {
+			return nil, err
+		}
+	}
 	t, err := NewTagger(m, reg)
 	if err != nil {
 		return nil, err
 	}
 	e := &Enricher{cfg: cfg, tagger: t, byType: map[string]prometheus.Counter{}}
+	if cfg.Products {
+		e.products = NewProducts(reg)
+	}
 	e.pool.New = func() any { return new(scratch) }
 	e.found = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: telemetry.Namespace, Subsystem: "enrich_entities", Name: "found_total",
@@ -153,7 +162,7 @@ func (e *Enricher) Find(dst []mention.Entity, text string) []mention.Entity {
 		s.words = append(s.words, text[t.Start:t.End])
 	}
 	first := len(dst)
-	if e.cfg.Identifiers {
+	if e.cfg.Identifiers || e.products != nil {
 		// Lower-case forms for the keyword look-ups, in one buffer.
 		s.offs = s.offs[:0]
 		for _, w := range s.words {
@@ -164,7 +173,12 @@ func (e *Enricher) Find(dst []mention.Entity, text string) []mention.Entity {
 		for i := range s.words {
 			s.low = append(s.low, unsafeString(s.lowBuf[s.offs[i]:s.offs[i+1]]))
 		}
+	}
+	if e.cfg.Identifiers {
 		dst = findIdentifiers(dst, text, s.toks, s.low)
+	}
+	if e.products != nil {
+		dst = e.products.find(dst, first, text, s.toks, s.words, s.low)
 	}
 	nRules := len(dst)
 	if e.cfg.Names && len(s.toks) > 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/earshot-dev/earshot/internal/testenv"
 	"github.com/earshot-dev/earshot/mention"
+	"github.com/earshot-dev/earshot/registry"
 )
 
 func newEnricher(tb testing.TB, cfg Config) *Enricher {
@@ -100,7 +101,8 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{DefaultConfig(), ""},
 		{Config{Enabled: true, Names: true, MaxTokens: 0}, "max_tokens"},
-		{Config{Enabled: true, MaxTokens: 10}, "both off"},
+		{Config{Enabled: true, MaxTokens: 10}, "all off"},
+		{Config{Enabled: true, Products: true, MaxTokens: 10}, ""},
 		{Config{Enabled: false, MaxTokens: 10}, ""},
 	} {
 		err := tt.cfg.Validate()
@@ -186,6 +188,11 @@ func TestEvaluateCounts(t *testing.T) {
 func TestHeldOut(t *testing.T) {
 	dir := testenv.Datasets(t)
 	tg := shippedTagger(t)
+	reg, err := registry.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	products := NewProducts(reg) // as the enricher runs by default
 	for _, tt := range []struct {
 		path, scheme string
 		floor        float64
@@ -202,11 +209,12 @@ func TestHeldOut(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.path, err)
 		}
-		rep, err := Evaluate(context.Background(), tg, sents, Schemes[tt.scheme])
+		rep, err := EvaluateWith(context.Background(), tg, products, sents, Schemes[tt.scheme])
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s: P=%.3f R=%.3f F1=%.3f", tt.path, rep.Overall.Precision(), rep.Overall.Recall(), rep.Overall.F1())
+		t.Logf("%s: P=%.3f R=%.3f F1=%.3f, products %d predicted, %d right", tt.path, rep.Overall.Precision(), rep.Overall.Recall(), rep.Overall.F1(),
+			rep.ByType[TypeProduct].Predicted, rep.ByType[TypeProduct].Correct)
 		if rep.Overall.F1() < tt.floor {
 			t.Errorf("%s: entity F1 %.3f below %.2f", tt.path, rep.Overall.F1(), tt.floor)
 		}

@@ -61,6 +61,13 @@ type Report struct {
 // An entity is correct when its first token, last token and type all
 // match.
 func Evaluate(ctx context.Context, t *Tagger, sents []RawSentence, sc Scheme) (*Report, error) {
+	return EvaluateWith(ctx, t, nil, sents, sc)
+}
+
+// EvaluateWith is Evaluate with the registry's products found as the
+// enricher finds them (p nil: none): a product span replaces the tagger's
+// spans it overlaps.
+func EvaluateWith(ctx context.Context, t *Tagger, p *Products, sents []RawSentence, sc Scheme) (*Report, error) {
 	rep := &Report{Scheme: sc.Name, ByType: map[string]*Counts{}}
 	for _, ty := range Types {
 		rep.ByType[ty] = &Counts{}
@@ -79,6 +86,9 @@ func Evaluate(ctx context.Context, t *Tagger, sents []RawSentence, sc Scheme) (*
 		rep.Tokens += len(s.Words)
 		labels = t.TagWords(labels[:0], s.Words)
 		pred = SpansFromLabels(pred[:0], labels)
+		if p != nil {
+			pred = p.overrideWords(pred, s.Words)
+		}
 		type key struct {
 			start, end int
 			typ        string

@@ -122,13 +122,14 @@ func (g *gazetteer) mark(toks []tokInfo) {
 	}
 }
 
-// registryNames returns the names, aliases and @handles of the brands of
+// registryNames returns the names, aliases, products and @handles of the brands of
 // reg: the gazetteer the shipped model was trained with.
 func registryNames(reg *registry.Registry) []string {
 	var out []string
 	for _, b := range reg.Brands {
 		out = append(out, b.Name)
 		out = append(out, b.Aliases...)
+		out = append(out, b.Products...)
 		for _, hs := range b.Handles {
 			for _, h := range hs {
 				out = append(out, "@"+h)

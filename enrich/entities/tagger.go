@@ -17,8 +17,8 @@ type Tagger struct {
 	pool sync.Pool
 }
 
-// NewTagger returns a tagger of m whose gazetteer holds the names, aliases
-// and handles of reg's brands (the default registry when reg is nil, as
+// NewTagger returns a tagger of m whose gazetteer holds the names, aliases,
+// products and handles of reg's brands (the default registry when reg is nil, as
 // in training).
 func NewTagger(m *Model, reg *registry.Registry) (*Tagger, error) {
 	if reg == nil {
