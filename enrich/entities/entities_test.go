@@ -251,7 +251,7 @@ func FuzzReadCoNLL(f *testing.F) {
 
 func FuzzEnrich(f *testing.F) {
 	e := newEnricher(f, DefaultConfig())
-	for _, s := range []string{"flight BA117 LHR-JFK order #12345 John Smith in London", "@KLM's #fail", "\xff\xfe [phone] 1Z999AA10123456784", "KL 1234 to AMS", ""} {
+	for _, s := range []string{"flight BA117 LHR-JFK order #12345 John Smith in London", "@KLM's #fail", "\xff\xfe [phone] 1Z999AA10123456784", "KL 1234 to AMS", "#iPhone 15 Pro Max and #PS5, kindle KINDLE Sky Q", ""} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
