@@ -260,6 +260,13 @@ var wants = map[string]want{
 	"earshot-brand/Contact reasons": {rows: 3, order: []string{"billing", "card", "unclassified"}, cells: map[string]map[string]string{
 		"billing": {"posts": "2"}, "card": {"posts": "1"}, "unclassified": {"posts": "1"},
 	}},
+	// Products of bofa_help's inbound posts: Zelle in p1 (twice: once),
+	// p2 and p3 ("zelle"; the reply p1r's does not count), the mobile app
+	// in p4.
+	"earshot-brand/Products in inbound posts": {rows: 2, order: []string{"Zelle", "Mobile Banking App"}, cells: map[string]map[string]string{
+		"Zelle":              {"posts": "3", "negative_share": "0.6666666666666666", "sentiment_mean": "-0.13333333333333333"},
+		"Mobile Banking App": {"posts": "1", "negative_share": "0", "sentiment_mean": "0"},
+	}},
 	"earshot-brand/Headline": {rows: 1, cells: map[string]map[string]string{"bofa_help": {"inbound": "4", "answered": "3", "sla60": "0.5"}}},
 	// Recurring contact reasons, sector bank, the 7 days ending Mon Feb 12
 	// against the 7-day windows before: bofa_help billing p1 p2 this week,

@@ -93,6 +93,15 @@ func quality(empathy float64, deflection string, canned float64) opt {
 
 func text(s string) opt { return func(m *mention.Mention) { m.Text = s } }
 
+// entities takes text, type pairs.
+func entities(tt ...string) opt {
+	return func(m *mention.Mention) {
+		for i := 0; i+1 < len(tt); i += 2 {
+			m.Entities = append(m.Entities, mention.Entity{Text: tt[i], Type: tt[i+1], Start: 0, End: len(tt[i])})
+		}
+	}
+}
+
 func bluesky(m *mention.Mention) {
 	m.ID, m.Platform, m.ConversationID = "bluesky:"+m.NativeID, "bluesky", "bluesky:"+m.NativeID
 }
@@ -100,11 +109,13 @@ func bluesky(m *mention.Mention) {
 func buildSeed() *seed {
 	s := &seed{}
 	// bofa_help (staffed Mon–Fri 08–21, Sat 11–20 New York time).
-	p1 := s.post("p1", nyTime(9, 20, 50), "bofa_help", sentiment(-0.6, "negative"), reasons("billing")) // Sat 01:50 UTC
-	s.reply("p1r", "bofa_help", p1, 14*time.Hour+20*time.Minute, quality(80, "dm", 0.95), text("So sorry, Ann: please DM us your account details"))
-	p2 := s.post("p2", nyTime(7, 10, 0), "bofa_help", sentiment(-0.2, "negative"), reasons("billing")) // Wed 15:00 UTC
+	p1 := s.post("p1", nyTime(9, 20, 50), "bofa_help", sentiment(-0.6, "negative"), reasons("billing"), // Sat 01:50 UTC
+		entities("Zelle", "product", "Ann", "person", "Zelle", "product"))
+	s.reply("p1r", "bofa_help", p1, 14*time.Hour+20*time.Minute, quality(80, "dm", 0.95), text("So sorry, Ann: please DM us your account details"),
+		entities("Zelle", "product")) // a reply's products do not count
+	p2 := s.post("p2", nyTime(7, 10, 0), "bofa_help", sentiment(-0.2, "negative"), reasons("billing"), entities("Zelle", "product")) // Wed 15:00 UTC
 	s.reply("p2r", "bofa_help", p2, 300*time.Second, quality(40, "none", 0.2), text("Thanks for reaching out"))
-	p3 := s.post("p3", nyTime(11, 9, 0), "bofa_help", sentiment(0.4, "positive")) // Sun 14:00 UTC
+	p3 := s.post("p3", nyTime(11, 9, 0), "bofa_help", sentiment(0.4, "positive"), entities("zelle", "product", "Charlotte", "place")) // Sun 14:00 UTC
 	s.reply("p3r", "bofa_help", p3, time.Hour)
 	// Customers writing again in their own thread (not addressed to the
 	// brand): p1's author before bofa_help's reply (−0.9: does not count)
@@ -113,7 +124,7 @@ func buildSeed() *seed {
 	s.followUp("p1f0", p1, time.Hour, sentiment(-0.9, "negative"))
 	s.followUp("p1f1", p1, 15*time.Hour, sentiment(-0.4, "negative"))
 	s.followUp("p2f1", p2, time.Hour, sentiment(0.6, "positive"))
-	s.post("p4", nyTime(6, 12, 0), "bofa_help", sentiment(0, "neutral"), reasons("card"), terms("outage"), bluesky)
+	s.post("p4", nyTime(6, 12, 0), "bofa_help", sentiment(0, "neutral"), reasons("card"), terms("outage"), bluesky, entities("Mobile Banking App", "product"))
 	q0 := s.post("q0", utc(2, 1, 15, 0), "bofa_help", reasons("billing")) // the week before
 	s.reply("q0r", "bofa_help", q0, 120*time.Second)
 	// ask_wellsfargo (always staffed).
