@@ -454,39 +454,10 @@ ORDER BY bucket`, []string{"bucket", "replies"}, unitConfig("none", 0, nil))
 		}}),
 		override("recovered_posts", "decimals", 0),
 	}}
-	// The products of the brand's inbound posts (entities of type product:
-	// the registry's product names and the tagger's), grouped case-blind
-	// and shown in their most frequent spelling. ARRAY JOIN sits outside
-	// the join: ClickHouse 18.16 applies it to the left table only.
 	products := tablePanel("Products in inbound posts", "Products named in the brand's inbound posts (entities of type product: the brand registry's products and the tagger's), with the posts' negative share and mean sentiment; a post naming a product twice counts once.",
 		GridPos{0, 54, 24, 8},
-		`SELECT topK(1)(spelling)[1] AS product, count() AS posts,
-    countIf(label = 'negative') / count() AS negative_share, avg(sentiment) AS sentiment_mean
-FROM
-(
-    SELECT lower(product_text) AS key, mention_id, any(product_text) AS spelling, any(sentiment) AS sentiment, any(label) AS label
-    FROM
-    (
-        SELECT mention_id, sentiment, label, et, ety
-        FROM
-        (
-            SELECT mention_id, sentiment, sentiment_label AS label FROM (`+inbound+`) AS posts
-        ) AS p
-        ANY LEFT JOIN
-        (
-            SELECT id AS mention_id, argMax(entity_text, version) AS et, argMax(entity_type, version) AS ety
-            FROM mentions
-            WHERE $__timeFilter(created_at) AND has(entity_type, 'product')
-            GROUP BY id
-        ) AS e USING (mention_id)
-    ) AS j
-    ARRAY JOIN et AS product_text, ety AS product_type
-    WHERE product_type = 'product'
-    GROUP BY key, mention_id
-) AS per_post
-GROUP BY key
-ORDER BY posts DESC, product
-LIMIT 15`, []string{"product", "posts", "negative_share", "sentiment_mean"})
+		"SELECT product, posts, negative_share, sentiment_mean\nFROM ("+must(analytics.ProductsSQL("", scope))+") AS products\nORDER BY posts DESC, product\nLIMIT 15",
+		[]string{"product", "posts", "negative_share", "sentiment_mean"})
 	products.FieldConfig = map[string]any{"defaults": map[string]any{}, "overrides": []any{
 		override("negative_share", "unit", "percentunit", "decimals", 0), override("sentiment_mean", "decimals", 2),
 	}}

@@ -49,6 +49,16 @@ func WriteMarkdown(w io.Writer, r *Report, link string) error {
 	if len(changed) > 0 {
 		fmt.Fprintf(&b, "\n*Contact reasons that changed:* %s\n", strings.Join(changed, "; "))
 	}
+	if len(r.Products) > 0 {
+		var ps []string
+		for i, p := range r.Products {
+			if i == 3 {
+				break
+			}
+			ps = append(ps, fmt.Sprintf("%s %d (%s negative)", p.Product, p.Posts, Format(&p.NegativeShare, KindShare)))
+		}
+		fmt.Fprintf(&b, "\n*Products customers wrote about:* %s\n", strings.Join(ps, "; "))
+	}
 	if len(r.Crises) > 0 {
 		b.WriteString("\n*Crises:*\n")
 		for _, c := range r.Crises {

@@ -2,7 +2,8 @@
 // and ISO week from ClickHouse: rank and score against the brand's
 // competitors with week-over-week change, the headline numbers with plain
 // sentences generated from them, charts (go-chart SVG and an SVG heat
-// map), recurring contact reasons, the week's crises (detect's alerts
+// map), recurring contact reasons, the products customers named, the
+// week's crises (detect's alerts
 // table), the best and worst replies with their empathy parts, the
 // cut-and-paste replies, deflection examples and the methodology
 // (definitions, coverage, freshness).
@@ -51,6 +52,10 @@ type Report struct {
 	// Reasons are the brand's contact reasons of the week and the week
 	// before (analytics.RecurringReasons), the week's most common first.
 	Reasons []analytics.ReasonTrend
+
+	// Products are the products named in the brand's inbound posts of the
+	// week (analytics.ProductsSQL), most posts first, at most MaxProducts.
+	Products []ProductCount
 
 	Crises []Crisis
 
@@ -190,6 +195,19 @@ type CannedGroup struct {
 type Count struct {
 	Label string
 	N     int
+}
+
+// MaxProducts bounds the report's product table.
+const MaxProducts = 10
+
+// ProductCount is one product of the brand's inbound posts: posts this
+// week and last week, and this week's negative share and mean sentiment.
+type ProductCount struct {
+	Product       string
+	Posts         int
+	PrevPosts     int
+	NegativeShare float64
+	SentimentMean float64
 }
 
 // Coverage describes what the numbers rest on.

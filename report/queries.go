@@ -11,6 +11,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/earshot-dev/earshot/analytics"
+	"github.com/earshot-dev/earshot/registry"
 )
 
 var (
@@ -178,6 +179,76 @@ func readInbound(ctx context.Context, conn driver.Conn, db, brand string, w Week
 		return nil
 	})
 	return out, err
+}
+
+// readProducts returns the products of the brand's inbound posts of the
+// week, most posts first (ties by name), at most MaxProducts, with last
+// week's posts of the same product (matched case-blind). A product the
+// registry lists (names, the brand's products first) takes the registry's
+// spelling.
+func readProducts(ctx context.Context, conn driver.Conn, db string, b *registry.Brand, reg *registry.Registry, w Week) ([]ProductCount, error) {
+	brand := b.ID
+	canonical := map[string]string{}
+	for _, ob := range reg.Brands {
+		for _, p := range ob.Products {
+			canonical[strings.ToLower(p)] = p
+		}
+	}
+	for _, p := range b.Products {
+		canonical[strings.ToLower(p)] = p
+	}
+	week := func(w Week) ([]ProductCount, error) {
+		scope, err := analytics.LiteralScope(w.Since(), w.Until(), []string{brand}, nil)
+		if err != nil {
+			return nil, err
+		}
+		sql, err := analytics.ProductsSQL(db, scope)
+		if err != nil {
+			return nil, err
+		}
+		var out []ProductCount
+		err = runQuery(ctx, conn, "products", sql, nil, func(rs driver.Rows) error {
+			var p ProductCount
+			var b string
+			var n uint64
+			if err := rs.Scan(&b, &p.Product, &n, &p.NegativeShare, &p.SentimentMean); err != nil {
+				return err
+			}
+			p.Posts = int(n)
+			out = append(out, p)
+			return nil
+		})
+		return out, err
+	}
+	cur, err := week(w)
+	if err != nil {
+		return nil, err
+	}
+	prev, err := week(w.Prev())
+	if err != nil {
+		return nil, err
+	}
+	last := map[string]int{}
+	for _, p := range prev {
+		last[strings.ToLower(p.Product)] = p.Posts
+	}
+	for i := range cur {
+		key := strings.ToLower(cur[i].Product)
+		cur[i].PrevPosts = last[key]
+		if c, ok := canonical[key]; ok {
+			cur[i].Product = c
+		}
+	}
+	sort.SliceStable(cur, func(i, j int) bool {
+		if cur[i].Posts != cur[j].Posts {
+			return cur[i].Posts > cur[j].Posts
+		}
+		return cur[i].Product < cur[j].Product
+	})
+	if len(cur) > MaxProducts {
+		cur = cur[:MaxProducts]
+	}
+	return cur, nil
 }
 
 func readReplies(ctx context.Context, conn driver.Conn, db, brand string, w Week) ([]Reply, []uint8, error) {

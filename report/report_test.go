@@ -6,6 +6,7 @@ import (
 	"flag"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/earshot-dev/earshot/analytics"
 	"github.com/earshot-dev/earshot/internal/testenv"
+	"github.com/earshot-dev/earshot/mention"
 	"github.com/earshot-dev/earshot/registry"
 	"github.com/earshot-dev/earshot/report"
 )
@@ -316,5 +318,86 @@ func TestScreenshotArtifact(t *testing.T) {
 	t.Logf("screenshot %s: %.1f %% non-white", out, share*100)
 	if share < 0.03 {
 		t.Errorf("screenshot is nearly blank: %.2f %% non-white", share*100)
+	}
+}
+
+// TestProductsMatchSeed: the product table equals what the seed's klm
+// inbound posts give when counted in Go: posts per product (case-blind,
+// once per post), last week's posts, negative share and mean sentiment.
+func TestProductsMatchSeed(t *testing.T) {
+	db, conn := seeded(t)
+	reg, err := registry.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Build(context.Background(), conn, db, reg, report.Options{Brand: "klm", Week: seedWeek, Now: func() time.Time { return seedNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type acc struct {
+		posts, prev, neg int
+		sum              float64
+		spellings        map[string]int
+	}
+	want := map[string]*acc{}
+	for _, m := range seedMentions() {
+		if m.Direction != mention.DirectionInbound || len(m.Brands) == 0 || m.Brands[0].Brand != "klm" {
+			continue
+		}
+		this := !m.CreatedAt.Before(seedWeek.Since()) && m.CreatedAt.Before(seedWeek.Until())
+		last := !m.CreatedAt.Before(seedWeek.Prev().Since()) && m.CreatedAt.Before(seedWeek.Prev().Until())
+		seen := map[string]bool{}
+		for _, e := range m.Entities {
+			k := strings.ToLower(e.Text)
+			if e.Type != "product" || seen[k] {
+				continue
+			}
+			seen[k] = true
+			a := want[k]
+			if a == nil {
+				a = &acc{spellings: map[string]int{}}
+				want[k] = a
+			}
+			switch {
+			case this:
+				a.posts++
+				a.sum += m.Sentiment.Compound
+				a.spellings[e.Text]++
+				if m.Sentiment.Label == "negative" {
+					a.neg++
+				}
+			case last:
+				a.prev++
+			}
+		}
+	}
+	if len(r.Products) != 2 {
+		t.Fatalf("products %+v, want 2 (Flying Blue, KLM app)", r.Products)
+	}
+	for i, p := range r.Products {
+		a := want[strings.ToLower(p.Product)]
+		if a == nil {
+			t.Fatalf("product %q is not in the seed", p.Product)
+		}
+		best := ""
+		for s, n := range a.spellings {
+			caps := func(x string) bool { return x != strings.ToLower(x) }
+			if best == "" || n > a.spellings[best] || n == a.spellings[best] && (caps(s) && !caps(best) || caps(s) == caps(best) && s > best) {
+				best = s
+			}
+		}
+		klm, _ := reg.ByID("klm")
+		for _, name := range klm.Products { // the registry's spelling wins
+			if strings.EqualFold(name, best) {
+				best = name
+			}
+		}
+		if p.Product != best || p.Posts != a.posts || p.PrevPosts != a.prev ||
+			math.Abs(p.NegativeShare-float64(a.neg)/float64(a.posts)) > 1e-9 || math.Abs(p.SentimentMean-a.sum/float64(a.posts)) > 1e-9 {
+			t.Errorf("product %d: %+v, want %s posts %d prev %d negative %d/%d mean %.4f", i, p, best, a.posts, a.prev, a.neg, a.posts, a.sum/float64(a.posts))
+		}
+		if i > 0 && p.Posts > r.Products[i-1].Posts {
+			t.Errorf("products not sorted by posts: %+v", r.Products)
+		}
 	}
 }

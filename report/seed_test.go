@@ -151,6 +151,15 @@ func seedMentions() []*mention.Mention {
 						Sentiment:     &mention.Sentiment{Compound: float64(int(comp*100)) / 100, Label: label, Confidence: 0.9},
 						ContactReason: []mention.Reason{{Reason: reason, Confidence: 0.8}},
 					}
+					// Products, without drawing from rng (the other figures stay as they were).
+					switch n % 5 {
+					case 0:
+						post.Entities = []mention.Entity{{Text: "Flying Blue", Type: "product", End: 11}}
+					case 1:
+						post.Entities = []mention.Entity{{Text: "flying blue", Type: "product", End: 11}}
+					case 3: // twice in one post: counted once
+						post.Entities = []mention.Entity{{Text: "KLM app", Type: "product", End: 7}, {Text: "Ann", Type: "person", End: 3}, {Text: "KLM app", Type: "product", End: 7}}
+					}
 					out = append(out, post)
 					if rng.Float64() > p.answer {
 						continue
