@@ -1,6 +1,17 @@
 package analytics
 
-import "fmt"
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
 
 // ProductsSQL lists the products named in the scope's inbound posts (see
 // InboundPostsSQL): entities of type product (the brand registry's
@@ -53,4 +64,102 @@ FROM
 ) AS per_spelling
 GROUP BY brand, key
 ORDER BY brand, posts DESC, product`, inbound, table(db, "mentions"), s.SinceDT, s.UntilDT), nil
+}
+
+// ProductRow is one product of a brand's inbound posts (ProductsSQL).
+type ProductRow struct {
+	Brand, Product string
+	Posts          uint64
+	NegativeShare  float64 // posts labelled negative ÷ posts
+	SentimentMean  float64 // mean compound sentiment of the posts
+}
+
+// Products lists the products named in the inbound posts of q's period
+// and brands (all brands when q.Brands is empty): ProductsSQL, per brand
+// most posts first.
+func Products(ctx context.Context, conn driver.Conn, db string, q Query) ([]ProductRow, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	if !identRe.MatchString(db) {
+		return nil, fmt.Errorf("products: database %q is not a plain identifier", db)
+	}
+	scope, err := LiteralScope(q.Since, q.Until, q.Brands, nil)
+	if err != nil {
+		return nil, err
+	}
+	sql, err := ProductsSQL(db, scope)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := conn.Query(ctx, sql)
+	if err != nil {
+		return nil, fmt.Errorf("products: %w", err)
+	}
+	defer rows.Close()
+	var out []ProductRow
+	for rows.Next() {
+		var r ProductRow
+		if err := rows.Scan(&r.Brand, &r.Product, &r.Posts, &r.NegativeShare, &r.SentimentMean); err != nil {
+			return nil, fmt.Errorf("products: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("products: %w", err)
+	}
+	return out, nil
+}
+
+// ProductColumns is the products CSV header (and the JSON keys), in order.
+var ProductColumns = []string{"brand", "product", "posts", "negative_share", "sentiment_mean"}
+
+func (r ProductRow) fields() []string {
+	return []string{r.Brand, r.Product, strconv.FormatUint(r.Posts, 10),
+		strconv.FormatFloat(r.NegativeShare, 'f', 4, 64), strconv.FormatFloat(r.SentimentMean, 'f', 4, 64)}
+}
+
+// WriteProducts writes product rows in format (table, csv or json). CSV
+// has the columns of ProductColumns; JSON is an array of objects with
+// those keys.
+func WriteProducts(w io.Writer, format string, rows []ProductRow) error {
+	switch format {
+	case "csv":
+		cw := csv.NewWriter(w)
+		if err := cw.Write(ProductColumns); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := cw.Write(r.fields()); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	case "json":
+		out := make([]*object, 0, len(rows))
+		for _, r := range rows {
+			o := &object{}
+			for i, v := range r.fields() {
+				if k := ProductColumns[i]; k == "brand" || k == "product" {
+					o.set(k, v)
+				} else {
+					o.set(k, rawNumber(v))
+				}
+			}
+			out = append(out, o)
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	case "table":
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "BRAND\tPRODUCT\tPOSTS\tNEGATIVE\tSENTIMENT")
+		for _, r := range rows {
+			neg := r.NegativeShare
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%+.2f\n", r.Brand, clip(r.Product, 40), r.Posts, percent(&neg), r.SentimentMean)
+		}
+		return tw.Flush()
+	}
+	return fmt.Errorf("products: format %q: want one of %s", format, strings.Join(Formats, ", "))
 }

@@ -198,27 +198,15 @@ func readProducts(ctx context.Context, conn driver.Conn, db string, b *registry.
 		canonical[strings.ToLower(p)] = p
 	}
 	week := func(w Week) ([]ProductCount, error) {
-		scope, err := analytics.LiteralScope(w.Since(), w.Until(), []string{brand}, nil)
+		rows, err := analytics.Products(ctx, conn, db, analytics.Query{Since: w.Since(), Until: w.Until(), Brands: []string{brand}})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("report: %w", err)
 		}
-		sql, err := analytics.ProductsSQL(db, scope)
-		if err != nil {
-			return nil, err
+		out := make([]ProductCount, 0, len(rows))
+		for _, r := range rows {
+			out = append(out, ProductCount{Product: r.Product, Posts: int(r.Posts), NegativeShare: r.NegativeShare, SentimentMean: r.SentimentMean})
 		}
-		var out []ProductCount
-		err = runQuery(ctx, conn, "products", sql, nil, func(rs driver.Rows) error {
-			var p ProductCount
-			var b string
-			var n uint64
-			if err := rs.Scan(&b, &p.Product, &n, &p.NegativeShare, &p.SentimentMean); err != nil {
-				return err
-			}
-			p.Posts = int(n)
-			out = append(out, p)
-			return nil
-		})
-		return out, err
+		return out, nil
 	}
 	cur, err := week(w)
 	if err != nil {

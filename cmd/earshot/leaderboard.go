@@ -26,6 +26,7 @@ var leaderboardFlags struct {
 	Format       string
 	Out          string
 	Reasons      bool
+	Products     bool
 }
 
 func init() {
@@ -95,6 +96,13 @@ CSV columns: week,brand,reason,trend,count,prev_count,trailing_mean,
 weeks_present,weeks_window,answered,answered_share,frt_median_s,top_reply,
 top_reply_count. A post without a contact reason counts as "unclassified".
 
+--products prints, instead of the leaderboard, the products named in each
+brand's inbound posts of the period (entities of type product: the brand
+registry's products and the tagger's), grouped case-blind, each post once per
+product: posts, the share labelled negative and the mean compound sentiment,
+most posts first. CSV columns: brand,product,posts,negative_share,
+sentiment_mean.
+
 A ratio with an empty denominator is undefined: "-" in the table, empty in CSV,
 null in JSON. A mention stored twice counts once. Times: RFC 3339
 (2024-03-10T12:00:00Z) or a date (2024-03-10, midnight UTC). Defaults: --until
@@ -114,6 +122,7 @@ now, --since 7 days before --until.`,
 	f.StringVar(&leaderboardFlags.Format, "format", "table", "output format: "+strings.Join(analytics.Formats, ", "))
 	f.StringVar(&leaderboardFlags.Out, "out", "", "write to this file instead of standard output")
 	f.BoolVar(&leaderboardFlags.Reasons, "reasons", false, "print the recurring contact reasons of each calendar week in the period instead")
+	f.BoolVar(&leaderboardFlags.Products, "products", false, "print the products named in each brand's inbound posts of the period instead")
 	rootCmd.AddCommand(c)
 }
 
@@ -158,6 +167,9 @@ func runLeaderboard(cmd *cobra.Command, _ []string) error {
 	}
 	if fl.Reasons && (all || fl.By != "") {
 		return fmt.Errorf("--reasons is a weekly table of its own: it takes neither --columns all nor --by")
+	}
+	if fl.Products && (all || fl.By != "" || fl.Reasons) {
+		return fmt.Errorf("--products is a table of its own: it takes neither --columns all, --by nor --reasons")
 	}
 	weights, err := analytics.ParseWeights(fl.Weights)
 	if err != nil {
@@ -207,7 +219,15 @@ func runLeaderboard(cmd *cobra.Command, _ []string) error {
 	}
 	defer conn.Close()
 	var buf bytes.Buffer
-	if fl.Reasons {
+	if fl.Products {
+		rows, err := analytics.Products(ctx, conn, chc.Database, q)
+		if err != nil {
+			return err
+		}
+		if err := analytics.WriteProducts(&buf, fl.Format, rows); err != nil {
+			return err
+		}
+	} else if fl.Reasons {
 		var rows []analytics.ReasonTrend
 		for _, w := range reasonWeeks(q.Since, q.Until) {
 			rs, err := analytics.RecurringReasons(ctx, conn, chc.Database, reg, analytics.Query{Until: q.Until, Brands: q.Brands}, w)

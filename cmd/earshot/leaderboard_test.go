@@ -132,3 +132,79 @@ func TestLeaderboardReasonsCommand(t *testing.T) {
 		t.Fatal("--reasons --by day accepted")
 	}
 }
+
+func TestLeaderboardProductsCommand(t *testing.T) {
+	cfg := testenv.ClickHouse(t)
+	ctx := context.Background()
+	conn, err := storage.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	m, err := storage.NewMigrator(conn, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mon := time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)
+	var b storage.MentionBlock
+	add := func(id string, created time.Time, compound float64, label string, f func(*mention.Mention), products ...string) {
+		en := created.Add(time.Second)
+		mm := &mention.Mention{V: 1, ID: "x:" + id, Platform: "x", NativeID: id, CreatedAt: created, IngestedAt: en, Source: "test",
+			Author: mention.Author{ID: "u" + id}, Text: "hi", ConversationID: "x:" + id, Direction: mention.DirectionInbound,
+			Brands: []mention.BrandMatch{{Brand: "klm", How: "handle", Addressed: true}}, EnrichedAt: &en, Enricher: "test",
+			Sentiment: &mention.Sentiment{Compound: compound, Label: label, Confidence: 0.9}}
+		for _, p := range products {
+			mm.Entities = append(mm.Entities, mention.Entity{Text: p, Type: "product", End: len(p)})
+		}
+		mm.Entities = append(mm.Entities, mention.Entity{Text: "Ann", Type: "person", End: 3})
+		if f != nil {
+			f(mm)
+		}
+		for i := 0; i < 2; i++ { // twice: duplicates change nothing
+			if err := b.Append(mm); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	add("p1", mon.Add(24*time.Hour), -0.6, "negative", nil, "iPhone", "iPhone") // twice in one post: once
+	add("p2", mon.Add(30*time.Hour), 0.4, "positive", nil, "iphone")
+	add("p3", mon.Add(50*time.Hour), 0, "neutral", nil, "Sky Q")
+	add("p0", mon.Add(-time.Hour), -1, "negative", nil, "iPhone")               // before the period
+	add("p1r", mon.Add(25*time.Hour), 0, "neutral", func(mm *mention.Mention) { // the brand's reply: not inbound
+		mm.InReplyTo, mm.AuthorBrand, mm.Direction = "x:p1", "klm", mention.DirectionOutbound
+		mm.Brands = []mention.BrandMatch{{Brand: "klm", How: "author"}}
+	}, "iPhone")
+	if err := storage.InsertMentions(ctx, conn, cfg.Database, &b); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("EARSHOT_CLICKHOUSE_ADDR", cfg.Addr)
+	t.Setenv("EARSHOT_CLICKHOUSE_DATABASE", cfg.Database)
+	t.Setenv("EARSHOT_CONFIG", "")
+
+	out, err := runCLI(t, "leaderboard", "--since", "2024-03-04", "--until", "2024-03-11", "--brands", "klm", "--products", "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// iPhone: p1 and p2 (of the spellings, one post each, the one with
+	// capitals), −0.6 and +0.4.
+	want := "brand,product,posts,negative_share,sentiment_mean\n" +
+		"klm,iPhone,2,0.5000,-0.1000\n" +
+		"klm,Sky Q,1,0.0000,0.0000\n"
+	if out != want {
+		t.Fatalf("--products csv:\n%s\nwant:\n%s", out, want)
+	}
+	out, err = runCLI(t, "leaderboard", "--since", "2024-03-04", "--until", "2024-03-11", "--products", "--format", "json")
+	if err != nil || !strings.Contains(out, `"product": "iPhone",`) || !strings.Contains(out, `"negative_share": 0.5000`) {
+		t.Fatalf("--products json (%v):\n%s", err, out)
+	}
+	out, err = runCLI(t, "leaderboard", "--since", "2024-03-04", "--until", "2024-03-11", "--products")
+	if err != nil || !strings.Contains(out, "PRODUCT") || !strings.Contains(out, "Sky Q") {
+		t.Fatalf("--products table (%v):\n%s", err, out)
+	}
+	if _, err := runCLI(t, "leaderboard", "--products", "--columns", "all"); err == nil {
+		t.Fatal("--products --columns all accepted")
+	}
+}
