@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/earshot-dev/earshot/registry"
 )
 
 // ProductsSQL lists the products named in the scope's inbound posts (see
@@ -24,11 +26,29 @@ import (
 //	sentiment_mean Float64 (mean compound of the posts)
 //
 // Every level deduplicates by id (the newest version's entities). A
-// post addressed to two brands counts for each.
-func ProductsSQL(db string, s Scope) (string, error) {
+// post addressed to two brands counts for each. With reg, a brand's own
+// name and aliases (which the tagger sometimes calls a product: "O2") are
+// left out of its products.
+func ProductsSQL(db string, s Scope, reg *registry.Registry) (string, error) {
 	inbound, err := InboundPostsSQL(db, s)
 	if err != nil {
 		return "", err
+	}
+	own := "1"
+	if reg != nil {
+		var pairs []string
+		for _, b := range reg.Brands {
+			seen := map[string]bool{}
+			for _, n := range append([]string{b.Name}, b.Aliases...) {
+				if k := strings.ToLower(strings.TrimSpace(n)); k != "" && !seen[k] {
+					seen[k] = true
+					pairs = append(pairs, "("+quote(b.ID)+", "+quote(k)+")")
+				}
+			}
+		}
+		if len(pairs) > 0 {
+			own = "(brand, key) NOT IN (" + strings.Join(pairs, ", ") + ")"
+		}
 	}
 	// ARRAY JOIN sits outside the join: ClickHouse 18.16 applies it to
 	// the left table only.
@@ -60,10 +80,11 @@ FROM
         WHERE product_type = 'product'
         GROUP BY brand, key, mention_id
     ) AS per_post
+    WHERE %[5]s
     GROUP BY brand, key, spelling
 ) AS per_spelling
 GROUP BY brand, key
-ORDER BY brand, posts DESC, product`, inbound, table(db, "mentions"), s.SinceDT, s.UntilDT), nil
+ORDER BY brand, posts DESC, product`, inbound, table(db, "mentions"), s.SinceDT, s.UntilDT, own), nil
 }
 
 // ProductRow is one product of a brand's inbound posts (ProductsSQL).
@@ -76,8 +97,8 @@ type ProductRow struct {
 
 // Products lists the products named in the inbound posts of q's period
 // and brands (all brands when q.Brands is empty): ProductsSQL, per brand
-// most posts first.
-func Products(ctx context.Context, conn driver.Conn, db string, q Query) ([]ProductRow, error) {
+// most posts first, without the brands' own names when reg is set.
+func Products(ctx context.Context, conn driver.Conn, db string, reg *registry.Registry, q Query) ([]ProductRow, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
@@ -88,7 +109,7 @@ func Products(ctx context.Context, conn driver.Conn, db string, q Query) ([]Prod
 	if err != nil {
 		return nil, err
 	}
-	sql, err := ProductsSQL(db, scope)
+	sql, err := ProductsSQL(db, scope, reg)
 	if err != nil {
 		return nil, err
 	}

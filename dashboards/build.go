@@ -456,7 +456,7 @@ ORDER BY bucket`, []string{"bucket", "replies"}, unitConfig("none", 0, nil))
 	}}
 	products := tablePanel("Products in inbound posts", "Products named in the brand's inbound posts (entities of type product: the brand registry's products and the tagger's), with the posts' negative share and mean sentiment; a post naming a product twice counts once.",
 		GridPos{0, 54, 24, 8},
-		"SELECT product, posts, negative_share, sentiment_mean\nFROM ("+must(analytics.ProductsSQL("", scope))+") AS products\nORDER BY posts DESC, product\nLIMIT 15",
+		"SELECT product, posts, negative_share, sentiment_mean\nFROM ("+must(analytics.ProductsSQL("", scope, o.Registry))+") AS products\nORDER BY posts DESC, product\nLIMIT 15",
 		[]string{"product", "posts", "negative_share", "sentiment_mean"})
 	products.FieldConfig = map[string]any{"defaults": map[string]any{}, "overrides": []any{
 		override("negative_share", "unit", "percentunit", "decimals", 0), override("sentiment_mean", "decimals", 2),

@@ -262,7 +262,7 @@ var wants = map[string]want{
 	}},
 	// Products of bofa_help's inbound posts: Zelle in p1 (twice: once),
 	// p2 and p3 ("zelle"; the reply p1r's does not count), the mobile app
-	// in p4.
+	// in p4 (and "BofA", bofa_help's own alias: left out).
 	"earshot-brand/Products in inbound posts": {rows: 2, order: []string{"Zelle", "Mobile Banking App"}, cells: map[string]map[string]string{
 		"Zelle":              {"posts": "3", "negative_share": "0.6666666666666666", "sentiment_mean": "-0.13333333333333333"},
 		"Mobile Banking App": {"posts": "1", "negative_share": "0", "sentiment_mean": "0"},

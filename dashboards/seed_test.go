@@ -124,7 +124,7 @@ func buildSeed() *seed {
 	s.followUp("p1f0", p1, time.Hour, sentiment(-0.9, "negative"))
 	s.followUp("p1f1", p1, 15*time.Hour, sentiment(-0.4, "negative"))
 	s.followUp("p2f1", p2, time.Hour, sentiment(0.6, "positive"))
-	s.post("p4", nyTime(6, 12, 0), "bofa_help", sentiment(0, "neutral"), reasons("card"), terms("outage"), bluesky, entities("Mobile Banking App", "product"))
+	s.post("p4", nyTime(6, 12, 0), "bofa_help", sentiment(0, "neutral"), reasons("card"), terms("outage"), bluesky, entities("Mobile Banking App", "product", "BofA", "product"))
 	q0 := s.post("q0", utc(2, 1, 15, 0), "bofa_help", reasons("billing")) // the week before
 	s.reply("q0r", "bofa_help", q0, 120*time.Second)
 	// ask_wellsfargo (always staffed).

@@ -198,7 +198,7 @@ func readProducts(ctx context.Context, conn driver.Conn, db string, b *registry.
 		canonical[strings.ToLower(p)] = p
 	}
 	week := func(w Week) ([]ProductCount, error) {
-		rows, err := analytics.Products(ctx, conn, db, analytics.Query{Since: w.Since(), Until: w.Until(), Brands: []string{brand}})
+		rows, err := analytics.Products(ctx, conn, db, reg, analytics.Query{Since: w.Since(), Until: w.Until(), Brands: []string{brand}})
 		if err != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}

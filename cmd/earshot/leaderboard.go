@@ -98,8 +98,8 @@ top_reply_count. A post without a contact reason counts as "unclassified".
 
 --products prints, instead of the leaderboard, the products named in each
 brand's inbound posts of the period (entities of type product: the brand
-registry's products and the tagger's), grouped case-blind, each post once per
-product: posts, the share labelled negative and the mean compound sentiment,
+registry's products and the tagger's; not the brand's own name or aliases),
+grouped case-blind, each post once per product: posts, the share labelled negative and the mean compound sentiment,
 most posts first. CSV columns: brand,product,posts,negative_share,
 sentiment_mean.
 
@@ -220,7 +220,7 @@ func runLeaderboard(cmd *cobra.Command, _ []string) error {
 	defer conn.Close()
 	var buf bytes.Buffer
 	if fl.Products {
-		rows, err := analytics.Products(ctx, conn, chc.Database, q)
+		rows, err := analytics.Products(ctx, conn, chc.Database, reg, q)
 		if err != nil {
 			return err
 		}
