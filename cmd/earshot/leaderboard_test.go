@@ -170,7 +170,7 @@ func TestLeaderboardProductsCommand(t *testing.T) {
 		}
 	}
 	add("p1", mon.Add(24*time.Hour), -0.6, "negative", nil, "iPhone", "iPhone") // twice in one post: once
-	add("p2", mon.Add(30*time.Hour), 0.4, "positive", nil, "iphone", "KLM") // "KLM": the brand itself, left out
+	add("p2", mon.Add(30*time.Hour), 0.4, "positive", nil, "iphone", "KLM")     // "KLM": the brand itself, left out
 	add("p3", mon.Add(50*time.Hour), 0, "neutral", nil, "Sky Q")
 	add("p0", mon.Add(-time.Hour), -1, "negative", nil, "iPhone")               // before the period
 	add("p1r", mon.Add(25*time.Hour), 0, "neutral", func(mm *mention.Mention) { // the brand's reply: not inbound
