@@ -2,7 +2,6 @@ package analytics
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -94,7 +93,6 @@ func WriteBlocks(w io.Writer, format string, blocks []Block, all, periods bool) 
 }
 
 func writeExtCSV(w io.Writer, blocks []Block, all, periods bool) error {
-	cw := csv.NewWriter(w)
 	header := append([]string{}, CSVHeader...)
 	if all {
 		header = append(header, ExtColumns...)
@@ -102,9 +100,7 @@ func writeExtCSV(w io.Writer, blocks []Block, all, periods bool) error {
 	if periods {
 		header = append(header, PeriodColumns...)
 	}
-	if err := cw.Write(header); err != nil {
-		return err
-	}
+	var records [][]string
 	for _, b := range blocks {
 		for _, r := range b.Rows {
 			rec := r.fields()
@@ -114,13 +110,10 @@ func writeExtCSV(w io.Writer, blocks []Block, all, periods bool) error {
 			if periods {
 				rec = append(rec, b.Since.UTC().Format(time.RFC3339), b.Until.UTC().Format(time.RFC3339))
 			}
-			if err := cw.Write(rec); err != nil {
-				return err
-			}
+			records = append(records, rec)
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return writeRecords(w, header, records)
 }
 
 // object is a JSON object that keeps its keys in order.
@@ -200,8 +193,6 @@ func extJSON(r ExtRow, all bool) *object {
 }
 
 func writeExtJSON(w io.Writer, blocks []Block, all, periods bool) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
 	if !periods {
 		out := []*object{}
 		for _, b := range blocks {
@@ -209,7 +200,7 @@ func writeExtJSON(w io.Writer, blocks []Block, all, periods bool) error {
 				out = append(out, extJSON(r, all))
 			}
 		}
-		return enc.Encode(out)
+		return encodeIndented(w, out)
 	}
 	type block struct {
 		Start string    `json:"period_start"`
@@ -224,7 +215,7 @@ func writeExtJSON(w io.Writer, blocks []Block, all, periods bool) error {
 		}
 		out = append(out, bl)
 	}
-	return enc.Encode(out)
+	return encodeIndented(w, out)
 }
 
 func dash(s string) string {

@@ -2,7 +2,6 @@ package analytics
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -65,17 +64,11 @@ func (r Row) fields() []string {
 // WriteCSV writes the header and one line per row: ratios as fractions
 // with 4 decimals, seconds with 1 decimal, undefined values empty.
 func WriteCSV(w io.Writer, rows []Row) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader); err != nil {
-		return err
+	records := make([][]string, len(rows))
+	for i, r := range rows {
+		records[i] = r.fields()
 	}
-	for _, r := range rows {
-		if err := cw.Write(r.fields()); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	return writeRecords(w, CSVHeader, records)
 }
 
 // jsonRow has the CSV's keys and values; undefined values are null.
@@ -112,9 +105,7 @@ func WriteJSON(w io.Writer, rows []Row) error {
 			SLA60:        rawNumber(ratioText(r.SLA60)),
 		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return encodeIndented(w, out)
 }
 
 // WriteTable writes an aligned table for people: ratios as percentages,

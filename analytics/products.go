@@ -2,8 +2,6 @@ package analytics
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -144,35 +142,15 @@ func (r ProductRow) fields() []string {
 // has the columns of ProductColumns; JSON is an array of objects with
 // those keys.
 func WriteProducts(w io.Writer, format string, rows []ProductRow) error {
+	records := make([][]string, len(rows))
+	for i, r := range rows {
+		records[i] = r.fields()
+	}
 	switch format {
 	case "csv":
-		cw := csv.NewWriter(w)
-		if err := cw.Write(ProductColumns); err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if err := cw.Write(r.fields()); err != nil {
-				return err
-			}
-		}
-		cw.Flush()
-		return cw.Error()
+		return writeRecords(w, ProductColumns, records)
 	case "json":
-		out := make([]*object, 0, len(rows))
-		for _, r := range rows {
-			o := &object{}
-			for i, v := range r.fields() {
-				if k := ProductColumns[i]; k == "brand" || k == "product" {
-					o.set(k, v)
-				} else {
-					o.set(k, rawNumber(v))
-				}
-			}
-			out = append(out, o)
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeObjects(w, ProductColumns, records, "brand", "product")
 	case "table":
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "BRAND\tPRODUCT\tPOSTS\tNEGATIVE\tSENTIMENT")

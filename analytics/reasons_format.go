@@ -1,8 +1,6 @@
 package analytics
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -45,36 +43,15 @@ func (r ReasonTrend) fields() []string {
 // objects with those keys (numbers as in the CSV, null where undefined:
 // answered_share without posts, frt_median_s without answered posts).
 func WriteReasons(w io.Writer, format string, rows []ReasonTrend) error {
+	records := make([][]string, len(rows))
+	for i, r := range rows {
+		records[i] = r.fields()
+	}
 	switch format {
 	case "csv":
-		cw := csv.NewWriter(w)
-		if err := cw.Write(ReasonColumns); err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if err := cw.Write(r.fields()); err != nil {
-				return err
-			}
-		}
-		cw.Flush()
-		return cw.Error()
+		return writeRecords(w, ReasonColumns, records)
 	case "json":
-		out := make([]*object, 0, len(rows))
-		for _, r := range rows {
-			o := &object{}
-			for i, v := range r.fields() {
-				switch k := ReasonColumns[i]; k {
-				case "week", "brand", "reason", "trend", "top_reply":
-					o.set(k, v)
-				default:
-					o.set(k, rawNumber(v))
-				}
-			}
-			out = append(out, o)
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeObjects(w, ReasonColumns, records, "week", "brand", "reason", "trend", "top_reply")
 	case "table":
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "WEEK\tBRAND\tREASON\tTREND\tCOUNT\tPREV\tTRAILING\tWEEKS\tANSWERED\tFRT MEDIAN\tTOP REPLY")
