@@ -6,11 +6,13 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/earshot-dev/earshot/mention"
@@ -48,6 +50,9 @@ const (
 	SkipEmptyText = "empty_text" // no text after trimming
 	SkipTooLong   = "too_long"   // a line longer than MaxLineBytes
 	SkipCantTell  = "cant_tell"  // crowdflower: "I can't tell"
+	// SkipTrained: a row of the part of the file the model was trained on
+	// or made choices on (see SplitPart and Dataset.DropTrained).
+	SkipTrained = "trained"
 )
 
 // MaxLineBytes bounds one TSV line (a tweet is a few hundred bytes).
@@ -445,4 +450,95 @@ func hex4(s string, i int) (rune, int) {
 		return 0, 0
 	}
 	return rune(v), 6
+}
+
+// SplitRule names the rule of SplitKey and SplitPart. A model trained on
+// part of a file records it (with the file's SHA-256, the number of parts
+// and the parts it used), so that an evaluation can apply the same rule
+// and score only the held-out part. Change the name if the rule changes.
+const SplitRule = "earshot-split-v1: part = FNV-64a(SplitKey(text)) mod parts"
+
+// SplitKey is the text that groups rows for a split: lower-cased, without
+// @mentions, URLs, "{link}", "&amp;"-style entities, a retweet marker
+// "rt", punctuation and symbols, white space collapsed. Retweets and
+// near-duplicates of a text share its key, so they land in the same part.
+func SplitKey(text string) string {
+	s := strings.ToLower(text)
+	s = strings.ReplaceAll(s, "{link}", " ")
+	for _, ent := range []string{"&amp;", "&lt;", "&gt;", "&quot;", "&#39;"} {
+		s = strings.ReplaceAll(s, ent, " ")
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, tok := range strings.Fields(s) {
+		if strings.HasPrefix(tok, "@") || strings.HasPrefix(tok, ".@") || strings.Contains(tok, "http://") ||
+			strings.Contains(tok, "https://") || strings.HasPrefix(tok, "www.") {
+			continue
+		}
+		b.WriteByte(' ')
+		for _, r := range tok {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				b.WriteRune(r)
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+	}
+	words := strings.Fields(b.String())
+	kept := words[:0]
+	for _, w := range words {
+		if w != "rt" {
+			kept = append(kept, w)
+		}
+	}
+	return strings.Join(kept, " ")
+}
+
+// SplitPart returns the part (0..parts−1) of a text: FNV-64a of its
+// SplitKey modulo parts (SplitRule).
+func SplitPart(text string, parts int) int {
+	h := fnv.New64a()
+	h.Write([]byte(SplitKey(text)))
+	return int(h.Sum64() % uint64(parts))
+}
+
+// DropTrained removes the examples for which trained is true and counts
+// them as skipped (SkipTrained, reported as skipped_trained); it returns
+// how many it removed.
+func (d *Dataset) DropTrained(trained func(Example) bool) int {
+	kept := d.Examples[:0]
+	n := 0
+	for _, ex := range d.Examples {
+		if trained(ex) {
+			d.skip(ex.Line, SkipTrained, "in a part of the file the model was trained on")
+			n++
+			continue
+		}
+		kept = append(kept, ex)
+	}
+	clear(d.Examples[len(kept):])
+	d.Examples = kept
+	return n
+}
+
+// KeepParts keeps the examples whose SplitPart(text, parts) is one of
+// keep (the held-out parts a model recorded for this file) and drops the
+// others as SkipTrained; it returns how many it dropped. rule must be
+// SplitRule: a split made by another rule cannot be reproduced here.
+func (d *Dataset) KeepParts(rule string, parts int, keep []int) (int, error) {
+	if rule != SplitRule {
+		return 0, fmt.Errorf("eval: the model split this file by %q; this build applies only %q", rule, SplitRule)
+	}
+	if parts <= 0 {
+		return 0, fmt.Errorf("eval: split into %d parts", parts)
+	}
+	return d.DropTrained(func(ex Example) bool {
+		p := SplitPart(ex.Text, parts)
+		for _, k := range keep {
+			if p == k {
+				return false
+			}
+		}
+		return true
+	}), nil
 }

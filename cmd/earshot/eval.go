@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"strings"
@@ -41,6 +44,12 @@ Formats:
                is_there_an_emotion_directed_at_a_brand_or_product ("I can't tell"
                rows are skipped and counted)
 
+A file the hybrid model was trained on (its SHA-256 is in the weights
+header) is scored only on its held-out part: for a file the model used in
+part, the rows of the other parts (the same split function, eval.SplitPart,
+as the trainer) are skipped and counted as skipped_trained; a file it was
+wholly trained on is refused. Trained-on rows are never scored.
+
 Output: n, skipped counts (skipped_<reason>), accuracy, per-class precision,
 recall and F1, f1_pn, macro_recall, and last macro_f1. For vader: sign_n,
 sign_accuracy, neutral_predicted, and last pearson_r. Rows that cannot be read
@@ -74,13 +83,15 @@ func runEvalSentiment(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(evalFlags.Data)
+	data, err := os.ReadFile(evalFlags.Data)
 	if err != nil {
 		return fmt.Errorf("eval sentiment: %w", err)
 	}
-	defer f.Close()
-	ds, err := eval.Read(f, evalFlags.Format)
+	ds, err := eval.Read(bytes.NewReader(data), evalFlags.Format)
 	if err != nil {
+		return fmt.Errorf("eval sentiment: %s: %w", evalFlags.Data, err)
+	}
+	if err := dropTrained(ds, se.Model(), data); err != nil {
 		return fmt.Errorf("eval sentiment: %s: %w", evalFlags.Data, err)
 	}
 	for _, reason := range ds.SkipReasons() {
@@ -91,5 +102,25 @@ func runEvalSentiment(cmd *cobra.Command, _ []string) error {
 		return fmt.Errorf("eval sentiment: %s: %w", evalFlags.Data, err)
 	}
 	_, err = rep.WriteTo(cmd.OutOrStdout())
+	return err
+}
+
+// dropTrained removes from ds the rows m was trained on or made choices
+// on, found by the file's SHA-256 in m's header (nothing for VADER alone,
+// m nil): for a file split into parts, the rows outside its held-out
+// parts (skipped_trained); a file used whole is an error.
+func dropTrained(ds *eval.Dataset, m *sentiment.Model, data []byte) error {
+	if m == nil {
+		return nil
+	}
+	sum := sha256.Sum256(data)
+	tf, ok := m.UsedFile(hex.EncodeToString(sum[:]))
+	if !ok {
+		return nil
+	}
+	if tf.Split == nil {
+		return fmt.Errorf("the sentiment model (%s) was trained on this file (%s): it has no held-out rows to score", m.ID, tf.Path)
+	}
+	_, err := ds.KeepParts(tf.Split.Rule, tf.Split.Parts, tf.Split.HeldOut)
 	return err
 }

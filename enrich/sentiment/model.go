@@ -73,6 +73,42 @@ type TrainFile struct {
 	// an evaluation file.
 	Dropped int    `json:"dropped"`
 	Licence string `json:"licence"`
+	// RowWeight is how many times each of the file's rows counts in the
+	// training (0 or absent: once).
+	RowWeight int `json:"row_weight,omitempty"`
+	// Split is set when only part of the file was used (trained on, or
+	// used for choices): an evaluation of the same file (same SHA256)
+	// must score only the rows of the HeldOut parts.
+	Split *Split `json:"split,omitempty"`
+}
+
+// Split is how a file was split into parts: the rule (eval.SplitRule:
+// rows grouped by a normalised text, part = hash mod Parts), the parts
+// used and the parts held out, and their row counts.
+type Split struct {
+	Rule  string `json:"rule"`
+	Parts int    `json:"parts"`
+	// Train are the parts trained on, Dev the parts the choices were made
+	// on (then folded into the final training when DevFolded), HeldOut
+	// the parts never used.
+	Train     []int `json:"train"`
+	Dev       []int `json:"dev"`
+	DevFolded bool  `json:"dev_folded"`
+	HeldOut   []int `json:"held_out"`
+	// Rows are the row counts by part (rows the reader keeps: "I can't
+	// tell" and empty rows excluded).
+	Rows []int `json:"rows"`
+}
+
+// UsedFile returns the header's record of the file whose SHA-256 is sum
+// (hex), if the model was trained on it, wholly or in part.
+func (m *Model) UsedFile(sum string) (TrainFile, bool) {
+	for _, tf := range m.Info.TrainedOn {
+		if tf.SHA256 == sum {
+			return tf, true
+		}
+	}
+	return TrainFile{}, false
 }
 
 // WordTable is the per-word part of a weights file: for each word, its

@@ -177,6 +177,9 @@ func NewWithModel(cfg Config, m *Model) (*Enricher, error) {
 	return &Enricher{vader: fast(), threshold: cfg.Threshold, model: m, version: versionHybrid + "+" + m.ID}, nil
 }
 
+// Model returns the enricher's trained model (nil for ModelVADER).
+func (e *Enricher) Model() *Model { return e.model }
+
 // Name implements enrich.Enricher.
 func (e *Enricher) Name() string { return "sentiment" }
 

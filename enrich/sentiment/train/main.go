@@ -25,7 +25,13 @@
 //   - held out (not read here except to drop duplicates from the training
 //     rows): SemEval 2013test, 2014test, 2014sarcasm, 2015test, 2016test,
 //     the Sentiment140 test set, the CrowdFlower SXSW brand-emotion file,
-//     and the other two thirds of VADER's tweets.
+//     and the other two thirds of VADER's tweets;
+//   - the SXSW file's dev part (part 3 of eval.SplitPart(text, 4)) is
+//     always scored, for the figures. With -x-sxsw N (an experiment of the
+//     fifth round, not in the shipped model), part 2 is trained on (each
+//     row N times) and part 3 is folded into the final training; parts 0
+//     and 1 stay held out, and the weights header records the split so
+//     that earshot eval sentiment scores only them.
 //
 // The model is an ensemble of two linear models over the same features: a
 // multinomial logistic regression and a one-vs-rest NBSVM (logistic
@@ -113,6 +119,7 @@ var (
 		{"sentiment/semeval_2013_2016/twitter-2016devtest-A.tsv", eval.FormatSemEval, semevalLicence},
 	}
 	vaderFile = file{"sentiment/vader_tweets/tweets_GroundTruth.txt", eval.FormatVADER, "MIT"}
+	sxswFile  = file{"sentiment/brand_emotion_sxsw/brand_product_emotion.csv", eval.FormatCrowdFlower, "unknown (CrowdFlower Data for Everyone)"}
 	heldOut   = []file{
 		{"sentiment/semeval_2013_2016/twitter-2013test-A.tsv", eval.FormatSemEval, semevalLicence},
 		{"sentiment/semeval_2013_2016/twitter-2014test-A.tsv", eval.FormatSemEval, semevalLicence},
@@ -120,10 +127,38 @@ var (
 		{"sentiment/semeval_2013_2016/twitter-2015test-A.tsv", eval.FormatSemEval, semevalLicence},
 		{"sentiment/semeval_2013_2016/twitter-2016test-A.tsv", eval.FormatSemEval, semevalLicence},
 		{"sentiment/sentiment140_test/testdata.manual.2009.06.14.csv", eval.FormatS140, "research use"},
-		{"sentiment/brand_emotion_sxsw/brand_product_emotion.csv", eval.FormatCrowdFlower, "unknown (CrowdFlower Data for Everyone)"},
+		sxswFile, // only parts sxswHeldOut with -x-sxsw > 0
 		vaderFile,
 	}
 )
+
+// The split of the SXSW brand-emotion file (-x-sxsw > 0): rows grouped by
+// eval.SplitKey, part = eval.SplitPart(text, sxswParts). Parts 0 and 1
+// (4,502 of the 8,936 rows the reader keeps) are held out, never trained
+// on nor used for a choice; part 2 is trained on; part 3 is the dev part
+// (choices, then folded into the final training).
+const (
+	sxswParts = 4
+	sxswTrain = 2
+	sxswDev   = 3
+)
+
+var sxswHeldOut = []int{0, 1}
+
+// sxswWeight (-x-sxsw) is how many times each SXSW training row counts (0:
+// SXSW not used; it is then wholly held out).
+var sxswWeight int
+
+// srcBias (-x-srcbias, experiment): the SXSW training rows get their own
+// class biases during training, which are not part of the written model,
+// so that SXSW's class balance (60 % "no emotion toward brand") goes
+// there rather than into the word weights.
+var srcBias bool
+
+// devObjective (-x-devobj) is what the choices maximise: "semeval" (the
+// SemEval dev macro-F1) or "mean" (the mean of the SemEval dev and the
+// SXSW dev part macro-F1s).
+var devObjective string
 
 // IsVADERDev reports whether a row of VADER's tweets (by its line number)
 // is in the development third.
@@ -136,7 +171,8 @@ type example struct {
 	vader float64
 	gold  float64 // VADER's human mean
 	text  string
-	file  int // index in trainFiles (training rows only)
+	file  int // index in trainFiles (SemEval training rows only)
+	sxsw  bool
 	// words are the word-vector ids of the text's words, as
 	// sentiment.Features.Words (id<<2 | negated<<1 | rated).
 	words []int32
@@ -177,9 +213,16 @@ func main() {
 	flag.Float64Var(&lexVecMin, "x-lexvec", 0, "experiment (needs -glove, not with -x-avg): VADER's lexicon extended by the word vectors, words with |valence| ≥ this (0: off)")
 	flag.Float64Var(&stackL2, "x-stackl2", stackL2, "experiment: L2 of the stack (-x-stack)")
 	priorRefFlag := flag.String("x-priorref", defaultPriorRef, "D,F: scale the priors by the model's logit spread over these, the spreads of the model without word vectors (D before the dev rows are folded in, F after; empty: unscaled)")
+	flag.IntVar(&sxswWeight, "x-sxsw", 0, "experiment: train on part 2 of the SXSW brand-emotion file (dev: part 3; parts 0 and 1 held out), each row counted this many times (0: SXSW not used)")
+	flag.BoolVar(&srcBias, "x-srcbias", false, "experiment (with -x-sxsw): per-source class biases for the SXSW rows during training, not written")
+	flag.StringVar(&devObjective, "x-devobj", "semeval", "experiment: what the choices maximise: semeval (SemEval dev macro-F1) or mean (mean of the SemEval dev and the SXSW dev part macro-F1s)")
 	seeds := flag.String("x-seeds", "", "experiment: comma-separated seeds to run one after another (dev figures; weights written to -out.SEED)")
 	flag.Parse()
 	xCV, xShift = *cv, *shift
+	if devObjective != "semeval" && devObjective != "mean" || sxswWeight < 0 {
+		fmt.Fprintln(os.Stderr, "train: -x-devobj wants semeval or mean; -x-sxsw a weight ≥ 0")
+		os.Exit(1)
+	}
 	if *priorRefFlag != "" {
 		d, f, ok := strings.Cut(*priorRefFlag, ",")
 		var err1, err2 error
@@ -318,6 +361,17 @@ func run(ds, out string, bits int, seed uint64) error {
 			ids, texts = devID, devText
 		}
 		for _, ex := range d.Examples {
+			if f == sxswFile && sxswWeight > 0 {
+				// Only the held-out parts are held out; the dev part is
+				// dev. Rows with the same key are in the same part.
+				switch p := eval.SplitPart(ex.Text, sxswParts); {
+				case p == sxswDev:
+					devText[key(ex.Text)] = true
+					continue
+				case !slices.Contains(sxswHeldOut, p):
+					continue
+				}
+			}
 			if f.format == eval.FormatSemEval {
 				ids[ex.ID] = true
 			}
@@ -349,6 +403,50 @@ func run(ds, out string, bits int, seed uint64) error {
 		info.TrainedOn = append(info.TrainedOn, tf)
 		fmt.Printf("train %s: %d rows, %d dropped (duplicates of evaluation rows or of each other)\n", f.rel, tf.Examples, tf.Dropped)
 	}
+	// The SXSW file: its training part (each row sxswWeight times) and its
+	// dev part, which is always scored (for the figures) and, with
+	// -x-sxsw > 0, folded into the final training like the SemEval dev
+	// rows.
+	sd, sxswSum, err := read(ds, sxswFile)
+	if err != nil {
+		return err
+	}
+	split := &sentiment.Split{Rule: eval.SplitRule, Parts: sxswParts, Train: []int{sxswTrain}, Dev: []int{sxswDev},
+		DevFolded: foldDev, HeldOut: sxswHeldOut, Rows: make([]int, sxswParts)}
+	sxswInfo := sentiment.TrainFile{Path: sxswFile.rel + " (part 2 of parts 0–3 trained on; part 3 dev: choices, then folded into the final training; parts 0 and 1 held out)",
+		SHA256: sxswSum, Licence: sxswFile.licence, RowWeight: sxswWeight, Split: split}
+	var sdev []example
+	var sdevTrainAt []int
+	for _, ex := range sd.Examples {
+		p := eval.SplitPart(ex.Text, sxswParts)
+		split.Rows[p]++
+		if p != sxswTrain && p != sxswDev {
+			continue
+		}
+		k := key(ex.Text)
+		if p == sxswDev {
+			e := featurize(ex)
+			e.sxsw = true
+			sdev = append(sdev, e)
+			continue
+		}
+		if sxswWeight == 0 {
+			continue
+		}
+		if heldID[ex.ID] || heldText[k] || devText[k] || seen[k] {
+			sxswInfo.Dropped++
+			continue
+		}
+		seen[k] = true
+		e := featurize(ex)
+		e.sxsw = true
+		for range sxswWeight {
+			train = append(train, e)
+		}
+		sxswInfo.Examples++
+	}
+	fmt.Printf("sxsw %s: parts %v rows; training part %d rows used (×%d), %d dropped; dev part %d rows\n",
+		sxswFile.rel, split.Rows, sxswInfo.Examples, sxswWeight, sxswInfo.Dropped, len(sdev))
 	var dev, devTrain []example
 	var devTrainAt []int // the dev rows that join the final training
 	var devInfo []sentiment.TrainFile
@@ -375,8 +473,24 @@ func run(ds, out string, bits int, seed uint64) error {
 		devInfo = append(devInfo, tf)
 		info.DevFiles = append(info.DevFiles, f.rel)
 	}
+	if sxswWeight > 0 && foldDev {
+		for i, e := range sdev {
+			k := key(e.text)
+			if heldText[k] || seen[k] {
+				sxswInfo.Dropped++
+				continue
+			}
+			seen[k] = true
+			sdevTrainAt = append(sdevTrainAt, i)
+			sxswInfo.Examples++
+		}
+	}
 	if foldDev {
 		info.TrainedOn = append(info.TrainedOn, devInfo...)
+	}
+	if sxswWeight > 0 {
+		info.TrainedOn = append(info.TrainedOn, sxswInfo)
+		info.DevFiles = append(info.DevFiles, sxswFile.rel+" (part 3: rows whose eval.SplitPart(text, 4) is 3)")
 	}
 	vd, _, err := read(ds, vaderFile)
 	if err != nil {
@@ -396,16 +510,20 @@ func run(ds, out string, bits int, seed uint64) error {
 		// table entry) is the topN most frequent GloVe words and every word
 		// of the training and dev files that has a vector: no labels are
 		// involved, and the final model trains on both.
-		vocab = embVocab(gv, topN, train, dev)
+		if sxswWeight > 0 {
+			vocab = embVocab(gv, topN, train, dev, sdev)
+		} else {
+			vocab = embVocab(gv, topN, train, dev)
+		}
 		clusters = embClusters(gv, vocab, nClusters)
-		for _, set := range [][]example{train, dev, vdev} {
+		for _, set := range [][]example{train, dev, vdev, sdev} {
 			for i := range set {
 				embFeatures(&set[i], gv, vocab, clusters, mask)
 			}
 		}
 		if lexVecMin > 0 {
 			pred := lexVec(gv, vocab, govader.NewSentimentIntensityAnalyzer().Lexicon)
-			for _, set := range [][]example{train, dev, vdev} {
+			for _, set := range [][]example{train, dev, vdev, sdev} {
 				for i := range set {
 					lexVecFeatures(&set[i], vocab, pred)
 				}
@@ -413,7 +531,7 @@ func run(ds, out string, bits int, seed uint64) error {
 		}
 		if stacking() && !(xCV > 0 || xShift) {
 			st := fitStack(train, seed)
-			for _, set := range [][]example{train, dev, vdev} {
+			for _, set := range [][]example{train, dev, vdev, sdev} {
 				st.apply(set)
 			}
 		}
@@ -421,7 +539,12 @@ func run(ds, out string, bits int, seed uint64) error {
 	for _, i := range devTrainAt {
 		devTrain = append(devTrain, dev[i])
 	}
-	fmt.Printf("train %d, dev %d, vader dev %d\n", len(train), len(dev), len(vdev))
+	for _, i := range sdevTrainAt {
+		for range sxswWeight {
+			devTrain = append(devTrain, sdev[i])
+		}
+	}
+	fmt.Printf("train %d, dev %d, sxsw dev %d, vader dev %d; choices by %s\n", len(train), len(dev), len(sdev), len(vdev), devObjective)
 
 	if xCV > 0 || xShift {
 		checks(train, xCV, xShift, seed, bits)
@@ -431,9 +554,16 @@ func run(ds, out string, bits int, seed uint64) error {
 	// Choices, all by macro-F1 on the dev files (after decision biases):
 	// the logistic regression's hyper-parameters, then the NBSVM model's,
 	// then the share of NBSVM in the ensemble.
+	devSets := [][]example{dev}
+	if devObjective == "mean" {
+		devSets = append(devSets, sdev)
+	}
 	evalDev := func(m *lr) (float64, [sentiment.NumClasses]float64, float64) {
-		raw := macroF1(dev, func(e example) int { return argmax(m.logits(e), [3]float64{}) })
-		db, f1 := decisionBias(dev, m)
+		raw := 0.0
+		for _, set := range devSets {
+			raw += macroF1(set, func(e example) int { return argmax(m.logits(e), [3]float64{}) }) / float64(len(devSets))
+		}
+		db, f1 := decisionBias(devSets, m)
 		return raw, db, f1
 	}
 	bestLR, bestLRF1 := params{}, -1.0
@@ -474,14 +604,24 @@ func run(ds, out string, bits int, seed uint64) error {
 		}
 	}
 	final := combine(lrModel, nbModel, share)
-	devFinal := bestF1
+	devF1 := func(set []example) float64 {
+		return macroF1(set, func(e example) int { return argmax(final.logits(e), bestDB) })
+	}
+	semevalDevF1, sxswDevF1 := devF1(dev), devF1(sdev)
+	fmt.Printf("chosen model: SemEval dev macro-F1 %.4f, SXSW dev part macro-F1 %.4f (decision biases %v; objective %s %.4f)\n",
+		semevalDevF1, sxswDevF1, bestDB, devObjective, bestF1)
 	if predsOut != "" { // for paired comparisons of two variants on the dev rows
-		var pb strings.Builder
-		for _, e := range dev {
-			fmt.Fprintf(&pb, "%d %d\n", e.y, argmax(final.logits(e), bestDB))
-		}
-		if err := os.WriteFile(predsOut+"."+strconv.FormatUint(seed, 10), []byte(pb.String()), 0o644); err != nil {
-			return err
+		for _, ps := range []struct {
+			set    []example
+			suffix string
+		}{{dev, ""}, {sdev, ".sxsw"}} {
+			var pb strings.Builder
+			for _, e := range ps.set {
+				fmt.Fprintf(&pb, "%d %d\n", e.y, argmax(final.logits(e), bestDB))
+			}
+			if err := os.WriteFile(predsOut+ps.suffix+"."+strconv.FormatUint(seed, 10), []byte(pb.String()), 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	if *showErrors > 0 {
@@ -495,10 +635,10 @@ func run(ds, out string, bits int, seed uint64) error {
 	// neutral complaint ("flight delayed 3 hours, no update") negative.
 	// The dev figure with the priors is printed and recorded (measured
 	// before the dev rows are folded into the training).
-	setPriorScale(0, final, train)
+	setPriorScale(0, final, semevalRows(train))
 	addPriors(final)
-	devPriors := macroF1(dev, func(e example) int { return argmax(final.logits(e), bestDB) })
-	fmt.Printf("dev macro-F1 with the priors: %.4f (without %.4f)\n", devPriors, devFinal)
+	devPriors, sxswDevPriors := devF1(dev), devF1(sdev)
+	fmt.Printf("dev macro-F1 with the priors: %.4f (without %.4f); SXSW dev part with the priors %.4f (without %.4f)\n", devPriors, semevalDevF1, sxswDevPriors, sxswDevF1)
 
 	// Folding the dev files in: once every choice is made, the two models
 	// are trained again on the training and the SemEval dev rows together
@@ -514,7 +654,7 @@ func run(ds, out string, bits int, seed uint64) error {
 			finalStack.apply(vdev)
 		}
 		final = combine(fitLR(all, bestLR, seed, bits), fitNBSVM(all, bestNB, seed, bits), share)
-		setPriorScale(1, final, all)
+		setPriorScale(1, final, semevalRows(all))
 		addPriors(final)
 		trainedRows = len(all)
 		fmt.Printf("final model trained on %d rows (training + dev)\n", len(all))
@@ -565,6 +705,22 @@ func run(ds, out string, bits int, seed uint64) error {
 		"dev_macro_f1_without_decision_bias": round4(bestRaw), "vader_dev_pearson_r": round4(bestR), "dev_macro_f1_with_priors": round4(devPriors)}
 	info.Licence = "derived from SemEval Task 4 data: research use only; its features use the AFINN-165 word list " +
 		"(Finn Årup Nielsen, Open Database License 1.0) and VADER's lexicon (MIT)"
+	if sxswWeight > 0 || devObjective != "semeval" {
+		// The objective's figure is dev_macro_f1; its two halves follow.
+		info.Training["dev_objective"] = devObjective
+		info.DevScores["semeval_dev_macro_f1"] = round4(semevalDevF1)
+		info.DevScores["sxsw_dev_macro_f1"] = round4(sxswDevF1)
+		info.DevScores["sxsw_dev_macro_f1_with_priors"] = round4(sxswDevPriors)
+	}
+	if srcBias {
+		info.Training["sxsw_source_bias"] = "during training only"
+	}
+	if sxswWeight > 0 {
+		info.Training["sxsw_row_weight"] = sxswWeight
+		info.Licence = "derived from SemEval Task 4 data (research use only) and from part of the CrowdFlower SXSW brand-emotion file " +
+			"(licence unknown: CrowdFlower Data for Everyone); its features use the AFINN-165 word list " +
+			"(Finn Årup Nielsen, Open Database License 1.0) and VADER's lexicon (MIT)"
+	}
 
 	var words *sentiment.WordTable
 	if gv != nil {
@@ -652,6 +808,18 @@ const defaultPriorRef = "2.7763,2.7523"
 
 // priorScale multiplies the priors (1 unless -x-priorref).
 var priorScale = 1.0
+
+// semevalRows returns the rows of set that are not SXSW rows: the prior
+// scale is measured on the rows its reference was measured on.
+func semevalRows(set []example) []example {
+	var out []example
+	for _, e := range set {
+		if !e.sxsw {
+			out = append(out, e)
+		}
+	}
+	return out
+}
 
 // logitSpread is the typical size of m's logits over set: the mean over
 // the rows of max_c z_c − min_c z_c, without the biases (and before the
@@ -767,7 +935,7 @@ func fitNBSVM(train []example, p params, seed uint64, bits int) *lr {
 	for c := range sentiment.NumClasses {
 		w := make([]float64, rows)
 		gw := make([]float64, rows)
-		var b, gb float64
+		var b, gb, sb, gsb float64
 		var d, gd [sentiment.NumDense]float64
 		x, gx := make([]float64, nX), make([]float64, nX)
 		rng := rand.New(rand.NewPCG(seed+uint64(c)+1, seed^0x5eed))
@@ -780,6 +948,10 @@ func fitNBSVM(train []example, p params, seed uint64, bits int) *lr {
 			for _, k := range order {
 				e := train[k]
 				z := b
+				src := srcBias && e.sxsw
+				if src {
+					z += sb
+				}
 				for _, i := range e.idx {
 					z += w[i] * r[c][i]
 				}
@@ -795,6 +967,9 @@ func fitNBSVM(train []example, p params, seed uint64, bits int) *lr {
 				}
 				g := (1/(1+math.Exp(-z)) - y) * wt
 				adagrad(&b, &gb, g, p.lr)
+				if src {
+					adagrad(&sb, &gsb, g, p.lr)
+				}
 				for _, i := range e.idx {
 					gg := g*r[c][i] + p.l2*w[i]
 					adagrad(&w[i], &gw[i], gg, p.lr)
@@ -847,6 +1022,7 @@ func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 type lr struct {
 	w    []float32
 	b    [sentiment.NumClasses]float64
+	sb   [sentiment.NumClasses]float64 // -x-srcbias: the SXSW rows' extra biases (training only)
 	d    [sentiment.NumDense][sentiment.NumClasses]float64
 	xw   [][sentiment.NumClasses]float64 // weights of example.x
 	mask uint64
@@ -894,7 +1070,7 @@ func (m *lr) fit(train []example, p params, seed uint64) {
 		cw[c] = math.Pow(float64(len(train))/(3*count[c]), p.classPower)
 	}
 	gw := make([]float32, len(m.w))
-	var gb [sentiment.NumClasses]float64
+	var gb, gsb [sentiment.NumClasses]float64
 	var gd [sentiment.NumDense][sentiment.NumClasses]float64
 	gx := make([][sentiment.NumClasses]float64, nX)
 	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
@@ -907,7 +1083,14 @@ func (m *lr) fit(train []example, p params, seed uint64) {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, k := range order {
 			e := train[k]
-			pr := sentiment.Softmax(m.logits(e))
+			z := m.logits(e)
+			src := srcBias && e.sxsw
+			if src {
+				for c := range z {
+					z[c] += m.sb[c]
+				}
+			}
+			pr := sentiment.Softmax(z)
 			var g [sentiment.NumClasses]float64
 			for c := range g {
 				g[c] = pr[c] * cw[e.y]
@@ -916,6 +1099,9 @@ func (m *lr) fit(train []example, p params, seed uint64) {
 			for c := range g {
 				gb[c] += g[c] * g[c]
 				m.b[c] -= p.lr * g[c] / math.Sqrt(gb[c]+eps)
+				if src {
+					adagrad(&m.sb[c], &gsb[c], g[c], p.lr)
+				}
 			}
 			for _, i := range e.idx {
 				for c := range 3 {
@@ -978,19 +1164,25 @@ func macroF1(set []example, predict func(example) int) float64 {
 }
 
 // decisionBias picks biases for the negative and positive logits
-// (neutral's is 0) in −2..2 (steps of 0.1) by macro-F1 on set.
-func decisionBias(set []example, m *lr) ([sentiment.NumClasses]float64, float64) {
-	z := make([][sentiment.NumClasses]float64, len(set))
-	for i, e := range set {
-		z[i] = m.logits(e)
+// (neutral's is 0) in −2..2 (steps of 0.1) by the mean macro-F1 over sets.
+func decisionBias(sets [][]example, m *lr) ([sentiment.NumClasses]float64, float64) {
+	z := make([][][sentiment.NumClasses]float64, len(sets))
+	for s, set := range sets {
+		z[s] = make([][sentiment.NumClasses]float64, len(set))
+		for i, e := range set {
+			z[s][i] = m.logits(e)
+		}
 	}
 	var best [sentiment.NumClasses]float64
 	bestF := -1.0
 	for bn := -20; bn <= 20; bn++ {
 		for bp := -20; bp <= 20; bp++ {
 			b := [sentiment.NumClasses]float64{float64(bn) / 10, 0, float64(bp) / 10}
-			i := 0
-			f := macroF1(set, func(example) int { p := argmax(z[i], b); i++; return p })
+			f := 0.0
+			for s, set := range sets {
+				i := 0
+				f += macroF1(set, func(example) int { p := argmax(z[s][i], b); i++; return p }) / float64(len(sets))
+			}
 			// Ties keep the first in grid order (deterministic).
 			if f > bestF+1e-9 {
 				best, bestF = b, f
@@ -1030,14 +1222,24 @@ var (
 
 // checks prints the -x-cv and -x-shift figures (see the package comment).
 func checks(train []example, k int, shift bool, seed uint64, bits int) {
+	// The SXSW training rows (-x-sxsw) join every training side; the test
+	// sides are SemEval rows only.
+	var sxsw, semeval []example
+	for _, e := range train {
+		if e.sxsw {
+			sxsw = append(sxsw, e)
+		} else {
+			semeval = append(semeval, e)
+		}
+	}
 	if k > 1 {
-		raw, biased := crossValidate(train, k, seed, bits)
+		raw, biased := crossValidate(semeval, sxsw, k, seed, bits)
 		fmt.Printf("cv %d folds: macro-F1 %.4f, with decision biases %.4f\n", k, raw, biased)
 	}
 	if shift {
 		var tr, te []example
 		for _, e := range train {
-			if strings.HasPrefix(filepath.Base(trainFiles[e.file].rel), "twitter-2016") {
+			if !e.sxsw && strings.HasPrefix(filepath.Base(trainFiles[e.file].rel), "twitter-2016") {
 				te = append(te, e)
 			} else {
 				tr = append(tr, e)
@@ -1049,8 +1251,8 @@ func checks(train []example, k int, shift bool, seed uint64, bits int) {
 }
 
 // crossValidate returns the mean k-fold macro-F1 of checkFit over set
-// (folds by a seeded permutation).
-func crossValidate(set []example, k int, seed uint64, bits int) (raw, biased float64) {
+// (folds by a seeded permutation); extra rows join every training side.
+func crossValidate(set, extra []example, k int, seed uint64, bits int) (raw, biased float64) {
 	perm := rand.New(rand.NewPCG(seed, 77)).Perm(len(set))
 	for fold := range k {
 		var tr, te []example
@@ -1061,6 +1263,7 @@ func crossValidate(set []example, k int, seed uint64, bits int) (raw, biased flo
 				tr = append(tr, set[j])
 			}
 		}
+		tr = append(tr, extra...)
 		r, b := checkFit(tr, te, seed, bits)
 		raw += r / float64(k)
 		biased += b / float64(k)
@@ -1081,7 +1284,7 @@ func checkFit(tr, te []example, seed uint64, bits int) (raw, biased float64) {
 	nb := fitNBSVM(tr, params{l2: 1e-5, lr: lrRate, classPower: 0.5, epochs: 3}, seed, bits)
 	m := combine(lrm, nb, 0.5)
 	raw = macroF1(te, func(e example) int { return argmax(m.logits(e), [sentiment.NumClasses]float64{}) })
-	_, biased = decisionBias(te, m)
+	_, biased = decisionBias([][]example{te}, m)
 	return raw, biased
 }
 

@@ -68,7 +68,7 @@ func TestDecisionBiasNeverLowersMacroF1(t *testing.T) {
 	m := newLR(10)
 	m.fit(set[:30], params{l2: 1e-6, lr: 0.01, classPower: 1, epochs: 1}, 1)
 	raw := macroF1(set, func(e example) int { return argmax(m.logits(e), [3]float64{}) })
-	db, f := decisionBias(set, m)
+	db, f := decisionBias([][]example{set}, m)
 	if f+1e-9 < raw || db[sentiment.ClassNeutral] != 0 {
 		t.Errorf("biases %v give %.4f, without %.4f", db, f, raw)
 	}
@@ -76,11 +76,11 @@ func TestDecisionBiasNeverLowersMacroF1(t *testing.T) {
 
 func TestCrossValidate(t *testing.T) {
 	set := synthetic(600, 5)
-	raw, biased := crossValidate(set, 3, 1, 10)
+	raw, biased := crossValidate(set, nil, 3, 1, 10)
 	if raw < 0.99 || biased+1e-9 < raw {
 		t.Errorf("3-fold macro-F1 %.4f (with biases %.4f) on separable data, want ≥ 0.99 and biases never lower", raw, biased)
 	}
-	again, _ := crossValidate(set, 3, 1, 10)
+	again, _ := crossValidate(set, nil, 3, 1, 10)
 	if again != raw {
 		t.Errorf("two runs differ: %v, %v", raw, again)
 	}
