@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/earshot-dev/earshot/internal/testenv"
 	"github.com/earshot-dev/earshot/mention"
 	"github.com/earshot-dev/earshot/storage"
 )
@@ -60,27 +59,12 @@ func TestReasonWeeks(t *testing.T) {
 // the week before (gone); the plain leaderboard's CSV is unchanged by
 // the flag's existence.
 func TestLeaderboardReasonsCommand(t *testing.T) {
-	cfg := testenv.ClickHouse(t)
+	cfg, conn := migratedClickHouse(t)
 	ctx := context.Background()
-	conn, err := storage.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	m, err := storage.NewMigrator(conn, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
 	mon := time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)
 	var b storage.MentionBlock
 	add := func(id string, created time.Time, f func(*mention.Mention)) {
-		en := created.Add(time.Second)
-		mm := &mention.Mention{V: 1, ID: "x:" + id, Platform: "x", NativeID: id, CreatedAt: created, IngestedAt: en, Source: "test",
-			Author: mention.Author{ID: "u" + id}, Text: "hi", ConversationID: "x:" + id, Direction: mention.DirectionInbound,
-			Brands: []mention.BrandMatch{{Brand: "klm", How: "handle", Addressed: true}}, EnrichedAt: &en, Enricher: "test"}
+		mm := klmPost(id, created)
 		f(mm)
 		for i := 0; i < 2; i++ { // twice: duplicates change nothing
 			if err := b.Append(mm); err != nil {
@@ -97,15 +81,12 @@ func TestLeaderboardReasonsCommand(t *testing.T) {
 		add(fmt.Sprintf("b%d", i+1), mon.Add(time.Duration(24+i)*time.Hour), reason("billing"))
 	}
 	add("b1r", mon.Add(24*time.Hour+90*time.Second), func(mm *mention.Mention) {
-		mm.InReplyTo, mm.AuthorBrand, mm.Direction, mm.Text = "x:b1", "klm", mention.DirectionOutbound, "@u1 Hi, we are sorry."
-		mm.Brands = []mention.BrandMatch{{Brand: "klm", How: "author"}}
+		klmReply(mm, "x:b1")
+		mm.Text = "@u1 Hi, we are sorry."
 	})
 	if err := storage.InsertMentions(ctx, conn, cfg.Database, &b); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("EARSHOT_CLICKHOUSE_ADDR", cfg.Addr)
-	t.Setenv("EARSHOT_CLICKHOUSE_DATABASE", cfg.Database)
-	t.Setenv("EARSHOT_CONFIG", "")
 
 	out, err := runCLI(t, "leaderboard", "--since", "2024-03-04", "--until", "2024-03-11", "--brands", "klm", "--reasons", "--format", "csv")
 	if err != nil {
@@ -134,28 +115,13 @@ func TestLeaderboardReasonsCommand(t *testing.T) {
 }
 
 func TestLeaderboardProductsCommand(t *testing.T) {
-	cfg := testenv.ClickHouse(t)
+	cfg, conn := migratedClickHouse(t)
 	ctx := context.Background()
-	conn, err := storage.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	m, err := storage.NewMigrator(conn, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
 	mon := time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)
 	var b storage.MentionBlock
 	add := func(id string, created time.Time, compound float64, label string, f func(*mention.Mention), products ...string) {
-		en := created.Add(time.Second)
-		mm := &mention.Mention{V: 1, ID: "x:" + id, Platform: "x", NativeID: id, CreatedAt: created, IngestedAt: en, Source: "test",
-			Author: mention.Author{ID: "u" + id}, Text: "hi", ConversationID: "x:" + id, Direction: mention.DirectionInbound,
-			Brands: []mention.BrandMatch{{Brand: "klm", How: "handle", Addressed: true}}, EnrichedAt: &en, Enricher: "test",
-			Sentiment: &mention.Sentiment{Compound: compound, Label: label, Confidence: 0.9}}
+		mm := klmPost(id, created)
+		mm.Sentiment = &mention.Sentiment{Compound: compound, Label: label, Confidence: 0.9}
 		for _, p := range products {
 			mm.Entities = append(mm.Entities, mention.Entity{Text: p, Type: "product", End: len(p)})
 		}
@@ -172,17 +138,11 @@ func TestLeaderboardProductsCommand(t *testing.T) {
 	add("p1", mon.Add(24*time.Hour), -0.6, "negative", nil, "iPhone", "iPhone") // twice in one post: once
 	add("p2", mon.Add(30*time.Hour), 0.4, "positive", nil, "iphone", "KLM")     // "KLM": the brand itself, left out
 	add("p3", mon.Add(50*time.Hour), 0, "neutral", nil, "Sky Q")
-	add("p0", mon.Add(-time.Hour), -1, "negative", nil, "iPhone")               // before the period
-	add("p1r", mon.Add(25*time.Hour), 0, "neutral", func(mm *mention.Mention) { // the brand's reply: not inbound
-		mm.InReplyTo, mm.AuthorBrand, mm.Direction = "x:p1", "klm", mention.DirectionOutbound
-		mm.Brands = []mention.BrandMatch{{Brand: "klm", How: "author"}}
-	}, "iPhone")
+	add("p0", mon.Add(-time.Hour), -1, "negative", nil, "iPhone")                                                 // before the period
+	add("p1r", mon.Add(25*time.Hour), 0, "neutral", func(mm *mention.Mention) { klmReply(mm, "x:p1") }, "iPhone") // the brand's reply: not inbound
 	if err := storage.InsertMentions(ctx, conn, cfg.Database, &b); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("EARSHOT_CLICKHOUSE_ADDR", cfg.Addr)
-	t.Setenv("EARSHOT_CLICKHOUSE_DATABASE", cfg.Database)
-	t.Setenv("EARSHOT_CONFIG", "")
 
 	out, err := runCLI(t, "leaderboard", "--since", "2024-03-04", "--until", "2024-03-11", "--brands", "klm", "--products", "--format", "csv")
 	if err != nil {

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/earshot-dev/earshot/internal/testenv"
-	"github.com/earshot-dev/earshot/mention"
 	"github.com/earshot-dev/earshot/storage"
 )
 
@@ -17,38 +15,19 @@ import (
 // --months 3 drops it, clickhouse.retention_months 0 without --months is
 // refused.
 func TestRetentionCommand(t *testing.T) {
-	cfg := testenv.ClickHouse(t)
+	cfg, conn := migratedClickHouse(t)
 	ctx := context.Background()
-	conn, err := storage.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	m, err := storage.NewMigrator(conn, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now().UTC()
 	old := time.Date(now.Year(), now.Month(), 15, 12, 0, 0, 0, time.UTC).AddDate(0, -6, 0)
 	var b storage.MentionBlock
 	for i, at := range []time.Time{now.Add(-time.Hour), old} {
-		en := at.Add(time.Second)
-		id := fmt.Sprintf("x:%d", i)
-		if err := b.Append(&mention.Mention{V: 1, ID: id, Platform: "x", NativeID: id[2:], CreatedAt: at, IngestedAt: en, Source: "test",
-			Author: mention.Author{ID: "u"}, Text: "hi", ConversationID: id, Direction: mention.DirectionInbound,
-			Brands: []mention.BrandMatch{{Brand: "klm", How: "handle", Addressed: true}}, EnrichedAt: &en, Enricher: "test"}); err != nil {
+		if err := b.Append(klmPost(fmt.Sprint(i), at)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := storage.InsertMentions(ctx, conn, cfg.Database, &b); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("EARSHOT_CLICKHOUSE_ADDR", cfg.Addr)
-	t.Setenv("EARSHOT_CLICKHOUSE_DATABASE", cfg.Database)
-	t.Setenv("EARSHOT_CONFIG", "")
 	month := old.Format("200601")
 	count := func() uint64 {
 		var n uint64

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/earshot-dev/earshot/internal/testenv"
 	"github.com/earshot-dev/earshot/mention"
 	"github.com/earshot-dev/earshot/storage"
 )
@@ -16,50 +15,27 @@ import (
 // answered; the first run rolls up every settled hour of the lookback and
 // finds the two first responses, the second run has nothing to do.
 func TestRollupCommand(t *testing.T) {
-	cfg := testenv.ClickHouse(t)
+	cfg, conn := migratedClickHouse(t)
 	ctx := context.Background()
-	conn, err := storage.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	m, err := storage.NewMigrator(conn, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
 	at := time.Now().UTC().Add(-96 * time.Hour).Truncate(time.Hour).Add(10 * time.Minute)
 	var b storage.MentionBlock
-	add := func(id string, created time.Time, f func(*mention.Mention)) {
-		en := created.Add(time.Second)
-		mm := &mention.Mention{V: 1, ID: id, Platform: "x", NativeID: id[2:], CreatedAt: created, IngestedAt: en, Source: "test",
-			Author: mention.Author{ID: "u"}, Text: "hi", ConversationID: id, Direction: mention.DirectionInbound,
-			Brands: []mention.BrandMatch{{Brand: "klm", How: "handle", Addressed: true}}, EnrichedAt: &en, Enricher: "test"}
-		if f != nil {
-			f(mm)
-		}
+	add := func(mm *mention.Mention) {
 		if err := b.Append(mm); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i := 0; i < 3; i++ {
-		post := fmt.Sprintf("x:p%d", i)
-		add(post, at.Add(time.Duration(i)*time.Minute), nil)
+		post := fmt.Sprintf("p%d", i)
+		add(klmPost(post, at.Add(time.Duration(i)*time.Minute)))
 		if i < 2 {
-			add(post+"r", at.Add(time.Duration(i+5)*time.Minute), func(mm *mention.Mention) {
-				mm.InReplyTo, mm.AuthorBrand, mm.Direction = post, "klm", mention.DirectionOutbound
-				mm.Brands = []mention.BrandMatch{{Brand: "klm", How: "author"}}
-			})
+			r := klmPost(post+"r", at.Add(time.Duration(i+5)*time.Minute))
+			klmReply(r, "x:"+post)
+			add(r)
 		}
 	}
 	if err := storage.InsertMentions(ctx, conn, cfg.Database, &b); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("EARSHOT_CLICKHOUSE_ADDR", cfg.Addr)
-	t.Setenv("EARSHOT_CLICKHOUSE_DATABASE", cfg.Database)
-	t.Setenv("EARSHOT_CONFIG", "")
 
 	out, err := runCLI(t, "rollup", "--lookback", "168h", "--backfill")
 	if err != nil {
