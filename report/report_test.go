@@ -325,15 +325,7 @@ func TestScreenshotArtifact(t *testing.T) {
 // inbound posts give when counted in Go: posts per product (case-blind,
 // once per post), last week's posts, negative share and mean sentiment.
 func TestProductsMatchSeed(t *testing.T) {
-	db, conn := seeded(t)
-	reg, err := registry.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := report.Build(context.Background(), conn, db, reg, report.Options{Brand: "klm", Week: seedWeek, Now: func() time.Time { return seedNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, _, reg, _ := buildSeeded(t)
 	type acc struct {
 		posts, prev, neg int
 		sum              float64

@@ -461,14 +461,7 @@ func TestConfigValidate(t *testing.T) {
 // TestDefaultRegistry builds the enricher from the embedded registry and
 // checks that every official handle of every brand is found as an address.
 func TestDefaultRegistry(t *testing.T) {
-	reg, err := registry.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := brands.New(reg, brands.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg, e := defaultEnricher(t)
 	n := 0
 	for _, b := range reg.Brands {
 		for _, h := range b.Handles["x"] {
@@ -564,14 +557,7 @@ func BenchmarkEnrichParallel(b *testing.B) {
 // registry on everyday texts (a case is skipped when the registry no longer
 // has the brand as ambiguous).
 func TestDefaultRegistryAmbiguous(t *testing.T) {
-	reg, err := registry.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := brands.New(reg, brands.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg, e := defaultEnricher(t)
 	for i, tc := range []struct {
 		brand, text string
 		found       bool
@@ -608,14 +594,7 @@ func TestDefaultRegistryAmbiguous(t *testing.T) {
 
 // BenchmarkEnrichDefaultRegistry runs on the embedded registry (≈100 brands).
 func BenchmarkEnrichDefaultRegistry(b *testing.B) {
-	reg, err := registry.Default()
-	if err != nil {
-		b.Fatal(err)
-	}
-	e, err := brands.New(reg, brands.DefaultConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, e := defaultEnricher(b)
 	ms := make([]*mention.Mention, len(benchTexts))
 	for i, bt := range benchTexts {
 		ms[i] = post("twcs", fmt.Sprint(119000+i), bt.author, bt.text, bt.reply)
@@ -632,14 +611,7 @@ func BenchmarkEnrichDefaultRegistry(b *testing.B) {
 // TestProducts: a registry product name marks its brand as discussed,
 // like an alias, without addressing it.
 func TestProducts(t *testing.T) {
-	reg, err := registry.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := brands.New(reg, brands.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, e := defaultEnricher(t)
 	for _, tt := range []struct{ text, brand string }{
 		{"my iPhone 15 keeps restarting", "applesupport"},
 		{"Sky Q box frozen again", "sky"},
@@ -663,4 +635,19 @@ func TestProducts(t *testing.T) {
 			t.Errorf("%q: brands %+v, want %s", tt.text, m.Brands, tt.brand)
 		}
 	}
+}
+
+// defaultEnricher returns the default registry and an enricher of it with
+// the default configuration.
+func defaultEnricher(tb testing.TB) (*registry.Registry, *brands.Enricher) {
+	tb.Helper()
+	reg, err := registry.Default()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e, err := brands.New(reg, brands.DefaultConfig())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return reg, e
 }

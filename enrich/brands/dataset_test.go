@@ -12,9 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/earshot-dev/earshot/enrich/brands"
 	"github.com/earshot-dev/earshot/mention"
-	"github.com/earshot-dev/earshot/registry"
 )
 
 // datasets returns ../shared/datasets beside the repository root, or skips.
@@ -57,14 +55,7 @@ func TestTWCS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := registry.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := brands.New(reg, brands.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, e := defaultEnricher(t)
 	type rec struct {
 		m       *mention.Mention
 		inbound bool
