@@ -27,19 +27,7 @@ var (
 // migrated returns a fresh migrated database on the test server.
 func migrated(t testing.TB) (string, driver.Conn) {
 	t.Helper()
-	cfg := testenv.ClickHouse(t)
-	conn, err := storage.Open(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	m, err := storage.NewMigrator(conn, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	cfg, conn := testenv.Migrated(t)
 	return cfg.Database, conn
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -18,20 +17,7 @@ import (
 // skips without a server.
 func migratedClickHouse(t *testing.T) (storage.Config, driver.Conn) {
 	t.Helper()
-	cfg := testenv.ClickHouse(t)
-	ctx := context.Background()
-	conn, err := storage.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	m, err := storage.NewMigrator(conn, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
+	cfg, conn := testenv.Migrated(t)
 	t.Setenv("EARSHOT_CLICKHOUSE_ADDR", cfg.Addr)
 	t.Setenv("EARSHOT_CLICKHOUSE_DATABASE", cfg.Database)
 	t.Setenv("EARSHOT_CONFIG", "")

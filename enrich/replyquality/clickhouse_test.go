@@ -20,17 +20,9 @@ func TestRebuildFromClickHouse(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test")
 	}
-	cfg := testenv.ClickHouse(t)
-	conn := testenv.Conn(t, cfg)
+	cfg, conn := testenv.Migrated(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	mig, err := storage.NewMigrator(conn, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mig.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now().UTC().Truncate(time.Second)
 	var b storage.MentionBlock
 	add := func(m *mention.Mention) {

@@ -164,6 +164,24 @@ func Conn(t testing.TB, c storage.Config) driver.Conn {
 	return conn
 }
 
+// Migrated returns a new test database with earshot's schema (storage's
+// migrations applied) and a connection to it; both go when the test ends.
+func Migrated(t testing.TB) (storage.Config, driver.Conn) {
+	t.Helper()
+	cfg := ClickHouse(t)
+	conn := Conn(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	m, err := storage.NewMigrator(conn, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, conn
+}
+
 func randomHex(t testing.TB, n int) string {
 	t.Helper()
 	b := make([]byte, n)
