@@ -29,9 +29,11 @@
 //   - the SXSW file's dev part (part 3 of eval.SplitPart(text, 4)) is
 //     always scored, for the figures. With -x-sxsw N (an experiment of the
 //     fifth round, not in the shipped model), part 2 is trained on (each
-//     row N times) and part 3 is folded into the final training; parts 0
-//     and 1 stay held out, and the weights header records the split so
-//     that earshot eval sentiment scores only them.
+//     row N times) and part 3 is folded into the final training
+//     (-x-sxsw-fold, sixth round: each row N times, weighted to keep
+//     SXSW's share of the dev stage, or not at all); parts 0 and 1 stay
+//     held out, and the weights header records the split so that earshot
+//     eval sentiment scores only them.
 //
 // The model is an ensemble of two linear models over the same features: a
 // multinomial logistic regression and a one-vs-rest NBSVM (logistic
@@ -155,6 +157,15 @@ var sxswWeight int
 // there rather than into the word weights.
 var srcBias bool
 
+// sxswFold (-x-sxsw-fold, experiment, with -x-sxsw) is how the SXSW dev
+// part joins the final training: "all" (each row sxswWeight times, as
+// the training part: SXSW's share of the weighted rows then grows from
+// the dev stage to the final training), "none" (not at all: the dev
+// part is only used for the choices) or "share" (the training and the
+// dev parts, each row counted so that SXSW's weighted share of the final
+// training equals its share at the dev stage; see sxswShareCopies).
+var sxswFold string
+
 // devObjective (-x-devobj) is what the choices maximise: "semeval" (the
 // SemEval dev macro-F1) or "mean" (the mean of the SemEval dev and the
 // SXSW dev part macro-F1s).
@@ -215,12 +226,13 @@ func main() {
 	priorRefFlag := flag.String("x-priorref", defaultPriorRef, "D,F: scale the priors by the model's logit spread over these, the spreads of the model without word vectors (D before the dev rows are folded in, F after; empty: unscaled)")
 	flag.IntVar(&sxswWeight, "x-sxsw", 0, "experiment: train on part 2 of the SXSW brand-emotion file (dev: part 3; parts 0 and 1 held out), each row counted this many times (0: SXSW not used)")
 	flag.BoolVar(&srcBias, "x-srcbias", false, "experiment (with -x-sxsw): per-source class biases for the SXSW rows during training, not written")
+	flag.StringVar(&sxswFold, "x-sxsw-fold", "all", "experiment (with -x-sxsw): how the SXSW dev part joins the final training: all (each row -x-sxsw times), none (not at all), share (the training and dev parts, weighted so that SXSW's share of the weighted rows is that of the dev stage)")
 	flag.StringVar(&devObjective, "x-devobj", "semeval", "experiment: what the choices maximise: semeval (SemEval dev macro-F1) or mean (mean of the SemEval dev and the SXSW dev part macro-F1s)")
 	seeds := flag.String("x-seeds", "", "experiment: comma-separated seeds to run one after another (dev figures; weights written to -out.SEED)")
 	flag.Parse()
 	xCV, xShift = *cv, *shift
-	if devObjective != "semeval" && devObjective != "mean" || sxswWeight < 0 {
-		fmt.Fprintln(os.Stderr, "train: -x-devobj wants semeval or mean; -x-sxsw a weight ≥ 0")
+	if devObjective != "semeval" && devObjective != "mean" || sxswWeight < 0 || !slices.Contains([]string{"all", "none", "share"}, sxswFold) {
+		fmt.Fprintln(os.Stderr, "train: -x-devobj wants semeval or mean; -x-sxsw a weight ≥ 0; -x-sxsw-fold all, none or share")
 		os.Exit(1)
 	}
 	if *priorRefFlag != "" {
@@ -411,12 +423,21 @@ func run(ds, out string, bits int, seed uint64) error {
 	if err != nil {
 		return err
 	}
+	sxswFoldDev := foldDev && sxswFold != "none"
 	split := &sentiment.Split{Rule: eval.SplitRule, Parts: sxswParts, Train: []int{sxswTrain}, Dev: []int{sxswDev},
-		DevFolded: foldDev, HeldOut: sxswHeldOut, Rows: make([]int, sxswParts)}
-	sxswInfo := sentiment.TrainFile{Path: sxswFile.rel + " (part 2 of parts 0–3 trained on; part 3 dev: choices, then folded into the final training; parts 0 and 1 held out)",
+		DevFolded: sxswFoldDev, HeldOut: sxswHeldOut, Rows: make([]int, sxswParts)}
+	sxswPath := sxswFile.rel + " (part 2 of parts 0–3 trained on; part 3 dev: choices, then folded into the final training; parts 0 and 1 held out)"
+	switch sxswFold {
+	case "none":
+		sxswPath = sxswFile.rel + " (part 2 of parts 0–3 trained on; part 3 dev: choices only, not trained on; parts 0 and 1 held out)"
+	case "share":
+		sxswPath = sxswFile.rel + " (part 2 of parts 0–3 trained on; part 3 dev: choices, then folded into the final training, where parts 2 and 3 are weighted to keep SXSW's share of the dev stage; parts 0 and 1 held out)"
+	}
+	sxswInfo := sentiment.TrainFile{Path: sxswPath,
 		SHA256: sxswSum, Licence: sxswFile.licence, RowWeight: sxswWeight, Split: split}
 	var sdev []example
 	var sdevTrainAt []int
+	var sxswTrainAt []int // the first copy in train of each SXSW training row
 	for _, ex := range sd.Examples {
 		p := eval.SplitPart(ex.Text, sxswParts)
 		split.Rows[p]++
@@ -440,6 +461,7 @@ func run(ds, out string, bits int, seed uint64) error {
 		seen[k] = true
 		e := featurize(ex)
 		e.sxsw = true
+		sxswTrainAt = append(sxswTrainAt, len(train))
 		for range sxswWeight {
 			train = append(train, e)
 		}
@@ -473,7 +495,7 @@ func run(ds, out string, bits int, seed uint64) error {
 		devInfo = append(devInfo, tf)
 		info.DevFiles = append(info.DevFiles, f.rel)
 	}
-	if sxswWeight > 0 && foldDev {
+	if sxswWeight > 0 && sxswFoldDev {
 		for i, e := range sdev {
 			k := key(e.text)
 			if heldText[k] || seen[k] {
@@ -539,9 +561,33 @@ func run(ds, out string, bits int, seed uint64) error {
 	for _, i := range devTrainAt {
 		devTrain = append(devTrain, dev[i])
 	}
-	for _, i := range sdevTrainAt {
-		for range sxswWeight {
-			devTrain = append(devTrain, sdev[i])
+	var sxswFinal []example // -x-sxsw-fold share: the final training's SXSW rows
+	sxswFinalWeighted := 0
+	if sxswFold == "share" && sxswWeight > 0 {
+		var uniq []example
+		for _, i := range sxswTrainAt {
+			uniq = append(uniq, train[i])
+		}
+		for _, i := range sdevTrainAt {
+			uniq = append(uniq, sdev[i])
+		}
+		semevalFinal := len(semevalRows(train)) + len(devTrain)
+		copies := sxswShareCopies(len(train)-len(semevalRows(train)), len(train), semevalFinal, len(uniq))
+		for i, e := range uniq {
+			for range copies[i] {
+				sxswFinal = append(sxswFinal, e)
+			}
+		}
+		sxswFinalWeighted = len(sxswFinal)
+		fmt.Printf("sxsw fold share: dev stage %d of %d weighted rows SXSW (%.1f %%); final %d SXSW rows weighted %d of %d (%.1f %%), mean row weight %.4f\n",
+			len(train)-len(semevalRows(train)), len(train), 100*float64(len(train)-len(semevalRows(train)))/float64(len(train)),
+			len(uniq), len(sxswFinal), semevalFinal+len(sxswFinal), 100*float64(len(sxswFinal))/float64(semevalFinal+len(sxswFinal)),
+			float64(len(sxswFinal))/float64(len(uniq)))
+	} else {
+		for _, i := range sdevTrainAt {
+			for range sxswWeight {
+				devTrain = append(devTrain, sdev[i])
+			}
 		}
 	}
 	fmt.Printf("train %d, dev %d, sxsw dev %d, vader dev %d; choices by %s\n", len(train), len(dev), len(sdev), len(vdev), devObjective)
@@ -648,6 +694,13 @@ func run(ds, out string, bits int, seed uint64) error {
 	var finalStack *stack
 	if foldDev {
 		all := append(append([]example{}, train...), devTrain...)
+		if sxswFinal != nil {
+			all = append(append(semevalRows(train), devTrain...), sxswFinal...)
+		}
+		if sxswWeight > 0 {
+			n := len(all) - len(semevalRows(all))
+			fmt.Printf("final training: %d of %d weighted rows SXSW (%.1f %%)\n", n, len(all), 100*float64(n)/float64(len(all)))
+		}
 		if stacking() {
 			finalStack = fitStack(all, seed)
 			finalStack.apply(all)
@@ -717,6 +770,12 @@ func run(ds, out string, bits int, seed uint64) error {
 	}
 	if sxswWeight > 0 {
 		info.Training["sxsw_row_weight"] = sxswWeight
+		if sxswFold != "all" {
+			info.Training["sxsw_fold"] = sxswFold
+		}
+		if sxswFinalWeighted > 0 {
+			info.Training["sxsw_final_weighted_rows"] = sxswFinalWeighted
+		}
 		info.Licence = "derived from SemEval Task 4 data (research use only) and from part of the CrowdFlower SXSW brand-emotion file " +
 			"(licence unknown: CrowdFlower Data for Everyone); its features use the AFINN-165 word list " +
 			"(Finn Årup Nielsen, Open Database License 1.0) and VADER's lexicon (MIT)"
@@ -808,6 +867,29 @@ const defaultPriorRef = "2.7763,2.7523"
 
 // priorScale multiplies the priors (1 unless -x-priorref).
 var priorScale = 1.0
+
+// sxswShareCopies returns how many times each of n SXSW rows counts in
+// the final training (-x-sxsw-fold share) so that SXSW's share of the
+// weighted rows is the dev stage's (devSXSW of devTotal weighted rows)
+// next to semevalFinal SemEval rows: T = round(share·semevalFinal/(1−share))
+// weighted rows, each row T/n times and T mod n of them once more, spread
+// evenly over the rows in order.
+func sxswShareCopies(devSXSW, devTotal, semevalFinal, n int) []int {
+	share := float64(devSXSW) / float64(devTotal)
+	t := int(math.Round(share * float64(semevalFinal) / (1 - share)))
+	out := make([]int, n)
+	if n == 0 {
+		return out
+	}
+	base, extra := t/n, t%n
+	for i := range out {
+		out[i] = base
+		if (i+1)*extra/n > i*extra/n {
+			out[i]++
+		}
+	}
+	return out
+}
 
 // semevalRows returns the rows of set that are not SXSW rows: the prior
 // scale is measured on the rows its reference was measured on.

@@ -113,3 +113,35 @@ func TestPriorScale(t *testing.T) {
 		t.Errorf("priors added %v, want %v", m.d, before)
 	}
 }
+
+// TestSXSWShareCopies: -x-sxsw-fold share keeps SXSW's weighted share of
+// the dev stage in the final training, spreading the extra copies.
+func TestSXSWShareCopies(t *testing.T) {
+	// Dev stage: 17,523 SemEval rows and 2,157 SXSW rows ×3; final: 21,153
+	// SemEval rows and 4,410 SXSW rows.
+	c := sxswShareCopies(6471, 23994, 21153, 4410)
+	sum, ones, twos := 0, 0, 0
+	for _, k := range c {
+		sum += k
+		switch k {
+		case 1:
+			ones++
+		case 2:
+			twos++
+		}
+	}
+	if sum != 7812 || ones+twos != 4410 {
+		t.Fatalf("sum %d, ones %d, twos %d; want 7812 weighted rows, each row once or twice", sum, ones, twos)
+	}
+	// The extra copies are spread: each half of the rows gets about half.
+	half := 0
+	for _, k := range c[:2205] {
+		half += k
+	}
+	if half < 3900 || half > 3912 {
+		t.Errorf("first half weighted %d, want ≈ 3906", half)
+	}
+	if got := sxswShareCopies(1, 2, 5, 0); len(got) != 0 {
+		t.Errorf("no rows: %v", got)
+	}
+}
