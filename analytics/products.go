@@ -36,12 +36,8 @@ func ProductsSQL(db string, s Scope, reg *registry.Registry) (string, error) {
 	if reg != nil {
 		var pairs []string
 		for _, b := range reg.Brands {
-			seen := map[string]bool{}
-			for _, n := range append([]string{b.Name}, b.Aliases...) {
-				if k := strings.ToLower(strings.TrimSpace(n)); k != "" && !seen[k] {
-					seen[k] = true
-					pairs = append(pairs, "("+quote(b.ID)+", "+quote(k)+")")
-				}
+			for _, k := range ownNames(b) {
+				pairs = append(pairs, "("+quote(b.ID)+", "+quote(k)+")")
 			}
 		}
 		if len(pairs) > 0 {
@@ -83,6 +79,39 @@ FROM
 ) AS per_spelling
 GROUP BY brand, key
 ORDER BY brand, posts DESC, product`, inbound, table(db, "mentions"), s.SinceDT, s.UntilDT, own), nil
+}
+
+// ownNames are b's name and aliases in lower case, without repeats.
+func ownNames(b registry.Brand) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range append([]string{b.Name}, b.Aliases...) {
+		if k := strings.ToLower(strings.TrimSpace(n)); k != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// BrandNamesSQL is a SQL list of every brand's name and aliases in lower
+// case, "('klm', 'klm royal dutch airlines', …)", to leave brands out of a
+// product list that is not per brand; "(”)" when reg lists none.
+func BrandNamesSQL(reg *registry.Registry) string {
+	var q []string
+	seen := map[string]bool{}
+	for _, b := range reg.Brands {
+		for _, k := range ownNames(b) {
+			if !seen[k] {
+				seen[k] = true
+				q = append(q, quote(k))
+			}
+		}
+	}
+	if len(q) == 0 {
+		return "('')"
+	}
+	return "(" + strings.Join(q, ", ") + ")"
 }
 
 // ProductRow is one product of a brand's inbound posts (ProductsSQL).

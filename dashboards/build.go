@@ -524,10 +524,10 @@ const baselineWeeks = 4
 
 func crisis(o Options) *Dashboard {
 	d := base("earshot-crisis", "earshot · Crisis monitor", "crisis-monitor.json",
-		"Inbound volume against its seasonal baseline, the negative share, crisis terms and stored alerts.",
+		"Inbound volume against its seasonal baseline, the negative share, crisis terms, products and stored alerts.",
 		"**Crisis monitor** — inbound volume per hour against its seasonal baseline (the median of the "+
 			"same hour of the four previous weeks, computed in SQL), the negative share of inbound posts, the "+
-			"crisis terms of the last 24 hours against the days before, and the alerts `earshot detect` "+
+			"crisis terms and the products customers name in the last 24 hours against the days before, and the alerts `earshot detect` "+
 			"stored as annotations — for one brand or all.")
 	d.Refresh = "1m"
 	d.Time = TimeRange{From: "now-2d", To: "now"}
@@ -588,11 +588,28 @@ GROUP BY term
 ORDER BY last_24h DESC, before DESC, term
 LIMIT 20`, []string{"term", "last_24h", "before"})
 
+	products := tablePanel("Products: last 24 h vs before", "Products named in customer posts about the brand (entities of type product; not the brands' own names): posts in the last 24 hours of the range against the rest, each post once per product.", GridPos{0, 18, 24, 8},
+		`SELECT topK(1)(t)[1] AS product, uniqExactIf(id, created >= $__toTime - 86400) AS last_24h, uniqExactIf(id, created < $__toTime - 86400) AS before
+FROM
+(
+    SELECT id, argMax(entity_text, version) AS et, argMax(entity_type, version) AS ety, argMax(created_at, version) AS created,
+        argMax(brands, version) AS bs, argMax(author_brand, version) AS by_brand
+    FROM mentions
+    WHERE $__timeFilter(created_at) AND has(entity_type, 'product')
+    GROUP BY id
+) AS m
+ARRAY JOIN et AS t, ety AS ty
+WHERE ty = 'product' AND by_brand = '' AND (${brand:sqlstring} = 'all' OR has(bs, ${brand:sqlstring}))
+    AND lower(t) NOT IN `+analytics.BrandNamesSQL(o.Registry)+`
+GROUP BY lower(t)
+ORDER BY last_24h DESC, before DESC, product
+LIMIT 20`, []string{"product", "last_24h", "before"})
+
 	alerts := &Annotation{Name: "Crisis alerts", DataSource: chDS, Enable: true, IconColor: "red",
 		Target: sqlTarget("Anno", FormatTable, AlertsAnnotationSQL)}
 	d.Annotations.List = append(d.Annotations.List, alerts)
 	d.needsAlerts = true
-	d.Panels = ordered(vol, neg, terms)
+	d.Panels = ordered(vol, neg, terms, products)
 	return d
 }
 

@@ -303,6 +303,11 @@ var wants = map[string]want{
 	"earshot-crisis/annotation:Crisis alerts": {rows: 1, order: []string{"2024-02-10 13:00:00"}, cells: map[string]map[string]string{
 		"2024-02-10 13:00:00": {"timeEnd": "2024-02-10 15:00:00", "text": "klm · volume · high: volume 5 vs 2.5 expected", "tags": "volume,high,resolved"},
 	}},
+	// Products: "KLM app" in kb0 and kb1 (twice each: once per post) and
+	// as "klm app" in ks; Flying Blue in ks; "KLM" (kb2) is the brand.
+	"earshot-crisis/Products: last 24 h vs before": {rows: 2, order: []string{"KLM app", "Flying Blue"}, cells: map[string]map[string]string{
+		"KLM app": {"last_24h": "1", "before": "2"}, "Flying Blue": {"last_24h": "1", "before": "0"},
+	}},
 	"earshot-crisis/Crisis terms: last 24 h vs before": {rows: 2, order: []string{"outage", "refund"}, cells: map[string]map[string]string{
 		"outage": {"last_24h": "1", "before": "2"}, "refund": {"last_24h": "1", "before": "0"},
 	}},

@@ -140,7 +140,10 @@ func buildSeed() *seed {
 			o = []opt{sentiment(0.1, "neutral")}
 		}
 		if i < 2 {
-			o = append(o, terms("outage"))
+			o = append(o, terms("outage"), entities("KLM app", "product", "KLM app", "product"))
+		}
+		if i == 2 {
+			o = append(o, entities("KLM", "product")) // the brand itself: left out
 		}
 		s.post("kb"+string(rune('0'+i)), utc(2, 10, 13, 5+5*i), "klm", o...)
 	}
@@ -149,6 +152,6 @@ func buildSeed() *seed {
 			s.post("kw"+string(rune('0'+w))+string(rune('0'+i)), utc(2, 10, 13, 10+i).AddDate(0, 0, -7*w), "klm")
 		}
 	}
-	s.post("ks", utc(2, 11, 20, 0), "klm", terms("outage", "refund"))
+	s.post("ks", utc(2, 11, 20, 0), "klm", terms("outage", "refund"), entities("klm app", "product", "Flying Blue", "product"))
 	return s
 }
