@@ -50,8 +50,9 @@
 package entities
 
 import (
+	"cmp"
 	"context"
-	"sort"
+	"slices"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -199,8 +200,11 @@ func (e *Enricher) Find(dst []mention.Entity, text string) []mention.Entity {
 			dst = append(dst, mention.Entity{Text: text[start:end], Type: sp.Type, Start: start, End: end})
 		}
 	}
-	if nRules > first && len(dst) > nRules {
-		sort.SliceStable(dst[first:], func(i, j int) bool { return dst[first+i].Start < dst[first+j].Start })
+	// Identifiers, products and names each come in text order; together
+	// they may not.
+	byStart := func(a, b mention.Entity) int { return cmp.Compare(a.Start, b.Start) }
+	if out := dst[first:]; !slices.IsSortedFunc(out, byStart) {
+		slices.SortStableFunc(out, byStart)
 	}
 	return dst
 }

@@ -89,6 +89,11 @@ func TestProductsWithRules(t *testing.T) {
 		}
 		got[en.Text] = en.Type
 	}
+	for i := 1; i < len(m.Entities); i++ {
+		if m.Entities[i].Start < m.Entities[i-1].Start {
+			t.Errorf("entities not sorted by start: %+v", m.Entities)
+		}
+	}
 	for text, typ := range map[string]string{"iPhone 12": TypeProduct, "iOS": TypeProduct} {
 		if got[text] != typ {
 			t.Errorf("%q: type %q, want %q (all: %v)", text, got[text], typ, got)
@@ -106,6 +111,20 @@ func TestProductsWithRules(t *testing.T) {
 		if en.Text == "iPhone 12" {
 			t.Errorf("products off: %+v", en)
 		}
+	}
+}
+
+// TestRulesSorted: with the tagger off, an identifier found before an
+// earlier product still comes after it.
+func TestRulesSorted(t *testing.T) {
+	e := newEnricher(t, Config{Enabled: true, Identifiers: true, Products: true, MaxTokens: 100})
+	got := e.Find(nil, "my iPhone from order 112-1234567-1234567 and flight KL1234")
+	var texts []string
+	for _, en := range got {
+		texts = append(texts, en.Text)
+	}
+	if want := "[iPhone 112-1234567-1234567 KL1234]"; fmt.Sprint(texts) != want {
+		t.Errorf("entities %v, want %s in text order", texts, want)
 	}
 }
 
