@@ -64,10 +64,7 @@ func (r Row) fields() []string {
 // WriteCSV writes the header and one line per row: ratios as fractions
 // with 4 decimals, seconds with 1 decimal, undefined values empty.
 func WriteCSV(w io.Writer, rows []Row) error {
-	records := make([][]string, len(rows))
-	for i, r := range rows {
-		records[i] = r.fields()
-	}
+	records := recordsOf(rows)
 	return writeRecords(w, CSVHeader, records)
 }
 

@@ -171,10 +171,7 @@ func (r ProductRow) fields() []string {
 // has the columns of ProductColumns; JSON is an array of objects with
 // those keys.
 func WriteProducts(w io.Writer, format string, rows []ProductRow) error {
-	records := make([][]string, len(rows))
-	for i, r := range rows {
-		records[i] = r.fields()
-	}
+	records := recordsOf(rows)
 	switch format {
 	case "csv":
 		return writeRecords(w, ProductColumns, records)

@@ -43,10 +43,7 @@ func (r ReasonTrend) fields() []string {
 // objects with those keys (numbers as in the CSV, null where undefined:
 // answered_share without posts, frt_median_s without answered posts).
 func WriteReasons(w io.Writer, format string, rows []ReasonTrend) error {
-	records := make([][]string, len(rows))
-	for i, r := range rows {
-		records[i] = r.fields()
-	}
+	records := recordsOf(rows)
 	switch format {
 	case "csv":
 		return writeRecords(w, ReasonColumns, records)

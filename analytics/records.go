@@ -7,6 +7,15 @@ import (
 	"slices"
 )
 
+// recordsOf turns rows into their CSV fields, one record per row.
+func recordsOf[T interface{ fields() []string }](rows []T) [][]string {
+	records := make([][]string, len(rows))
+	for i, r := range rows {
+		records[i] = r.fields()
+	}
+	return records
+}
+
 // writeRecords writes a header and records as CSV.
 func writeRecords(w io.Writer, header []string, records [][]string) error {
 	cw := csv.NewWriter(w)
