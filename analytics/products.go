@@ -124,7 +124,8 @@ type ProductRow struct {
 
 // Products lists the products named in the inbound posts of q's period
 // and brands (all brands when q.Brands is empty): ProductsSQL, per brand
-// most posts first, without the brands' own names when reg is set.
+// most posts first. With reg, without the brands' own names, and a
+// product the registry lists is written as the registry writes it.
 func Products(ctx context.Context, conn driver.Conn, db string, reg *registry.Registry, q Query) ([]ProductRow, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
@@ -145,11 +146,22 @@ func Products(ctx context.Context, conn driver.Conn, db string, reg *registry.Re
 		return nil, fmt.Errorf("products: %w", err)
 	}
 	defer rows.Close()
+	spelling := map[string]string{} // a registry product, lower case → as the registry writes it
+	if reg != nil {
+		for _, b := range reg.Brands {
+			for _, p := range b.Products {
+				spelling[strings.ToLower(p)] = p
+			}
+		}
+	}
 	var out []ProductRow
 	for rows.Next() {
 		var r ProductRow
 		if err := rows.Scan(&r.Brand, &r.Product, &r.Posts, &r.NegativeShare, &r.SentimentMean); err != nil {
 			return nil, fmt.Errorf("products: %w", err)
+		}
+		if p, ok := spelling[strings.ToLower(r.Product)]; ok {
+			r.Product = p
 		}
 		out = append(out, r)
 	}

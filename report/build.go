@@ -113,7 +113,7 @@ func Build(ctx context.Context, conn driver.Conn, db string, reg *registry.Regis
 	if r.Reasons, err = analytics.RecurringReasons(ctx, conn, db, reg, analytics.Query{Brands: []string{b.ID}}, o.Week.Since()); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	if r.Products, err = readProducts(ctx, conn, db, b, reg, o.Week); err != nil {
+	if r.Products, err = readProducts(ctx, conn, db, b.ID, reg, o.Week); err != nil {
 		return nil, err
 	}
 	if r.Crises, err = readCrises(ctx, conn, db, b.ID, o.Week, o.Examples); err != nil {

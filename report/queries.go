@@ -183,20 +183,9 @@ func readInbound(ctx context.Context, conn driver.Conn, db, brand string, w Week
 
 // readProducts returns the products of the brand's inbound posts of the
 // week, most posts first (ties by name), at most MaxProducts, with last
-// week's posts of the same product (matched case-blind). A product the
-// registry lists (names, the brand's products first) takes the registry's
-// spelling.
-func readProducts(ctx context.Context, conn driver.Conn, db string, b *registry.Brand, reg *registry.Registry, w Week) ([]ProductCount, error) {
-	brand := b.ID
-	canonical := map[string]string{}
-	for _, ob := range reg.Brands {
-		for _, p := range ob.Products {
-			canonical[strings.ToLower(p)] = p
-		}
-	}
-	for _, p := range b.Products {
-		canonical[strings.ToLower(p)] = p
-	}
+// week's posts of the same product (matched case-blind), in the registry's
+// spelling where it lists the product (analytics.Products).
+func readProducts(ctx context.Context, conn driver.Conn, db, brand string, reg *registry.Registry, w Week) ([]ProductCount, error) {
 	week := func(w Week) ([]ProductCount, error) {
 		rows, err := analytics.Products(ctx, conn, db, reg, analytics.Query{Since: w.Since(), Until: w.Until(), Brands: []string{brand}})
 		if err != nil {
@@ -221,11 +210,7 @@ func readProducts(ctx context.Context, conn driver.Conn, db string, b *registry.
 		last[strings.ToLower(p.Product)] = p.Posts
 	}
 	for i := range cur {
-		key := strings.ToLower(cur[i].Product)
-		cur[i].PrevPosts = last[key]
-		if c, ok := canonical[key]; ok {
-			cur[i].Product = c
-		}
+		cur[i].PrevPosts = last[strings.ToLower(cur[i].Product)]
 	}
 	sort.SliceStable(cur, func(i, j int) bool {
 		if cur[i].Posts != cur[j].Posts {
