@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -49,7 +51,7 @@ func TestBenchRecords(t *testing.T) {
 		t.Fatalf("%d records, want 7", len(got))
 	}
 	for i, m := range got {
-		if want := mention.QualifiedID("sim", itoa(i)); m.ID != want || m.NativeID != itoa(i) {
+		if want := mention.QualifiedID("sim", pad(i)); m.ID != want || m.NativeID != pad(i) {
 			t.Errorf("record %d: id %s native %s, want %s", i, m.ID, m.NativeID, want)
 		}
 		if want := t0.Add(time.Duration(i) * time.Millisecond); !m.CreatedAt.Equal(want) {
@@ -57,8 +59,8 @@ func TestBenchRecords(t *testing.T) {
 		}
 	}
 	// Record 4 is cycle 1's reply to cycle 1's record 3.
-	if got[4].InReplyTo != "sim:3" || got[4].ConversationID != "sim:3" {
-		t.Errorf("record 4 replies to %s in %s, want sim:3 in sim:3", got[4].InReplyTo, got[4].ConversationID)
+	if got[4].InReplyTo != "sim:0000000003" || got[4].ConversationID != "sim:0000000003" {
+		t.Errorf("record 4 replies to %s in %s, want sim:0000000003 in sim:0000000003", got[4].InReplyTo, got[4].ConversationID)
 	}
 	if got[5].QuotedID != "x:outside" {
 		t.Errorf("a reference outside the base changed: %s", got[5].QuotedID)
@@ -68,7 +70,86 @@ func TestBenchRecords(t *testing.T) {
 	}
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
+// pad is record i's native id, written out independently of BenchNativeID.
+func pad(i int) string { return fmt.Sprintf("%010d", i) }
+
+func TestBenchNativeIDSortsAsNumbers(t *testing.T) {
+	ids := []int{0, 7, 10, 99, 100, 12345, 999_999_999, 1_000_000_000, 9_999_999_999}
+	for k := 1; k < len(ids); k++ {
+		a, b := BenchNativeID(ids[k-1]), BenchNativeID(ids[k])
+		if a >= b {
+			t.Errorf("BenchNativeID(%d) = %q ≥ BenchNativeID(%d) = %q", ids[k-1], a, ids[k], b)
+		}
+		if n, err := strconv.Atoi(b); err != nil || n != ids[k] {
+			t.Errorf("BenchNativeID(%d) = %q reads back as %d (%v)", ids[k], b, n, err)
+		}
+	}
+	if got := BenchNativeID(42); got != "0000000042" {
+		t.Errorf("BenchNativeID(42) = %q, want 0000000042", got)
+	}
+}
+
+func TestThroughput(t *testing.T) {
+	// 100 slots of 100 records, published at 1,000 records/s (one slot
+	// every 100 ms, the last at 9.9 s).
+	const slots, size = 100, 100
+	t0 := time.Unix(1_800_000_000, 0)
+	pub := func(s int) time.Duration { return time.Duration(s) * 100 * time.Millisecond }
+	cases := []struct {
+		name string
+		// queryable returns when slot s became fully queryable; < 0 for
+		// never.
+		queryable func(s int) time.Duration
+		want      float64 // records/s; 0 for "no estimate"
+	}{
+		{"keeps up at a steady 2 s latency", func(s int) time.Duration { return pub(s) + 2*time.Second }, 1000},
+		{"keeps up at a steady 8 s latency", func(s int) time.Duration { return pub(s) + 8*time.Second }, 1000},
+		{"falls behind: 600 records/s", func(s int) time.Duration {
+			return time.Second + time.Duration(float64((s+1)*size)/600*float64(time.Second))
+		}, 600},
+		{"a stall made up for before the end", func(s int) time.Duration {
+			if s >= 30 && s < 50 {
+				return 7 * time.Second // slots of 3-5 s wait for a slow insert
+			}
+			return pub(s) + 2*time.Second
+		}, 1000},
+		{"lag left at the end counts", func(s int) time.Duration {
+			if s >= 90 {
+				return pub(s) + 7*time.Second // the last second waits 5 s more
+			}
+			return pub(s) + 2*time.Second
+		}, float64(slots*size-size) / (9.9 + 7 - 2)},
+		{"all at once: no estimate", func(int) time.Duration { return 3 * time.Second }, 0},
+		{"nothing queryable: no estimate", func(int) time.Duration { return -1 }, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLatencyTracker(slots*size, 2000) // 2,000/s × 50 ms = slots of 100
+			if l.size != size {
+				t.Fatalf("slot size %d, want %d", l.size, size)
+			}
+			for s := range slots {
+				if q := tc.queryable(s); q >= 0 {
+					l.full[s] = t0.Add(q)
+					l.stored += size
+					if l.full[s].After(l.last) {
+						l.last = l.full[s]
+					}
+				}
+			}
+			got := l.throughput()
+			if tc.want == 0 {
+				if got != 0 {
+					t.Fatalf("throughput() = %.1f, want 0", got)
+				}
+				return
+			}
+			if math.Abs(got-tc.want) > 0.01*tc.want {
+				t.Fatalf("throughput() = %.1f, want %.0f ± 1 %%", got, tc.want)
+			}
+		})
+	}
+}
 
 func TestLatencyTracker(t *testing.T) {
 	// 100 records at 200/s: slots of 10 records (50 ms of schedule).
