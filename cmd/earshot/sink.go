@@ -23,7 +23,7 @@ func init() {
 		Short: "Write enriched mentions from Kafka into ClickHouse",
 		Long: `sink consumes earshot.mentions.enriched as a consumer group (default
 earshot-sink) and inserts the mentions into ClickHouse in large columnar
-batches: 100k rows, 64 MiB or 1 s, whichever comes first (section "sink":
+batches: 100k rows, 64 MiB or 700 ms, whichever comes first (section "sink":
 batch_rows, batch_bytes, flush_interval; a batch keeps growing while every
 insert slot is busy), two inserts in flight, offsets committed in order. Kafka offsets are committed only
 after ClickHouse confirmed the insert; a mention delivered twice is stored
@@ -40,7 +40,7 @@ or Ctrl-C, then inserts and commits the batch it holds.
     group: earshot-sink
     batch_rows: 100000
     batch_bytes: 67108864
-    flush_interval: 1s
+    flush_interval: 700ms
     insert_timeout: 2m
     retry_initial: 200ms
     retry_max: 30s
