@@ -22,6 +22,7 @@ import (
 	"github.com/earshot-dev/earshot/ingest/simulate"
 	"github.com/earshot-dev/earshot/mention"
 	"github.com/earshot-dev/earshot/registry"
+	chsink "github.com/earshot-dev/earshot/sink/clickhouse"
 	"github.com/earshot-dev/earshot/storage"
 )
 
@@ -63,6 +64,10 @@ type E2EConfig struct {
 	// ConfigYAML, when set, is the configuration file of every child
 	// (earshot's config format), e.g. to try sink batch settings.
 	ConfigYAML string
+	// InsertConcurrency is the sink's insert_concurrency (as ConfigYAML
+	// sets it): how many inserts in flight mean ClickHouse is the
+	// bottleneck.
+	InsertConcurrency int
 }
 
 // DefaultE2EConfig returns the defaults: 5,000 mentions/s for 30 s; the
@@ -74,6 +79,7 @@ func DefaultE2EConfig() E2EConfig {
 		MaxP99: 2 * time.Second, Drain: 2 * time.Minute,
 		Partitions: 8, CeilingN: 300_000,
 		Database: "earshot_bench_e2e", Seed: 1, Poll: 100 * time.Millisecond,
+		InsertConcurrency: chsink.DefaultConfig().InsertConcurrency,
 	}
 }
 
@@ -100,6 +106,8 @@ func (c E2EConfig) Validate() error {
 		return fmt.Errorf("bench e2e: database %q: its name must contain \"bench\" (it is dropped and recreated)", c.Database)
 	case c.Poll <= 0:
 		return fmt.Errorf("bench e2e: poll %s, want > 0", c.Poll)
+	case c.InsertConcurrency < 1:
+		return fmt.Errorf("bench e2e: insert concurrency %d, want ≥ 1", c.InsertConcurrency)
 	}
 	return nil
 }
@@ -141,6 +149,11 @@ type E2ETrial struct {
 	PublishStart      time.Time
 	LastQueryable     time.Time
 	LatencyResolution time.Duration
+	// Stages is where the workers spent the trial (from publishing to the
+	// last mention queryable), and Bottleneck the stage that limited it
+	// (StageUsage.Bottleneck).
+	Stages     StageUsage
+	Bottleneck string
 	// EnrichDelay is the mean time between the raw and the enriched
 	// topic while ingest publishes (Little's law on the end offsets).
 	EnrichDelay time.Duration
@@ -182,8 +195,8 @@ func E2E(ctx context.Context, cfg E2EConfig, env E2EEnv) (*E2EReport, error) {
 			return nil, err
 		}
 		rep.Trials = append(rep.Trials, *t)
-		fmt.Fprintf(env.Progress, "trial rate=%d sustained=%.0f mean=%.0f p50_ms=%d p99_ms=%d stored=%d/%d sustainable=%t %s\n",
-			rate, t.Sustained, t.MeanRate, t.P50.Milliseconds(), t.P99.Milliseconds(), t.Stored, t.Published, t.Sustainable, t.Why)
+		fmt.Fprintf(env.Progress, "trial rate=%d sustained=%.0f mean=%.0f p50_ms=%d p99_ms=%d stored=%d/%d bottleneck=%s sustainable=%t %s\n",
+			rate, t.Sustained, t.MeanRate, t.P50.Milliseconds(), t.P99.Milliseconds(), t.Stored, t.Published, t.Bottleneck, t.Sustainable, t.Why)
 		return t, nil
 	}
 	if !cfg.Max {
@@ -567,6 +580,7 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 		published    int64 = -1
 		ingestDone   time.Time
 		publishStart time.Time
+		stages0      StageSample
 		lastCH       time.Time
 		lastProc     time.Time
 		deadline     time.Time
@@ -597,6 +611,7 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 			c := ends[p.Kafka.RawTopic] - g0.Raw
 			if c > 0 && publishStart.IsZero() {
 				publishStart = now
+				stages0 = p.SampleStages(ctx)
 			}
 			lt.notePublished(c, now)
 			if c > 0 && c < int64(n) {
@@ -662,6 +677,10 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 		}
 	}
 	sample()
+	stages1 := p.SampleStages(ctx)
+	if stages1.Err != nil || stages0.Err != nil {
+		env.Log.Warn("bench e2e: could not read the workers' stage times", "err", errors.Join(stages0.Err, stages1.Err))
+	}
 	g1, err := p.Progress(ctx)
 	if err != nil {
 		return nil, err
@@ -670,6 +689,8 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 		return nil, err
 	}
 	t := &E2ETrial{Rate: rate, Published: published, DeadLetters: g1.DLQ - g0.DLQ, PublishStart: publishStart, LatencyResolution: slotWidth + cfg.Poll}
+	t.Stages = Stages(stages0, stages1)
+	t.Bottleneck = t.Stages.Bottleneck(cfg.InsertConcurrency)
 	lt.mu.Lock()
 	t.Stored, t.MaxLagRecords, t.LastQueryable = lt.stored, lt.maxLag, lt.last
 	lt.mu.Unlock()
@@ -860,6 +881,10 @@ func (r *E2EReport) WriteTo(w io.Writer) (int64, error) {
 		fmt.Fprintf(&b, "%singest_mentions_per_sec=%.0f\n%ssustained_mentions_per_sec=%.0f\n%smean_mentions_per_sec=%.0f\n", pre, t.IngestRate, pre, t.Sustained, pre, t.MeanRate)
 		fmt.Fprintf(&b, "%sp50_latency_ms=%d\n%sp99_latency_ms=%d\n%smax_latency_ms=%d\n%slatency_resolution_ms=%d\n", pre, t.P50.Milliseconds(), pre, t.P99.Milliseconds(), pre, t.MaxLat.Milliseconds(), pre, t.LatencyResolution.Milliseconds())
 		fmt.Fprintf(&b, "%smax_lag_records=%d\n%smean_raw_to_enriched_ms=%d\n", pre, t.MaxLagRecords, pre, t.EnrichDelay.Milliseconds())
+		if t.Stages.OK {
+			fmt.Fprintf(&b, "%senrich_busy=%.2f\n%senrich_write_busy=%.2f\n%ssink_inserts_in_flight=%.2f\n", pre, t.Stages.EnrichBusy, pre, t.Stages.EnrichWrite, pre, t.Stages.SinkInFlight)
+		}
+		fmt.Fprintf(&b, "%sbottleneck=%s\n", pre, t.Bottleneck)
 		for _, u := range t.Procs {
 			fmt.Fprintf(&b, "%s%s_cpu_cores=%.2f\n%s%s_rss_peak_bytes=%d\n", pre, u.Name, u.Cores, pre, u.Name, u.Peak)
 		}

@@ -333,6 +333,10 @@ func (s *faultSuite) runAt(t *testing.T, name, addr, speed string, fault func(*f
 		t.Fatal(err)
 	}
 	mem := watchMemory(ctx, p)
+	var stages0 bench.StageSample
+	if fault == nil {
+		stages0 = sampleStages(ctx, t, p)
+	}
 	r := &faultRun{t: t, ctx: ctx, p: p, input: s.input, ckpt: filepath.Join(dir, "input.ckpt"), speed: speed}
 	start := time.Now()
 	if speed != "" { // "": the hook is the only source
@@ -353,6 +357,15 @@ func (s *faultSuite) runAt(t *testing.T, name, addr, speed string, fault func(*f
 	}
 	if r.mustNotExit {
 		r.checkNoExit("after the drain")
+	}
+	if fault == nil {
+		// The stage times bench e2e reads from the workers' /metrics:
+		// the names exist and the fractions are plausible.
+		u := bench.Stages(stages0, sampleStages(ctx, t, p))
+		t.Logf("%s: enrich busy %.2f, enrich writing %.2f, sink inserts in flight %.2f", name, u.EnrichBusy, u.EnrichWrite, u.SinkInFlight)
+		if !u.OK || u.EnrichBusy <= 0 || u.EnrichBusy > 1.05 || u.EnrichWrite <= 0 || u.SinkInFlight <= 0 || u.SinkInFlight > 2.05 {
+			t.Errorf("stage usage %+v: want enrich busy in (0, 1], writing > 0, inserts in flight in (0, 2]", u)
+		}
 	}
 	t.Logf("%s: drained in %s (ingest done after %s): raw %d, enriched %d, dead letters %d",
 		name, time.Since(start).Round(time.Millisecond), published.Round(time.Millisecond), g.Raw, g.Enriched, g.DLQ)
@@ -556,4 +569,21 @@ func lastLine(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// sampleStages reads the workers' stage times, waiting for both to serve
+// /metrics.
+func sampleStages(ctx context.Context, t *testing.T, p *bench.Pipeline) bench.StageSample {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		s := p.SampleStages(ctx)
+		if s.Err == nil {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("read the workers' stage times: %v", s.Err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

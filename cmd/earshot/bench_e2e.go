@@ -12,6 +12,7 @@ import (
 	"github.com/earshot-dev/earshot/bench"
 	"github.com/earshot-dev/earshot/internal/embedded"
 	"github.com/earshot-dev/earshot/localstack"
+	chsink "github.com/earshot-dev/earshot/sink/clickhouse"
 )
 
 var benchE2EFlags struct {
@@ -132,6 +133,11 @@ func runBenchE2E(cmd *cobra.Command, _ []string) error {
 		}
 		cfg.ConfigYAML = string(b)
 	}
+	sinkCfg := chsink.DefaultConfig()
+	if err := a.section("sink", &sinkCfg); err != nil {
+		return err
+	}
+	cfg.InsertConcurrency = sinkCfg.InsertConcurrency
 	rep, err := bench.E2E(ctx, cfg, bench.E2EEnv{
 		Exe: exe, Dir: dir, ClickHouse: env.ClickHouse, Registry: reg, Log: a.Log, Progress: cmd.ErrOrStderr(),
 	})
