@@ -690,7 +690,6 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 	}
 	t := &E2ETrial{Rate: rate, Published: published, DeadLetters: g1.DLQ - g0.DLQ, PublishStart: publishStart, LatencyResolution: slotWidth + cfg.Poll}
 	t.Stages = Stages(stages0, stages1)
-	t.Bottleneck = t.Stages.Bottleneck(cfg.InsertConcurrency)
 	lt.mu.Lock()
 	t.Stored, t.MaxLagRecords, t.LastQueryable = lt.stored, lt.maxLag, lt.last
 	lt.mu.Unlock()
@@ -735,6 +734,7 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 	default:
 		t.Sustainable = true
 	}
+	t.Bottleneck = t.Stages.Bottleneck(cfg.InsertConcurrency, t.Sustainable)
 	if t.Stored > published {
 		return nil, fmt.Errorf("bench e2e: %d rows for %d published mentions: duplicates are visible to count()", t.Stored, published)
 	}

@@ -64,19 +64,21 @@ func Stages(from, to StageSample) StageUsage {
 	}
 }
 
-// Bottleneck names the stage that limits the pipeline: a stage is
-// saturated when enrich was busy ≥ 90 % of the time, or when the sink's
-// insert slots (concurrency of them) were ≥ 90 % full. Of two saturated
-// stages the fuller one is named; "none" when neither is (the pipeline
-// had time to spare), "unknown" when the workers could not be read.
-func (u StageUsage) Bottleneck(concurrency int) string {
+// Bottleneck names the stage that limits the pipeline, the fuller of the
+// two: enrich by the fraction of time it was busy, ClickHouse by how full
+// the sink's insert slots (concurrency of them) were. It is "none" when
+// the trial kept up and neither was ≥ 90 % full (the pipeline had time to
+// spare), "unknown" when the workers could not be read. A trial that fell
+// behind always names one: over a whole trial the busy fractions average
+// out the stretches where a stage was saturated and the calm ones.
+func (u StageUsage) Bottleneck(concurrency int, keptUp bool) string {
 	if !u.OK || concurrency < 1 {
 		return "unknown"
 	}
-	enrich := u.EnrichBusy / 0.9
-	ch := u.SinkInFlight / (0.9 * float64(concurrency))
+	enrich := u.EnrichBusy
+	ch := u.SinkInFlight / float64(concurrency)
 	switch {
-	case max(enrich, ch) < 1:
+	case keptUp && max(enrich, ch) < 0.9:
 		return "none"
 	case enrich >= ch:
 		return "enrich"

@@ -25,15 +25,18 @@ func TestStagesAndBottleneck(t *testing.T) {
 		from, to StageSample
 		want     StageUsage
 		conc     int
+		keptUp   bool
 		neck     string
 	}{
-		{"enrich saturated", at(0, 5, 1, 3), at(10*time.Second, 14.8, 2, 8), StageUsage{EnrichBusy: 0.98, EnrichWrite: 0.1, SinkInFlight: 0.5, OK: true}, 2, "enrich"},
-		{"clickhouse saturated", at(0, 0, 0, 0), at(10*time.Second, 6, 1, 19), StageUsage{EnrichBusy: 0.6, EnrichWrite: 0.1, SinkInFlight: 1.9, OK: true}, 2, "clickhouse"},
-		{"both saturated, the fuller named", at(0, 0, 0, 0), at(10*time.Second, 9.2, 1, 19.8), StageUsage{EnrichBusy: 0.92, EnrichWrite: 0.1, SinkInFlight: 1.98, OK: true}, 2, "clickhouse"},
-		{"one insert slot, full", at(0, 0, 0, 0), at(10*time.Second, 5, 1, 9.5), StageUsage{EnrichBusy: 0.5, EnrichWrite: 0.1, SinkInFlight: 0.95, OK: true}, 1, "clickhouse"},
-		{"keeping up", at(0, 0, 0, 0), at(10*time.Second, 3.3, 0.5, 4), StageUsage{EnrichBusy: 0.33, EnrichWrite: 0.05, SinkInFlight: 0.4, OK: true}, 2, "none"},
-		{"a worker not read", at(0, 0, 0, 0), StageSample{At: t0.Add(time.Second), EnrichOK: true}, StageUsage{}, 2, "unknown"},
-		{"no time between", at(0, 0, 0, 0), at(0, 1, 1, 1), StageUsage{}, 2, "unknown"},
+		{"enrich saturated", at(0, 5, 1, 3), at(10*time.Second, 14.8, 2, 8), StageUsage{EnrichBusy: 0.98, EnrichWrite: 0.1, SinkInFlight: 0.5, OK: true}, 2, false, "enrich"},
+		{"clickhouse saturated", at(0, 0, 0, 0), at(10*time.Second, 6, 1, 19), StageUsage{EnrichBusy: 0.6, EnrichWrite: 0.1, SinkInFlight: 1.9, OK: true}, 2, false, "clickhouse"},
+		{"both saturated, the fuller named", at(0, 0, 0, 0), at(10*time.Second, 9.2, 1, 19.8), StageUsage{EnrichBusy: 0.92, EnrichWrite: 0.1, SinkInFlight: 1.98, OK: true}, 2, false, "clickhouse"},
+		{"one insert slot, full", at(0, 0, 0, 0), at(10*time.Second, 5, 1, 9.5), StageUsage{EnrichBusy: 0.5, EnrichWrite: 0.1, SinkInFlight: 0.95, OK: true}, 1, true, "clickhouse"},
+		{"keeping up", at(0, 0, 0, 0), at(10*time.Second, 3.3, 0.5, 4), StageUsage{EnrichBusy: 0.33, EnrichWrite: 0.05, SinkInFlight: 0.4, OK: true}, 2, true, "none"},
+		{"fell behind, neither ≥ 90 %: the fuller", at(0, 0, 0, 0), at(10*time.Second, 8.9, 0.5, 15), StageUsage{EnrichBusy: 0.89, EnrichWrite: 0.05, SinkInFlight: 1.5, OK: true}, 2, false, "enrich"},
+		{"kept up but enrich ≥ 90 %", at(0, 0, 0, 0), at(10*time.Second, 9.5, 0.5, 4), StageUsage{EnrichBusy: 0.95, EnrichWrite: 0.05, SinkInFlight: 0.4, OK: true}, 2, true, "enrich"},
+		{"a worker not read", at(0, 0, 0, 0), StageSample{At: t0.Add(time.Second), EnrichOK: true}, StageUsage{}, 2, false, "unknown"},
+		{"no time between", at(0, 0, 0, 0), at(0, 1, 1, 1), StageUsage{}, 2, true, "unknown"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -42,8 +45,8 @@ func TestStagesAndBottleneck(t *testing.T) {
 			if u.OK != tc.want.OK || !near(u.EnrichBusy, tc.want.EnrichBusy) || !near(u.EnrichWrite, tc.want.EnrichWrite) || !near(u.SinkInFlight, tc.want.SinkInFlight) {
 				t.Fatalf("Stages = %+v, want %+v", u, tc.want)
 			}
-			if got := u.Bottleneck(tc.conc); got != tc.neck {
-				t.Fatalf("Bottleneck(%d) = %q, want %q", tc.conc, got, tc.neck)
+			if got := u.Bottleneck(tc.conc, tc.keptUp); got != tc.neck {
+				t.Fatalf("Bottleneck(%d, %t) = %q, want %q", tc.conc, tc.keptUp, got, tc.neck)
 			}
 		})
 	}
