@@ -654,7 +654,8 @@ func pipeline() *Dashboard {
 		"**Pipeline health** (Prometheus) — records published per source and rejected by reason, live "+
 			"sources' connections and the age of their last event, enrich in/out rate and batch latency, sink "+
 			"rows inserted, batch size and insert latency (p50/p90), dead-lettered records by stage and "+
-			"reason, and whether the sink is retrying ClickHouse.")
+			"reason, whether the sink is retrying ClickHouse, consumer lag, and how saturated enrich and "+
+			"the sink's ClickHouse inserts are.")
 	d.Time = TimeRange{From: "now-6h", To: "now"}
 	d.Refresh = "30s"
 	r := "[$__rate_interval]"
@@ -689,6 +690,14 @@ func pipeline() *Dashboard {
 			promTarget("C", "sum(rate(earshot_sink_commit_errors_total"+r+")) + sum(rate(earshot_enrich_commit_errors_total"+r+"))", "commit errors")),
 		promPanel("Consumer lag", "Records each consumer group has not committed yet (enrich on the raw topic, sink on the enriched topic).", GridPos{12, 32, 12, 8}, "short",
 			promTarget("A", "max by (group, topic) (earshot_kafka_consumer_lag_records)", "{{group}} on {{topic}}")),
+		promPanel("Stage saturation",
+			"How full each worker is, per process: enrich, the fraction of time it spends enriching batches; sink, how full its insert slots are "+
+				"(insert seconds per second ÷ sink.insert_concurrency). Near 100 % the stage has no time to spare and lag follows: "+
+				"add enrich replicas or cores for enrich, ClickHouse cores or shards for the sink (alerts EarshotEnrichSaturated, "+
+				"EarshotClickHouseInsertsSaturated; `earshot bench e2e` reports the same ratios).",
+			GridPos{0, 40, 24, 8}, "percentunit",
+			promTarget("A", "max by (instance) (rate(earshot_enrich_batch_enrich_duration_seconds_sum"+r+"))", "enrich {{instance}}"),
+			promTarget("B", "max by (instance) (rate(earshot_sink_insert_duration_seconds_sum"+r+") / earshot_sink_insert_slots)", "sink inserts {{instance}}")),
 	)
 	return d
 }

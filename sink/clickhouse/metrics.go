@@ -32,6 +32,9 @@ type Metrics struct {
 	// current batch and those fetched for it. It stays ≤ BatchRows +
 	// FetchBuffer.
 	Buffered prometheus.Gauge
+	// InsertSlots is sink.insert_concurrency, set by New: how full the
+	// insert slots are is rate(InsertDuration's sum) ÷ InsertSlots.
+	InsertSlots prometheus.Gauge
 	// Set by GroupReader.
 	Rebalances     prometheus.Counter
 	StaleDropped   prometheus.Counter
@@ -72,6 +75,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "1 while a write is being retried and consumption is paused."}),
 		Buffered: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "buffered_records",
 			Help: "Records held in memory: the current batch plus those fetched for it (≤ 2 × batch_rows + fetch_buffer + 1: the batch being inserted, the next one, the fetch buffer)."}),
+		InsertSlots: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "insert_slots",
+			Help: "Inserts this sink runs at once (sink.insert_concurrency); rate(earshot_sink_insert_duration_seconds_sum) ÷ this is how full they are: near 1, ClickHouse takes inserts no faster."}),
 		Rebalances: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "rebalances_total",
 			Help: "Consumer-group generations this sink joined."}),
 		StaleDropped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "stale_records_dropped_total",
@@ -91,6 +96,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.Messages, m.RowsInserted, m.Batches, m.BatchRows, m.BatchBytes, m.InsertDuration,
 		m.InsertErrors, m.DLQ, m.CommitErrors, m.Committed, m.Retrying,
-		m.Buffered, m.Rebalances, m.StaleDropped, m.CommitsSkipped)
+		m.Buffered, m.InsertSlots, m.Rebalances, m.StaleDropped, m.CommitsSkipped)
 	return m
 }

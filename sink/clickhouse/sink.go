@@ -91,6 +91,7 @@ func New(cfg Config, o Options) (*Sink, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	o.Metrics.InsertSlots.Set(float64(cfg.InsertConcurrency))
 	return &Sink{cfg: cfg, conn: o.Conn, reader: o.Reader, dlq: o.DLQ, insert: o.Insert, m: o.Metrics, log: o.Log}, nil
 }
 

@@ -695,6 +695,9 @@ func TestSinkBatchGrowsWhileInsertsAreBusy(t *testing.T) {
 		return slices.Clone(sizes)
 	}
 	r := e.start(t, cfg, insert)
+	if got := val(r.m.InsertSlots); got != 1 {
+		t.Errorf("earshot_sink_insert_slots = %v, want insert_concurrency 1", got)
+	}
 	var first []kafka.Message
 	for i := 0; i < 10; i++ {
 		first = append(first, encode(t, enriched(i)))
