@@ -101,6 +101,9 @@ type Features struct {
 	// Reset keeps Index.
 	Index map[string]int32
 	Words []int32
+	// lex, when set, is Index merged with the cue table (Model.lexicon),
+	// so that a word costs one map lookup. Featurize sets it with Index.
+	lex map[string]lexEntry
 
 	word   []byte // scratch: the current word, normalised
 	vader  vaderScratch
@@ -261,19 +264,32 @@ func (f *Features) extract(text string, vs govader.Sentiment) {
 			} else {
 				f.add(nsUni, h)
 			}
-			wc := table.words[string(w)]
-			f.cues.word(w, wc, table)
-			if f.Index != nil {
-				if id, ok := f.Index[string(w)]; ok {
-					v := id << 2
-					if inScope {
-						v |= 2
-					}
-					if wc.vader != 0 || wc.afinn != 0 {
-						v |= 1
-					}
-					f.Words = append(f.Words, v)
+			// One map lookup per word when the model's merged table is
+			// set (Model.lexicon), two otherwise; the same answers.
+			var (
+				wc      wordCue
+				id      int32
+				indexed bool
+			)
+			if f.lex != nil {
+				e := f.lex[string(w)]
+				wc, id, indexed = e.cue, e.id, e.indexed
+			} else {
+				wc = table.words[string(w)]
+				if f.Index != nil {
+					id, indexed = f.Index[string(w)]
 				}
+			}
+			f.cues.word(w, wc, table)
+			if indexed {
+				v := id << 2
+				if inScope {
+					v |= 2
+				}
+				if wc.vader != 0 || wc.afinn != 0 {
+					v |= 1
+				}
+				f.Words = append(f.Words, v)
 			}
 			if v := wc.vader; v != 0 {
 				if inScope {

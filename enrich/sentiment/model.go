@@ -134,6 +134,31 @@ type Model struct {
 	index    map[string]int32
 	scores   []int16
 	clusters []uint16
+	// lexicon merges index with the cue table, built on first use.
+	lexicon func() map[string]lexEntry
+}
+
+// lexEntry is what extract needs to know of a word: its cues and, when
+// indexed, its row in the model's word table.
+type lexEntry struct {
+	cue     wordCue
+	id      int32
+	indexed bool
+}
+
+// mergeLexicon merges a word index with the cue table: one entry per word
+// of either, with the answers a lookup in each would give.
+func mergeLexicon(index map[string]int32, cues *cueTable) map[string]lexEntry {
+	lex := make(map[string]lexEntry, len(index)+len(cues.words))
+	for w, wc := range cues.words {
+		lex[w] = lexEntry{cue: wc}
+	}
+	for w, id := range index {
+		e := lex[w]
+		e.id, e.indexed = id, true
+		lex[w] = e
+	}
+	return lex
 }
 
 const weightsMagic = "earshot-sentiment-weights\n"
@@ -196,7 +221,18 @@ func ReadModel(r io.Reader) (*Model, error) {
 		return nil, errors.New("sentiment: weights: trailing data after the tables")
 	}
 	m.mask = uint64(1)<<m.Info.HashBits - 1
+	if idx := m.index; idx != nil {
+		m.lexicon = sync.OnceValue(func() map[string]lexEntry { return mergeLexicon(idx, loadCues()) })
+	}
 	return m, nil
+}
+
+// lex is the merged word table, nil when the model has no word index.
+func (m *Model) lex() map[string]lexEntry {
+	if m.lexicon == nil {
+		return nil
+	}
+	return m.lexicon()
 }
 
 // readWords reads the word table: Info.Words words (each a uvarint

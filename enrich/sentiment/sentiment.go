@@ -217,8 +217,10 @@ func (e *Enricher) Score(text string) mention.Sentiment {
 // exactly what it sees when scoring.
 func (e *Enricher) Featurize(text string, f *Features) {
 	f.Reset()
+	f.lex = nil
 	if e.model != nil {
 		f.Index = e.model.index
+		f.lex = e.model.lex()
 	}
 	var b strings.Builder
 	clean(&b, text)
