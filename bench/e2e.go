@@ -130,9 +130,8 @@ type E2ETrial struct {
 	DeadLetters int64
 	// Sustained is the pipeline's throughput (latencyTracker.throughput):
 	// records ÷ (last queryable − first queryable), at most Rate and
-	// IngestRate. A
-	// pipeline that keeps up has Sustained ≈ Rate whatever its steady
-	// latency; one that falls behind has the rate it managed.
+	// IngestRate. A pipeline that keeps up has Sustained ≈ Rate whatever
+	// its steady latency; one that falls behind has the rate it managed.
 	Sustained float64
 	// MeanRate is stored ÷ (last mention queryable − first published):
 	// the whole run including one post-to-queryable latency at the end,
