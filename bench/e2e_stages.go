@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/earshot-dev/earshot/telemetry"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -87,8 +88,8 @@ func (u StageUsage) Bottleneck(concurrency int, keptUp bool) string {
 }
 
 // servingAddr matches the line every worker logs once its /metrics
-// listener is up (telemetry's "serving /metrics /healthz /readyz").
-var servingAddr = regexp.MustCompile(`msg="serving /metrics /healthz /readyz".* addr=([0-9.]+:[0-9]+)`)
+// listener is up (telemetry.ServingMessage).
+var servingAddr = regexp.MustCompile(`msg="` + regexp.QuoteMeta(telemetry.ServingMessage) + `".* addr=([0-9.]+:[0-9]+)`)
 
 // MetricsAddr is the address of a running worker's /metrics, read from
 // its log.

@@ -82,6 +82,11 @@ type Server struct {
 	log *slog.Logger
 }
 
+// ServingMessage is what Listen logs, with the bound address as "addr",
+// once it serves: tools that start a worker on port 0 (bench e2e) read the
+// address from that line.
+const ServingMessage = "serving /metrics /healthz /readyz"
+
 // Listen binds addr ("127.0.0.1:0" for a free port; "" disables the server,
 // and Listen returns nil, nil).
 func Listen(addr string, g prometheus.Gatherer, h *Health, log *slog.Logger) (*Server, error) {
@@ -110,7 +115,7 @@ func Listen(addr string, g prometheus.Gatherer, h *Health, log *slog.Logger) (*S
 			log.Error("metrics server stopped", "err", err)
 		}
 	}()
-	log.Info("serving /metrics /healthz /readyz", "addr", ln.Addr().String())
+	log.Info(ServingMessage, "addr", ln.Addr().String())
 	return s, nil
 }
 
