@@ -68,6 +68,12 @@ type E2EConfig struct {
 	// sets it): how many inserts in flight mean ClickHouse is the
 	// bottleneck.
 	InsertConcurrency int
+	// Warmup is how long each trial first replays traffic at its rate,
+	// unmeasured, through the started pipeline (0: a single record, which
+	// only lets the consumer groups join). Benchmarks of streaming
+	// systems report the steady state after such a phase (the
+	// OpenMessaging Benchmark's warmupDurationMinutes, 1 by default).
+	Warmup time.Duration
 }
 
 // DefaultE2EConfig returns the defaults: 5,000 mentions/s for 30 s; the
@@ -78,7 +84,7 @@ func DefaultE2EConfig() E2EConfig {
 		MinRate: 1000, MaxRate: 40000, Precision: 0.1,
 		MaxP99: 2 * time.Second, Drain: 2 * time.Minute,
 		Partitions: 8, CeilingN: 300_000,
-		Database: "earshot_bench_e2e", Seed: 1, Poll: 100 * time.Millisecond,
+		Database: "earshot_bench_e2e", Seed: 1, Poll: 100 * time.Millisecond, Warmup: 10 * time.Second,
 		InsertConcurrency: chsink.DefaultConfig().InsertConcurrency,
 	}
 }
@@ -104,6 +110,8 @@ func (c E2EConfig) Validate() error {
 		return fmt.Errorf("bench e2e: ceiling rows %d, want ≥ 0", c.CeilingN)
 	case !strings.Contains(c.Database, "bench"):
 		return fmt.Errorf("bench e2e: database %q: its name must contain \"bench\" (it is dropped and recreated)", c.Database)
+	case c.Warmup < 0 || c.Warmup > 10*time.Minute:
+		return fmt.Errorf("bench e2e: warmup %s, want 0..10m", c.Warmup)
 	case c.Poll <= 0:
 		return fmt.Errorf("bench e2e: poll %s, want > 0", c.Poll)
 	case c.InsertConcurrency < 1:
@@ -156,6 +164,10 @@ type E2ETrial struct {
 	// EnrichDelay is the mean time between the raw and the enriched
 	// topic while ingest publishes (Little's law on the end offsets).
 	EnrichDelay time.Duration
+	// WarmupRecords went through the pipeline before the trial, taking
+	// WarmupTime from the start of their replay to the last one queryable.
+	WarmupRecords int
+	WarmupTime    time.Duration
 }
 
 // E2EReport is the benchmark's result.
@@ -245,13 +257,30 @@ func E2E(ctx context.Context, cfg E2EConfig, env E2EEnv) (*E2EReport, error) {
 // references renumbered within its cycle, and created_at start + i/rate,
 // so that 'ingest replay --speed 1' publishes them at rate per second.
 func BenchRecords(base []*mention.Mention, n, rate int, start time.Time) []*mention.Mention {
+	return benchRecords(base, n, rate, start, 0)
+}
+
+// WarmupOffset is the number of the first warm-up record (WarmupRecords):
+// sim:9000000000 on, far above any trial's records (a trial of an hour
+// at 40,000/s has 144 million), so the poll's id range never counts them.
+const WarmupOffset = 9_000_000_000
+
+// WarmupRecords are the n records of a trial's warm-up: BenchRecords
+// numbered from WarmupOffset. They keep the simulator's platform, so that
+// the brands' accounts are recognised and every enricher does its usual
+// work on them.
+func WarmupRecords(base []*mention.Mention, n, rate int, start time.Time) []*mention.Mention {
+	return benchRecords(base, n, rate, start, WarmupOffset)
+}
+
+func benchRecords(base []*mention.Mention, n, rate int, start time.Time, offset int) []*mention.Mention {
 	index := make(map[string]int, len(base))
 	for j, m := range base {
 		index[m.ID] = j
 	}
 	ref := func(id string, cycle int) string {
 		if j, ok := index[id]; ok {
-			return mention.QualifiedID(simulate.Platform, BenchNativeID(cycle*len(base)+j))
+			return mention.QualifiedID(simulate.Platform, BenchNativeID(offset+cycle*len(base)+j))
 		}
 		return id
 	}
@@ -259,7 +288,7 @@ func BenchRecords(base []*mention.Mention, n, rate int, start time.Time) []*ment
 	for i := range n {
 		cycle, j := i/len(base), i%len(base)
 		m := *base[j]
-		m.NativeID = BenchNativeID(i)
+		m.NativeID = BenchNativeID(offset + i)
 		m.ID = mention.QualifiedID(simulate.Platform, m.NativeID)
 		m.URL = ""
 		if m.InReplyTo != "" {
@@ -480,12 +509,11 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 	}
 	defer os.Remove(input)
 	warm := filepath.Join(dir, "warmup.jsonl")
-	wm := *base[0]
-	wm.Platform, wm.NativeID, wm.ID, wm.InReplyTo, wm.QuotedID = "bench", "warmup", "bench:warmup", "", ""
-	wm.ConversationID, wm.CreatedAt, wm.IngestedAt = wm.ID, start, start
-	if err := writeJSONL(warm, []*mention.Mention{&wm}); err != nil {
+	nWarm := max(1, int(float64(rate)*cfg.Warmup.Seconds()))
+	if err := writeJSONL(warm, WarmupRecords(base, nWarm, rate, start.Add(-cfg.Warmup-time.Second))); err != nil {
 		return nil, err
 	}
+	defer os.Remove(warm)
 
 	chc := env.ClickHouse
 	chc.Database = fmt.Sprintf("%s_r%d", cfg.Database, rate)
@@ -510,16 +538,24 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 	}
 	defer conn.Close()
 
-	// Warm-up: one record through the whole pipeline, so that the
-	// consumer groups have joined (≈3 s on the dev broker) before the
-	// clock starts.
-	if _, err := p.Replay(ctx, warm); err != nil {
+	// Warm-up: cfg.Warmup of traffic at the trial's rate (at least one
+	// record) through the whole pipeline, not measured. Even one record
+	// makes the consumer groups join (≈3 s on the dev broker) before the
+	// clock starts; seconds of traffic also grow the workers' heaps,
+	// buffers and sliding windows, and ClickHouse's parts and caches, to
+	// their working sizes. Without it, a 20,000/s trial spent its first
+	// ≈12 s draining a backlog built while the processes warmed up (p99
+	// 3.7 s against 1.0–1.5 s for the rest of a 90 s run, session 8).
+	wStart := time.Now()
+	if _, err := p.Replay(ctx, warm, "--speed", "1"); err != nil {
 		return nil, err
 	}
 	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	warmQuery := fmt.Sprintf("SELECT count() FROM mentions WHERE id >= '%s' AND id < '%s'",
+		mention.QualifiedID(simulate.Platform, BenchNativeID(WarmupOffset)), mention.QualifiedID(simulate.Platform, BenchNativeID(WarmupOffset+nWarm)))
 	for {
 		var c uint64
-		if err := conn.QueryRow(wctx, "SELECT count() FROM mentions WHERE id = 'bench:warmup'").Scan(&c); err == nil && c > 0 {
+		if err := conn.QueryRow(wctx, warmQuery).Scan(&c); err == nil && c >= uint64(nWarm) {
 			break
 		}
 		if err := p.CheckWorkers(); err != nil {
@@ -529,11 +565,12 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 		select {
 		case <-wctx.Done():
 			cancel()
-			return nil, fmt.Errorf("bench e2e: the warm-up record was not queryable within a minute (logs in %s)", filepath.Join(dir, "logs"))
+			return nil, fmt.Errorf("bench e2e: the %d warm-up records were not all queryable within a minute of their replay (logs in %s)", nWarm, filepath.Join(dir, "logs"))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 	cancel()
+	warmupTime := time.Since(wStart)
 	g0, err := p.Progress(ctx)
 	if err != nil {
 		return nil, err
@@ -597,12 +634,13 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 	// every row ten times a second — ≈ 20 % of ClickHouse's CPU at
 	// 18,000/s). created_at still lets it skip old parts outright, with one
 	// second of margin for its truncation to seconds.
+	endID := mention.QualifiedID(simulate.Platform, BenchNativeID(n)) // the warm-up's records sort after it
 	pollQuery := func() string {
 		s := lt.firstIncomplete()
 		from := start.Add(time.Duration(float64(s*lt.size) * float64(time.Second) / float64(rate))).Add(-time.Second).Unix()
 		first := mention.QualifiedID(simulate.Platform, BenchNativeID(int(s*lt.size)))
-		return fmt.Sprintf("SELECT intDiv(toUInt64(native_id), %d) AS s, count() FROM mentions WHERE id >= '%s' AND id < '%s;' AND created_at >= toDateTime(%d) GROUP BY s HAVING s >= %d",
-			lt.size, first, simulate.Platform, from, s)
+		return fmt.Sprintf("SELECT intDiv(toUInt64(native_id), %d) AS s, count() FROM mentions WHERE id >= '%s' AND id < '%s' AND created_at >= toDateTime(%d) GROUP BY s HAVING s >= %d",
+			lt.size, first, endID, from, s)
 	}
 	for {
 		now := time.Now()
@@ -687,7 +725,8 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 	if err := lt.writeCSV(filepath.Join(dir, "latency.csv"), publishStart); err != nil {
 		return nil, err
 	}
-	t := &E2ETrial{Rate: rate, Published: published, DeadLetters: g1.DLQ - g0.DLQ, PublishStart: publishStart, LatencyResolution: slotWidth + cfg.Poll}
+	t := &E2ETrial{Rate: rate, Published: published, DeadLetters: g1.DLQ - g0.DLQ, PublishStart: publishStart, LatencyResolution: slotWidth + cfg.Poll,
+		WarmupRecords: nWarm, WarmupTime: warmupTime}
 	t.Stages = Stages(stages0, stages1)
 	lt.mu.Lock()
 	t.Stored, t.MaxLagRecords, t.LastQueryable = lt.stored, lt.maxLag, lt.last
@@ -878,6 +917,7 @@ func (r *E2EReport) WriteTo(w io.Writer) (int64, error) {
 		fmt.Fprintf(&b, "%srate=%d\n", pre, t.Rate)
 		fmt.Fprintf(&b, "%spublished=%d\n%sstored=%d\n%sdead_letters=%d\n", pre, t.Published, pre, t.Stored, pre, t.DeadLetters)
 		fmt.Fprintf(&b, "%singest_mentions_per_sec=%.0f\n%ssustained_mentions_per_sec=%.0f\n%smean_mentions_per_sec=%.0f\n", pre, t.IngestRate, pre, t.Sustained, pre, t.MeanRate)
+		fmt.Fprintf(&b, "%swarmup_records=%d\n%swarmup_seconds=%.1f\n", pre, t.WarmupRecords, pre, t.WarmupTime.Seconds())
 		fmt.Fprintf(&b, "%sp50_latency_ms=%d\n%sp99_latency_ms=%d\n%smax_latency_ms=%d\n%slatency_resolution_ms=%d\n", pre, t.P50.Milliseconds(), pre, t.P99.Milliseconds(), pre, t.MaxLat.Milliseconds(), pre, t.LatencyResolution.Milliseconds())
 		fmt.Fprintf(&b, "%smax_lag_records=%d\n%smean_raw_to_enriched_ms=%d\n", pre, t.MaxLagRecords, pre, t.EnrichDelay.Milliseconds())
 		if t.Stages.OK {

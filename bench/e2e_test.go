@@ -27,6 +27,9 @@ func TestE2EConfigValidate(t *testing.T) {
 		{"partitions", func(c *E2EConfig) { c.Partitions = 64 }, "partitions"},
 		{"database", func(c *E2EConfig) { c.Database = "earshot" }, "must contain"},
 		{"p99", func(c *E2EConfig) { c.MaxP99 = 0 }, "max p99"},
+		{"warmup negative", func(c *E2EConfig) { c.Warmup = -time.Second }, "warmup"},
+		{"warmup too long", func(c *E2EConfig) { c.Warmup = time.Hour }, "warmup"},
+		{"warmup off", func(c *E2EConfig) { c.Warmup = 0 }, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := DefaultE2EConfig()
@@ -67,6 +70,37 @@ func TestBenchRecords(t *testing.T) {
 	}
 	if base[1].ID != "sim:b" {
 		t.Error("BenchRecords changed its input")
+	}
+}
+
+func TestWarmupRecords(t *testing.T) {
+	t0 := time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)
+	base := []*mention.Mention{
+		{V: 1, ID: "sim:a", Platform: "sim", NativeID: "a", ConversationID: "sim:a", CreatedAt: t0, IngestedAt: t0, Source: "simulate", Text: "@Tesco hi", Author: mention.Author{ID: "1", Handle: "ann"}},
+		{V: 1, ID: "sim:b", Platform: "sim", NativeID: "b", ConversationID: "sim:a", InReplyTo: "sim:a", CreatedAt: t0, IngestedAt: t0, Source: "simulate", Text: "hello", Author: mention.Author{ID: "2", Handle: "Tesco"}},
+	}
+	const n = 5
+	warm := WarmupRecords(base, n, 1000, t0)
+	trial := BenchRecords(base, 1_000_000, 1000, t0)
+	// Every warm-up id sorts after every id of a trial of up to a
+	// million records (the poll's range ends at the trial's n), keeps the
+	// simulator's platform (brand accounts are registered per platform)
+	// and passes validation.
+	last := trial[len(trial)-1].ID
+	for i, m := range warm {
+		if want := "sim:" + pad(9_000_000_000+i); m.ID != want || m.Platform != "sim" {
+			t.Errorf("warm-up record %d: %s on %s, want %s on sim", i, m.ID, m.Platform, want)
+		}
+		if m.ID <= last {
+			t.Errorf("warm-up id %s sorts within the trial's ids (last %s)", m.ID, last)
+		}
+		if err := m.Validate(); err != nil {
+			t.Errorf("warm-up record %d: %v", i, err)
+		}
+	}
+	// References stay within the warm-up: record 3 replies to record 2.
+	if want := "sim:" + pad(9_000_000_002); warm[3].InReplyTo != want || warm[3].ConversationID != want {
+		t.Errorf("warm-up record 3 replies to %s in %s, want %s", warm[3].InReplyTo, warm[3].ConversationID, want)
 	}
 }
 

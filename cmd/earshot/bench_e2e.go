@@ -30,6 +30,7 @@ var benchE2EFlags struct {
 	Dir        string
 	Keep       bool
 	Timeout    time.Duration
+	Warmup     time.Duration
 }
 
 func init() {
@@ -45,8 +46,10 @@ simulator's traffic at a paced rate, and measures it.
 Each trial: a fresh dev broker and database <database>_r<rate>; --rate ×
 --duration simulated mentions (the default week cycled, ids sim:0…, created_at
 spaced 1/rate apart so that 'ingest replay --speed 1' publishes them at the
-rate); a warm-up record through the whole pipeline (the consumer groups join);
-then the replay. While it runs the bench polls the raw topic's end offset
+rate); a warm-up of --warmup (default 10s) of the same traffic at the same
+rate through the whole pipeline, unmeasured (ids sim:9000000000… — the
+consumer groups join, heaps, buffers, windows and ClickHouse's parts reach
+their working sizes; --warmup 0 sends a single record); then the replay. While it runs the bench polls the raw topic's end offset
 every 50 ms (a mention is "posted" when it is in Kafka) and ClickHouse every
 100 ms (a mention is "queryable" when a SELECT counts it), in slots of 50 ms
 of schedule; latency resolution ≈ 150 ms. CPU (cores) and peak RSS of each
@@ -84,6 +87,7 @@ e2e_mentions_per_sec=N p99_latency_ms=N ceiling_rows_per_sec=N.`,
 	f.StringVar(&benchE2EFlags.Dir, "dir", "", "inputs and logs (default .earshot/bench-e2e)")
 	f.BoolVar(&benchE2EFlags.Keep, "keep", false, "keep the benchmark databases")
 	f.DurationVar(&benchE2EFlags.Timeout, "timeout", time.Hour, "give up after this long")
+	f.DurationVar(&benchE2EFlags.Warmup, "warmup", d.Warmup, "unmeasured traffic at each trial's rate before it (0: one record)")
 	benchCmd.AddCommand(c)
 }
 
@@ -125,7 +129,7 @@ func runBenchE2E(cmd *cobra.Command, _ []string) error {
 	cfg.Rate, cfg.Duration, cfg.Max = fl.Rate, fl.Duration, fl.Max
 	cfg.MinRate, cfg.MaxRate, cfg.Precision = fl.MinRate, fl.MaxRate, fl.Precision
 	cfg.MaxP99, cfg.Drain, cfg.Partitions, cfg.CeilingN = fl.MaxP99, fl.Drain, fl.Partitions, fl.CeilingN
-	cfg.Database, cfg.Keep = fl.Database, fl.Keep
+	cfg.Database, cfg.Keep, cfg.Warmup = fl.Database, fl.Keep, fl.Warmup
 	if globalFlags.ConfigPath != "" { // the workers read the same file
 		b, err := os.ReadFile(globalFlags.ConfigPath)
 		if err != nil {
