@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/earshot-dev/earshot/bus"
+	"github.com/earshot-dev/earshot/ingest/replay"
 	"github.com/earshot-dev/earshot/ingest/simulate"
 	"github.com/earshot-dev/earshot/mention"
 	"github.com/earshot-dev/earshot/registry"
@@ -164,6 +166,14 @@ type E2ETrial struct {
 	// EnrichDelay is the mean time between the raw and the enriched
 	// topic while ingest publishes (Little's law on the end offsets).
 	EnrichDelay time.Duration
+	// LatencyFrom says where P50, P99 and MaxLat count from: "schedule",
+	// the moment the replay's pace made a record due — it had just been
+	// posted, as far as earshot can tell — or "kafka", when it is in the
+	// raw topic (only if the replay's pacing line was not found).
+	// KafkaP50 and KafkaP99 always count from Kafka: the difference is the
+	// time records wait in ingest's publisher batches.
+	LatencyFrom        string
+	KafkaP50, KafkaP99 time.Duration
 	// WarmupRecords went through the pipeline before the trial, taking
 	// WarmupTime from the start of their replay to the last one queryable.
 	WarmupRecords int
@@ -344,12 +354,15 @@ func writeJSONL(path string, ms []*mention.Mention) error {
 // slotWidth is the schedule time one latency slot covers.
 const slotWidth = 50 * time.Millisecond
 
-// latencyTracker turns polls of the raw topic's end offset (published
-// records, in publishing order) and of ClickHouse's per-slot counts
-// (queryable records) into post-to-queryable latencies. Record i is in
-// slot i/size; a slot is published when the end offset covers its last
-// record, and each record that becomes queryable at poll time T counts T
-// minus its slot's publish time.
+// latencyTracker turns polls of ClickHouse's per-slot counts (queryable
+// records) into post-to-queryable latencies, and polls of the raw topic's
+// end offset (published records, in publishing order) into
+// Kafka-to-queryable ones. Record i is in slot i/size. A slot is posted
+// when the replay's schedule makes its first record due (setSchedule):
+// each record that becomes queryable at poll time T counts T minus that.
+// A slot is published when the end offset covers its last record; the
+// Kafka-to-queryable latency counts T minus that, and leaves out the time
+// a record waited in ingest's batch.
 type latencyTracker struct {
 	mu        sync.Mutex
 	size      int64
@@ -363,11 +376,38 @@ type latencyTracker struct {
 	complete  int64 // slots [0, complete) are fully queryable
 	maxLag    int64
 	last      time.Time
+	events    []visibleEvent
+	t0        time.Time // the schedule's start, zero until known
+	rate      int
+}
+
+// visibleEvent is one poll's news: n more records of slot queryable at at.
+type visibleEvent struct {
+	slot int64
+	at   time.Time
+	n    int64
+}
+
+// setSchedule sets when record 0 was due (replay.PacingStart); record i
+// was due i/rate later.
+func (l *latencyTracker) setSchedule(t0 time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.t0 = t0
+}
+
+// due is when slot s's first record was due; zero when the schedule is
+// not known.
+func (l *latencyTracker) due(s int64) time.Time {
+	if l.t0.IsZero() {
+		return time.Time{}
+	}
+	return l.t0.Add(time.Duration(float64(s*l.size) * float64(time.Second) / float64(l.rate)))
 }
 
 func newLatencyTracker(n int64, rate int) *latencyTracker {
 	size := max(int64(float64(rate)*slotWidth.Seconds()), 1)
-	return &latencyTracker{size: size, n: n, published: make([]time.Time, (n+size-1)/size), full: make([]time.Time, (n+size-1)/size), visible: map[int64]int64{}, samples: map[time.Duration]int64{}}
+	return &latencyTracker{size: size, n: n, rate: rate, published: make([]time.Time, (n+size-1)/size), full: make([]time.Time, (n+size-1)/size), visible: map[int64]int64{}, samples: map[time.Duration]int64{}}
 }
 
 func (l *latencyTracker) notePublished(count int64, at time.Time) {
@@ -408,6 +448,7 @@ func (l *latencyTracker) noteVisible(counts map[int64]int64, at time.Time) {
 			l.published[s] = at
 		}
 		l.samples[at.Sub(pub).Truncate(time.Millisecond)] += d
+		l.events = append(l.events, visibleEvent{s, at, d})
 		if c >= min((s+1)*l.size, l.n)-s*l.size {
 			l.full[s] = at
 		}
@@ -427,13 +468,14 @@ func (l *latencyTracker) firstIncomplete() int64 {
 	return l.complete
 }
 
-// writeCSV writes slot, published and fully queryable times (ms after
-// t0) per slot: the latency over the run, for plotting.
+// writeCSV writes slot, due (empty when the schedule is not known),
+// published and fully queryable times (ms after t0) per slot: the latency
+// over the run, for plotting.
 func (l *latencyTracker) writeCSV(path string, t0 time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var b strings.Builder
-	b.WriteString("slot,first_record,published_ms,queryable_ms\n")
+	b.WriteString("slot,first_record,due_ms,published_ms,queryable_ms\n")
 	ms := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -441,7 +483,7 @@ func (l *latencyTracker) writeCSV(path string, t0 time.Time) error {
 		return strconv.FormatInt(t.Sub(t0).Milliseconds(), 10)
 	}
 	for s := range l.published {
-		fmt.Fprintf(&b, "%d,%d,%s,%s\n", s, int64(s)*l.size, ms(l.published[s]), ms(l.full[s]))
+		fmt.Fprintf(&b, "%d,%d,%s,%s,%s\n", s, int64(s)*l.size, ms(l.due(int64(s))), ms(l.published[s]), ms(l.full[s]))
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
@@ -471,12 +513,33 @@ func (l *latencyTracker) throughput() float64 {
 	return float64(l.stored-inFirst) / l.last.Sub(first).Seconds()
 }
 
+// quantiles are the Kafka-to-queryable latencies' quantiles.
 func (l *latencyTracker) quantiles(qs ...float64) []time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	keys := make([]time.Duration, 0, len(l.samples))
+	return quantilesOf(l.samples, qs)
+}
+
+// postedQuantiles are the post-to-queryable latencies' quantiles, from
+// the schedule; ok is false when the schedule is not known.
+func (l *latencyTracker) postedQuantiles(qs ...float64) (_ []time.Duration, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.t0.IsZero() {
+		return nil, false
+	}
+	samples := map[time.Duration]int64{}
+	for _, e := range l.events {
+		samples[max(e.at.Sub(l.due(e.slot)), 0).Truncate(time.Millisecond)] += e.n
+	}
+	return quantilesOf(samples, qs), true
+}
+
+// quantilesOf reads quantiles off a histogram of latencies.
+func quantilesOf(samples map[time.Duration]int64, qs []float64) []time.Duration {
+	keys := make([]time.Duration, 0, len(samples))
 	var total int64
-	for k, c := range l.samples {
+	for k, c := range samples {
 		keys = append(keys, k)
 		total += c
 	}
@@ -486,7 +549,7 @@ func (l *latencyTracker) quantiles(qs ...float64) []time.Duration {
 		want := int64(math.Ceil(q * float64(total)))
 		var acc int64
 		for _, k := range keys {
-			acc += l.samples[k]
+			acc += samples[k]
 			if acc >= want {
 				out[i] = k
 				break
@@ -642,8 +705,14 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 		return fmt.Sprintf("SELECT intDiv(toUInt64(native_id), %d) AS s, count() FROM mentions WHERE id >= '%s' AND id < '%s' AND created_at >= toDateTime(%d) GROUP BY s HAVING s >= %d",
 			lt.size, first, endID, from, s)
 	}
+	var pacing time.Time
 	for {
 		now := time.Now()
+		if pacing.IsZero() {
+			if pacing = pacingStart(ing.LogPath); !pacing.IsZero() {
+				lt.setSchedule(pacing)
+			}
+		}
 		if ends, err := offs.Ends(ctx); err == nil {
 			c := ends[p.Kafka.RawTopic] - g0.Raw
 			if c > 0 && publishStart.IsZero() {
@@ -731,8 +800,15 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 	lt.mu.Lock()
 	t.Stored, t.MaxLagRecords, t.LastQueryable = lt.stored, lt.maxLag, lt.last
 	lt.mu.Unlock()
-	qs := lt.quantiles(0.5, 0.99, 1)
-	t.P50, t.P99, t.MaxLat = qs[0], qs[1], qs[2]
+	kq := lt.quantiles(0.5, 0.99)
+	t.KafkaP50, t.KafkaP99 = kq[0], kq[1]
+	if qs, ok := lt.postedQuantiles(0.5, 0.99, 1); ok {
+		t.P50, t.P99, t.MaxLat, t.LatencyFrom = qs[0], qs[1], qs[2], "schedule"
+	} else {
+		env.Log.Warn("bench e2e: the replay logged no pacing start; latency counted from Kafka, without the time in ingest's batch", "log", ing.LogPath)
+		qs := lt.quantiles(0.5, 0.99, 1)
+		t.P50, t.P99, t.MaxLat, t.LatencyFrom = qs[0], qs[1], qs[2], "kafka"
+	}
 	if d := t.LastQueryable.Sub(publishStart); d > 0 {
 		t.MeanRate = float64(t.Stored) / d.Seconds()
 	}
@@ -919,6 +995,7 @@ func (r *E2EReport) WriteTo(w io.Writer) (int64, error) {
 		fmt.Fprintf(&b, "%singest_mentions_per_sec=%.0f\n%ssustained_mentions_per_sec=%.0f\n%smean_mentions_per_sec=%.0f\n", pre, t.IngestRate, pre, t.Sustained, pre, t.MeanRate)
 		fmt.Fprintf(&b, "%swarmup_records=%d\n%swarmup_seconds=%.1f\n", pre, t.WarmupRecords, pre, t.WarmupTime.Seconds())
 		fmt.Fprintf(&b, "%sp50_latency_ms=%d\n%sp99_latency_ms=%d\n%smax_latency_ms=%d\n%slatency_resolution_ms=%d\n", pre, t.P50.Milliseconds(), pre, t.P99.Milliseconds(), pre, t.MaxLat.Milliseconds(), pre, t.LatencyResolution.Milliseconds())
+		fmt.Fprintf(&b, "%slatency_from=%s\n%skafka_to_queryable_p50_ms=%d\n%skafka_to_queryable_p99_ms=%d\n", pre, t.LatencyFrom, pre, t.KafkaP50.Milliseconds(), pre, t.KafkaP99.Milliseconds())
 		fmt.Fprintf(&b, "%smax_lag_records=%d\n%smean_raw_to_enriched_ms=%d\n", pre, t.MaxLagRecords, pre, t.EnrichDelay.Milliseconds())
 		if t.Stages.OK {
 			fmt.Fprintf(&b, "%senrich_busy=%.2f\n%senrich_write_busy=%.2f\n%ssink_inserts_in_flight=%.2f\n", pre, t.Stages.EnrichBusy, pre, t.Stages.EnrichWrite, pre, t.Stages.SinkInFlight)
@@ -943,4 +1020,19 @@ func (r *E2EReport) WriteTo(w io.Writer) (int64, error) {
 	fmt.Fprintf(&b, "e2e_mentions_per_sec=%.0f p99_latency_ms=%d ceiling_rows_per_sec=%.0f\n", e2e, p99, r.Ceiling)
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err
+}
+
+// pacingStart reads the paced replay's schedule start from its log
+// (replay.PacingMessage); zero until it is there.
+func pacingStart(logPath string) time.Time {
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		return time.Time{}
+	}
+	for line := range bytes.Lines(data) {
+		if t, ok := replay.PacingStart(line); ok {
+			return t
+		}
+	}
+	return time.Time{}
 }

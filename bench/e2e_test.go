@@ -224,6 +224,26 @@ func TestLatencyTracker(t *testing.T) {
 	if q := l.quantiles(1); q[0] != 2*time.Second {
 		t.Fatalf("max %s after a repeated poll, want 2s", q[0])
 	}
+	if _, ok := l.postedQuantiles(0.5); ok {
+		t.Fatal("posted quantiles without a schedule")
+	}
+	// The schedule made record 0 due 600 ms before t0 (it waited in
+	// ingest's batch): slot s was due at t0 − 600 ms + s × 50 ms. Slots
+	// 0..4 (queryable at t0 + 200 ms) waited 800, 750, 700, 650, 600 ms;
+	// slots 5..9 (at t0 + 3 s) 3,350 … 3,150 ms. The 50th of the 100
+	// records is the last of slot 0.
+	l.setSchedule(t0.Add(-600 * time.Millisecond))
+	pq, ok := l.postedQuantiles(0.5, 0.99, 1)
+	if !ok {
+		t.Fatal("no posted quantiles with a schedule")
+	}
+	if pq[0] != 800*time.Millisecond || pq[1] != 3350*time.Millisecond || pq[2] != 3350*time.Millisecond {
+		t.Fatalf("posted p50 %s p99 %s max %s; want 800ms 3.35s 3.35s", pq[0], pq[1], pq[2])
+	}
+	// The Kafka-to-queryable figures are unchanged by the schedule.
+	if q := l.quantiles(0.5); q[0] != 200*time.Millisecond {
+		t.Fatalf("Kafka p50 %s after setSchedule, want 200ms", q[0])
+	}
 }
 
 func TestReadProc(t *testing.T) {

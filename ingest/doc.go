@@ -21,7 +21,7 @@
 //
 //	ingest:
 //	  create_topics: true   # create the raw, enriched and DLQ topics if missing
-//	  publisher: {batch_size: 5000, batch_bytes: 8388608, flush_interval: 1s, write_timeout: 2m}
+//	  publisher: {batch_size: 5000, batch_bytes: 8388608, flush_interval: 250ms, write_timeout: 2m}
 //	  replay:    {format: "", speed: 0, state_dir: .earshot, progress: auto}
 //	  simulate:  {seed: 1, start: 2026-11-09, days: 7, volume: 1, incidents: true}
 //

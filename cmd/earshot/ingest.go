@@ -27,7 +27,7 @@ import (
 //	  publisher:
 //	    batch_size: 5000
 //	    batch_bytes: 8388608
-//	    flush_interval: 1s
+//	    flush_interval: 250ms
 //	    write_timeout: 2m
 //	  replay:
 //	    format: ""            # jsonl, twcs, crowdflower, csv, or empty to detect

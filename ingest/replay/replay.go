@@ -31,6 +31,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -408,7 +409,7 @@ func (r *Replayer) Run(ctx context.Context, path string) (Summary, error) {
 	}
 
 	prog := ingest.NewProgress(r.o.ProgressOut, r.cfg.Progress, int64(ds.Len()-cp.Position), "records", log, r.cfg.ProgressInterval)
-	runErr := r.publishAll(ctx, ds, pub, cp.Position, prog)
+	runErr := r.publishAll(ctx, ds, pub, cp.Position, prog, log)
 	prog.Finish()
 
 	// Flush what is buffered even when ctx ended (Ctrl-C): it is written
@@ -446,8 +447,28 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
+// PacingMessage is what a paced replay (Speed > 0) logs as it publishes
+// its first record, with "start": the wall-clock time its schedule counts
+// from (RFC 3339, nanoseconds). Record i is due at start + (created_at of
+// i − created_at of the first) ÷ speed; 'bench e2e' measures latency from
+// there, so that the time a record waits in the publisher's batch counts.
+const PacingMessage = "pacing"
+
+var pacingLine = regexp.MustCompile(`msg=` + regexp.QuoteMeta(PacingMessage) + ` .*\bstart=(\S+)`)
+
+// PacingStart reads the schedule's start from a log line of a paced replay
+// (PacingMessage, in slog's text format); ok is false for any other line.
+func PacingStart(line []byte) (start time.Time, ok bool) {
+	m := pacingLine.FindSubmatch(line)
+	if m == nil {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(m[1]))
+	return t, err == nil
+}
+
 // publishAll publishes records [start, Len) in order, paced by Speed.
-func (r *Replayer) publishAll(ctx context.Context, ds dataset, pub *ingest.Publisher, start int, prog *ingest.Progress) error {
+func (r *Replayer) publishAll(ctx context.Context, ds dataset, pub *ingest.Publisher, start int, prog *ingest.Progress, log *slog.Logger) error {
 	var (
 		t0    time.Time
 		base  time.Time
@@ -461,6 +482,7 @@ func (r *Replayer) publishAll(ctx context.Context, ds dataset, pub *ingest.Publi
 			created := ds.CreatedAt(i)
 			if i == start {
 				t0, base = time.Now(), created
+				log.Info(PacingMessage, "start", t0.UTC().Format(time.RFC3339Nano), "first_created_at", created.UTC().Format(time.RFC3339Nano), "speed", r.cfg.Speed)
 			}
 			due := t0.Add(time.Duration(float64(created.Sub(base)) / r.cfg.Speed))
 			if wait := time.Until(due); wait > paceStep {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -333,14 +334,43 @@ func TestReplayPacing(t *testing.T) {
 	}
 	cfg := replay.DefaultConfig()
 	cfg.Speed = 600
-	start := time.Now()
-	sum, err := newReplayer(t, cfg, &recorder{}, nil, 0).Run(context.Background(), path)
+	cfg.Progress = ingest.ProgressNone
+	cfg.StateDir = t.TempDir()
+	var logs bytes.Buffer
+	r, err := replay.New(cfg, replay.Options{
+		Writer: &recorder{}, Metrics: ingest.NewMetrics(nil), Publisher: ingest.DefaultPublisherConfig(),
+		Now: func() time.Time { return fixedNow }, Log: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	start := time.Now()
+	sum, err := r.Run(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := time.Now()
 	// 4 gaps of 30 s at 600× = 200 ms at least.
-	if el := time.Since(start); el < 200*time.Millisecond || sum.Published != 5 {
+	if el := end.Sub(start); el < 200*time.Millisecond || sum.Published != 5 {
 		t.Errorf("took %s for %d records, want ≥ 200ms for 5", el, sum.Published)
+	}
+	// The schedule's start is logged once, within the run, and reads back.
+	var starts []time.Time
+	for _, line := range bytes.Split(logs.Bytes(), []byte("\n")) {
+		if s, ok := replay.PacingStart(line); ok {
+			starts = append(starts, s)
+		}
+	}
+	if len(starts) != 1 || starts[0].Before(start) || starts[0].After(end) {
+		t.Errorf("pacing start %v, want one time within the run (%s … %s); log:\n%s", starts, start, end, logs.String())
+	}
+	if !bytes.Contains(logs.Bytes(), []byte("first_created_at=2017-10-31T22:00:00Z")) {
+		t.Errorf("the pacing line does not name the first record's created_at:\n%s", logs.String())
+	}
+	for _, line := range []string{`msg="replay done" start=x`, `msg=pacing start=yesterday`, ""} {
+		if s, ok := replay.PacingStart([]byte(line)); ok {
+			t.Errorf("PacingStart(%q) = %s, want no match", line, s)
+		}
 	}
 }
 
