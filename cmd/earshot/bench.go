@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,10 +18,11 @@ import (
 )
 
 var benchEnrichFlags struct {
-	Duration time.Duration
-	Count    int
-	Workers  int
-	TWCS     string
+	Duration   time.Duration
+	Count      int
+	Workers    int
+	TWCS       string
+	CPUProfile string
 }
 
 var benchSinkFlags struct {
@@ -55,7 +57,9 @@ It runs for --duration (or --count mentions) on every core, then on one core
 (GOMAXPROCS=1), and prints mentions, seconds, mentions_per_sec,
 allocs_per_mention, bytes_per_mention, the one-core figures, each enricher's
 share of the time, rss_bytes (peak resident set), and last
-enrich_mentions_per_sec_per_core (the one-core rate).`,
+enrich_mentions_per_sec_per_core (the one-core rate). --cpuprofile writes a
+CPU profile of both phases (go tool pprof) — on a machine whose speed
+drifts, the shares in a profile compare two builds better than their rates.`,
 		Args: cobra.NoArgs,
 		RunE: runBenchEnrich,
 	}
@@ -63,6 +67,7 @@ enrich_mentions_per_sec_per_core (the one-core rate).`,
 	f.DurationVar(&benchEnrichFlags.Duration, "duration", 10*time.Second, "how long each phase runs")
 	f.IntVar(&benchEnrichFlags.Count, "count", 0, "mentions per phase instead of a duration")
 	f.IntVar(&benchEnrichFlags.Workers, "workers", 0, "workers in the all-cores phase (default one per core)")
+	f.StringVar(&benchEnrichFlags.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	f.StringVar(&benchEnrichFlags.TWCS, "twcs", "auto", `twcs CSV to add to the corpus; "auto" finds ../shared/datasets/twcs/twcs_first5000.csv, "none" adds nothing`)
 	benchCmd.AddCommand(e)
 
@@ -182,6 +187,17 @@ func runBenchEnrich(cmd *cobra.Command, _ []string) error {
 		cfg.Duration = 0
 	}
 	a.Log.Info("bench enrich", "corpus", len(corpus.Records), "duration", cfg.Duration, "count", cfg.Count)
+	if path := benchEnrichFlags.CPUProfile; path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("bench enrich: --cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("bench enrich: --cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rep, err := bench.Enrich(ctx, cfg, pipe, corpus)
 	if err != nil {
 		return err

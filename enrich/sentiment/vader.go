@@ -29,6 +29,10 @@ type vWord struct {
 	boost   float64
 	isBoost bool
 	negate  bool // in vNegate
+	// idiom: the word is part of a multi-word key of vSpecialIdioms or
+	// vBooster, which vSpecialIdioms3 looks up as joined n-grams: an
+	// n-gram with a word that is not can match no key.
+	idiom bool
 }
 
 func newFastVADER(sia *govader.SentimentIntensityAnalyzer) *fastVADER {
@@ -47,6 +51,17 @@ func newFastVADER(sia *govader.SentimentIntensityAnalyzer) *fastVADER {
 		e := words[w]
 		e.negate = true
 		words[w] = e
+	}
+	for _, keys := range []map[string]float64{vSpecialIdioms, vBooster} {
+		for k := range keys {
+			if parts := strings.Split(k, " "); len(parts) > 1 {
+				for _, w := range parts {
+					e := words[w]
+					e.idiom = true
+					words[w] = e
+				}
+			}
+		}
 	}
 	return &fastVADER{lex: sia.Lexicon, emoji: sia.EmojiDict, words: words}
 }
@@ -289,7 +304,7 @@ func (v *fastVADER) score(text string, s *vaderScratch) govader.Sentiment {
 				val += sc
 				val = vNegationCheck(val, lower, ents, startI, i)
 				if startI == 2 {
-					val = vSpecialIdioms3(val, lower, i)
+					val = vSpecialIdioms3(val, lower, ents, i)
 				}
 			}
 			// "least" (govader passes the original-case words here)
@@ -393,8 +408,20 @@ func vNegationCheck(val float64, lower []string, ents []vWord, startI, i int) fl
 	return val
 }
 
-// vSpecialIdioms3 is govader's specialIdiomsCheck (i ≥ 3).
-func vSpecialIdioms3(val float64, lower []string, i int) float64 {
+// vSpecialIdioms3 is govader's specialIdiomsCheck (i ≥ 3). Every n-gram
+// it looks up lies within words i−3 … i+2 and has at least two words, so
+// with fewer than two idiom words (vWord.idiom) there nothing can match:
+// most sentiment words skip the up to ten joined lookups.
+func vSpecialIdioms3(val float64, lower []string, ents []vWord, i int) float64 {
+	n := 0
+	for k := i - 3; k <= min(i+2, len(lower)-1); k++ {
+		if ents[k].idiom {
+			n++
+		}
+	}
+	if n < 2 {
+		return val
+	}
 	var buf [128]byte
 	join := func(ws ...string) string {
 		b := buf[:0]

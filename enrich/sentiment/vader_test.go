@@ -25,7 +25,12 @@ func TestFastVADERMatchesGovader(t *testing.T) {
 	texts := []string{"", " ", "I love it", "I do NOT like it at ALL", "not bad", "never so good", "without doubt great",
 		"the shit", "kind of good", "at least good", "least good", "very least good", "good but bad", "GREAT!!!!",
 		"really?? why??", "no good", "no problem", "nor good or bad", "😀 good😡bad", "\xff good", "sort of nice",
-		"it was the bomb", "yeah right", "ok ok ok very very very good", ":) :( :D", "it's not the best, but OK"}
+		"it was the bomb", "yeah right", "ok ok ok very very very good", ":) :( :D", "it's not the best, but OK",
+		// Idioms and multi-word boosters around a sentiment word at index ≥ 3
+		// (vSpecialIdioms3 and its idiom-word filter).
+		"that movie was the shit", "honestly my new car is bad ass", "oh well that was great yeah right",
+		"the food was to die for good", "you know kind of good really", "this is sort of nice", "it is just enough good",
+		"what a kiss of death terrible", "wow so the bomb great", "great the shit happy", "i am kind of sad sort of"}
 	if ds, ok := datasetsDir(); ok {
 		for _, f := range []struct{ rel, format string }{
 			{"sentiment/vader_tweets/tweets_GroundTruth.txt", eval.FormatVADER},
