@@ -70,11 +70,12 @@ type E2EConfig struct {
 	// sets it): how many inserts in flight mean ClickHouse is the
 	// bottleneck.
 	InsertConcurrency int
-	// Warmup is how long each trial first replays traffic at its rate,
-	// unmeasured, through the started pipeline (0: a single record, which
-	// only lets the consumer groups join). Benchmarks of streaming
-	// systems report the steady state after such a phase (the
-	// OpenMessaging Benchmark's warmupDurationMinutes, 1 by default).
+	// Warmup is how much traffic at the trial's rate the replay sends
+	// first, unmeasured, in the same stream right before the trial's
+	// records (after a single record that lets the consumer groups join;
+	// 0 sends only that). Benchmarks of streaming systems report the
+	// steady state after such a phase (the OpenMessaging Benchmark's
+	// warmupDurationMinutes, 1 by default).
 	Warmup time.Duration
 }
 
@@ -174,10 +175,9 @@ type E2ETrial struct {
 	// time records wait in ingest's publisher batches.
 	LatencyFrom        string
 	KafkaP50, KafkaP99 time.Duration
-	// WarmupRecords went through the pipeline before the trial, taking
-	// WarmupTime from the start of their replay to the last one queryable.
+	// WarmupRecords went through the pipeline right before the trial's, in
+	// the same paced replay, unmeasured.
 	WarmupRecords int
-	WarmupTime    time.Duration
 }
 
 // E2EReport is the benchmark's result.
@@ -273,12 +273,14 @@ func BenchRecords(base []*mention.Mention, n, rate int, start time.Time) []*ment
 // WarmupOffset is the number of the first warm-up record (WarmupRecords):
 // sim:9000000000 on, far above any trial's records (a trial of an hour
 // at 40,000/s has 144 million), so the poll's id range never counts them.
+// runTrial sends record WarmupOffset alone first (the consumer groups
+// join), then the cfg.Warmup records numbered from WarmupOffset+1
+// followed by the trial's in one paced replay.
 const WarmupOffset = 9_000_000_000
 
-// WarmupRecords are the n records of a trial's warm-up: BenchRecords
-// numbered from WarmupOffset. They keep the simulator's platform, so that
-// the brands' accounts are recognised and every enricher does its usual
-// work on them.
+// WarmupRecords are n warm-up records: BenchRecords numbered from
+// WarmupOffset. They keep the simulator's platform, so that the brands'
+// accounts are recognised and every enricher does its usual work on them.
 func WarmupRecords(base []*mention.Mention, n, rate int, start time.Time) []*mention.Mention {
 	return benchRecords(base, n, rate, start, WarmupOffset)
 }
@@ -565,15 +567,23 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 	if err := ensureDir(dir); err != nil {
 		return nil, err
 	}
+	// The input: cfg.Warmup of warm-up records, then the trial's, one
+	// stream at the rate (the warm-up's created_at end where the trial's
+	// begin), so that the trial starts on a pipeline in its steady state.
+	// The warm-up's ids are numbered from WarmupOffset+1: WarmupOffset is
+	// the single record that first lets the consumer groups join.
 	input := filepath.Join(dir, "input.jsonl")
 	start := time.Now().Add(-24 * time.Hour).Truncate(time.Second)
-	if err := writeJSONL(input, BenchRecords(base, n, rate, start)); err != nil {
+	nWarm := int(float64(rate) * cfg.Warmup.Seconds())
+	warmSpan := time.Duration(float64(nWarm) * float64(time.Second) / float64(rate))
+	records := benchRecords(base, nWarm, rate, start.Add(-warmSpan), WarmupOffset+1)
+	records = append(records, BenchRecords(base, n, rate, start)...)
+	if err := writeJSONL(input, records); err != nil {
 		return nil, err
 	}
 	defer os.Remove(input)
 	warm := filepath.Join(dir, "warmup.jsonl")
-	nWarm := max(1, int(float64(rate)*cfg.Warmup.Seconds()))
-	if err := writeJSONL(warm, WarmupRecords(base, nWarm, rate, start.Add(-cfg.Warmup-time.Second))); err != nil {
+	if err := writeJSONL(warm, WarmupRecords(base, 1, rate, start.Add(-warmSpan-time.Minute))); err != nil {
 		return nil, err
 	}
 	defer os.Remove(warm)
@@ -601,24 +611,16 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 	}
 	defer conn.Close()
 
-	// Warm-up: cfg.Warmup of traffic at the trial's rate (at least one
-	// record) through the whole pipeline, not measured. Even one record
-	// makes the consumer groups join (≈3 s on the dev broker) before the
-	// clock starts; seconds of traffic also grow the workers' heaps,
-	// buffers and sliding windows, and ClickHouse's parts and caches, to
-	// their working sizes. Without it, a 20,000/s trial spent its first
-	// ≈12 s draining a backlog built while the processes warmed up (p99
-	// 3.7 s against 1.0–1.5 s for the rest of a 90 s run, session 8).
-	wStart := time.Now()
-	if _, err := p.Replay(ctx, warm, "--speed", "1"); err != nil {
+	// One record through the whole pipeline first, so that the consumer
+	// groups have joined (≈3 s on the dev broker) before the replay.
+	if _, err := p.Replay(ctx, warm); err != nil {
 		return nil, err
 	}
 	wctx, cancel := context.WithTimeout(ctx, time.Minute)
-	warmQuery := fmt.Sprintf("SELECT count() FROM mentions WHERE id >= '%s' AND id < '%s'",
-		mention.QualifiedID(simulate.Platform, BenchNativeID(WarmupOffset)), mention.QualifiedID(simulate.Platform, BenchNativeID(WarmupOffset+nWarm)))
+	warmQuery := fmt.Sprintf("SELECT count() FROM mentions WHERE id = '%s'", mention.QualifiedID(simulate.Platform, BenchNativeID(WarmupOffset)))
 	for {
 		var c uint64
-		if err := conn.QueryRow(wctx, warmQuery).Scan(&c); err == nil && c >= uint64(nWarm) {
+		if err := conn.QueryRow(wctx, warmQuery).Scan(&c); err == nil && c > 0 {
 			break
 		}
 		if err := p.CheckWorkers(); err != nil {
@@ -628,12 +630,11 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 		select {
 		case <-wctx.Done():
 			cancel()
-			return nil, fmt.Errorf("bench e2e: the %d warm-up records were not all queryable within a minute of their replay (logs in %s)", nWarm, filepath.Join(dir, "logs"))
+			return nil, fmt.Errorf("bench e2e: the warm-up record was not queryable within a minute (logs in %s)", filepath.Join(dir, "logs"))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 	cancel()
-	warmupTime := time.Since(wStart)
 	g0, err := p.Progress(ctx)
 	if err != nil {
 		return nil, err
@@ -710,20 +711,25 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 		now := time.Now()
 		if pacing.IsZero() {
 			if pacing = pacingStart(ing.LogPath); !pacing.IsZero() {
-				lt.setSchedule(pacing)
+				lt.setSchedule(pacing.Add(warmSpan)) // the trial's record 0 follows the warm-up's
 			}
 		}
 		if ends, err := offs.Ends(ctx); err == nil {
-			c := ends[p.Kafka.RawTopic] - g0.Raw
+			raw := ends[p.Kafka.RawTopic] - g0.Raw
+			c := raw - int64(nWarm) // the trial's records in Kafka
 			if c > 0 && publishStart.IsZero() {
+				// The trial starts: CPU, stages and rates count from here,
+				// not from the warm-up (nor ingest loading its input).
 				publishStart = now
 				stages0 = p.SampleStages(ctx)
+				clear(first)
+				sample()
 			}
 			lt.notePublished(c, now)
 			if c > 0 && c < int64(n) {
 				// Little's law: records between two stages ÷ rate is
 				// the mean time spent between them.
-				backlogRaw += float64(c - (ends[p.Kafka.EnrichedTopic] - g0.Enriched))
+				backlogRaw += float64(raw - (ends[p.Kafka.EnrichedTopic] - g0.Enriched))
 				backlogPolls++
 			}
 		}
@@ -757,6 +763,9 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 				}
 				if published, err = PublishedFromSummary(out.String()); err != nil {
 					return nil, err
+				}
+				if published -= int64(nWarm); published < 0 {
+					return nil, fmt.Errorf("bench e2e: ingest published %d records, fewer than the %d of the warm-up", published+int64(nWarm), nWarm)
 				}
 				deadline = ingestDone.Add(cfg.Drain)
 			default:
@@ -795,7 +804,7 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 		return nil, err
 	}
 	t := &E2ETrial{Rate: rate, Published: published, DeadLetters: g1.DLQ - g0.DLQ, PublishStart: publishStart, LatencyResolution: slotWidth + cfg.Poll,
-		WarmupRecords: nWarm, WarmupTime: warmupTime}
+		WarmupRecords: nWarm}
 	t.Stages = Stages(stages0, stages1)
 	lt.mu.Lock()
 	t.Stored, t.MaxLagRecords, t.LastQueryable = lt.stored, lt.maxLag, lt.last
@@ -993,7 +1002,7 @@ func (r *E2EReport) WriteTo(w io.Writer) (int64, error) {
 		fmt.Fprintf(&b, "%srate=%d\n", pre, t.Rate)
 		fmt.Fprintf(&b, "%spublished=%d\n%sstored=%d\n%sdead_letters=%d\n", pre, t.Published, pre, t.Stored, pre, t.DeadLetters)
 		fmt.Fprintf(&b, "%singest_mentions_per_sec=%.0f\n%ssustained_mentions_per_sec=%.0f\n%smean_mentions_per_sec=%.0f\n", pre, t.IngestRate, pre, t.Sustained, pre, t.MeanRate)
-		fmt.Fprintf(&b, "%swarmup_records=%d\n%swarmup_seconds=%.1f\n", pre, t.WarmupRecords, pre, t.WarmupTime.Seconds())
+		fmt.Fprintf(&b, "%swarmup_records=%d\n", pre, t.WarmupRecords)
 		fmt.Fprintf(&b, "%sp50_latency_ms=%d\n%sp99_latency_ms=%d\n%smax_latency_ms=%d\n%slatency_resolution_ms=%d\n", pre, t.P50.Milliseconds(), pre, t.P99.Milliseconds(), pre, t.MaxLat.Milliseconds(), pre, t.LatencyResolution.Milliseconds())
 		fmt.Fprintf(&b, "%slatency_from=%s\n%skafka_to_queryable_p50_ms=%d\n%skafka_to_queryable_p99_ms=%d\n", pre, t.LatencyFrom, pre, t.KafkaP50.Milliseconds(), pre, t.KafkaP99.Milliseconds())
 		fmt.Fprintf(&b, "%smax_lag_records=%d\n%smean_raw_to_enriched_ms=%d\n", pre, t.MaxLagRecords, pre, t.EnrichDelay.Milliseconds())

@@ -46,10 +46,10 @@ simulator's traffic at a paced rate, and measures it.
 Each trial: a fresh dev broker and database <database>_r<rate>; --rate ×
 --duration simulated mentions (the default week cycled, ids sim:0…, created_at
 spaced 1/rate apart so that 'ingest replay --speed 1' publishes them at the
-rate); a warm-up of --warmup (default 10s) of the same traffic at the same
-rate through the whole pipeline, unmeasured (ids sim:9000000000… — the
-consumer groups join, heaps, buffers, windows and ClickHouse's parts reach
-their working sizes; --warmup 0 sends a single record); then the replay. A mention is "posted" when the paced replay makes it due
+rate); one record through the whole pipeline (the consumer groups join); then
+one paced replay of --warmup (default 10s) of the same traffic, unmeasured
+(ids sim:9000000001…: heaps, buffers, windows and ClickHouse's parts reach
+their working sizes), followed at once by the trial's records. A mention is "posted" when the paced replay makes it due
 (the replay logs when its schedule starts; the wait in ingest's publisher
 batch counts) and "queryable" when a SELECT counts it: the bench polls
 ClickHouse every 100 ms in slots of 50 ms of schedule (latency resolution
@@ -89,7 +89,7 @@ e2e_mentions_per_sec=N p99_latency_ms=N ceiling_rows_per_sec=N.`,
 	f.StringVar(&benchE2EFlags.Dir, "dir", "", "inputs and logs (default .earshot/bench-e2e)")
 	f.BoolVar(&benchE2EFlags.Keep, "keep", false, "keep the benchmark databases")
 	f.DurationVar(&benchE2EFlags.Timeout, "timeout", time.Hour, "give up after this long")
-	f.DurationVar(&benchE2EFlags.Warmup, "warmup", d.Warmup, "unmeasured traffic at each trial's rate before it (0: one record)")
+	f.DurationVar(&benchE2EFlags.Warmup, "warmup", d.Warmup, "unmeasured traffic at each trial's rate right before it, in the same replay")
 	benchCmd.AddCommand(c)
 }
 
