@@ -273,9 +273,9 @@ func BenchRecords(base []*mention.Mention, n, rate int, start time.Time) []*ment
 // WarmupOffset is the number of the first warm-up record (WarmupRecords):
 // sim:9000000000 on, far above any trial's records (a trial of an hour
 // at 40,000/s has 144 million), so the poll's id range never counts them.
-// runTrial sends record WarmupOffset alone first (the consumer groups
-// join), then the cfg.Warmup records numbered from WarmupOffset+1
-// followed by the trial's in one paced replay.
+// runTrial sends the first warm-up record alone (the consumer groups
+// join), then the other cfg.Warmup × rate followed by the trial's in one
+// paced replay.
 const WarmupOffset = 9_000_000_000
 
 // WarmupRecords are n warm-up records: BenchRecords numbered from
@@ -567,26 +567,24 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 	if err := ensureDir(dir); err != nil {
 		return nil, err
 	}
-	// The input: cfg.Warmup of warm-up records, then the trial's, one
-	// stream at the rate (the warm-up's created_at end where the trial's
-	// begin), so that the trial starts on a pipeline in its steady state.
-	// The warm-up's ids are numbered from WarmupOffset+1: WarmupOffset is
-	// the single record that first lets the consumer groups join.
-	input := filepath.Join(dir, "input.jsonl")
+	// The warm-up records: the first alone lets the consumer groups join;
+	// the other nWarm precede the trial's in one stream at the rate (their
+	// created_at end where the trial's begin), so that the trial starts on
+	// a pipeline in its steady state.
 	start := time.Now().Add(-24 * time.Hour).Truncate(time.Second)
 	nWarm := int(float64(rate) * cfg.Warmup.Seconds())
 	warmSpan := time.Duration(float64(nWarm) * float64(time.Second) / float64(rate))
-	records := benchRecords(base, nWarm, rate, start.Add(-warmSpan), WarmupOffset+1)
-	records = append(records, BenchRecords(base, n, rate, start)...)
-	if err := writeJSONL(input, records); err != nil {
-		return nil, err
-	}
-	defer os.Remove(input)
+	warmRecs := WarmupRecords(base, nWarm+1, rate, start.Add(-warmSpan-time.Second/time.Duration(rate)))
 	warm := filepath.Join(dir, "warmup.jsonl")
-	if err := writeJSONL(warm, WarmupRecords(base, 1, rate, start.Add(-warmSpan-time.Minute))); err != nil {
+	if err := writeJSONL(warm, warmRecs[:1]); err != nil {
 		return nil, err
 	}
 	defer os.Remove(warm)
+	input := filepath.Join(dir, "input.jsonl")
+	if err := writeJSONL(input, append(warmRecs[1:], BenchRecords(base, n, rate, start)...)); err != nil {
+		return nil, err
+	}
+	defer os.Remove(input)
 
 	chc := env.ClickHouse
 	chc.Database = fmt.Sprintf("%s_r%d", cfg.Database, rate)
