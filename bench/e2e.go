@@ -2,7 +2,6 @@ package bench
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -1032,14 +1031,13 @@ func (r *E2EReport) WriteTo(w io.Writer) (int64, error) {
 // pacingStart reads the paced replay's schedule start from its log
 // (replay.PacingMessage); zero until it is there.
 func pacingStart(logPath string) time.Time {
-	data, err := os.ReadFile(logPath)
-	if err != nil {
-		return time.Time{}
-	}
-	for line := range bytes.Lines(data) {
-		if t, ok := replay.PacingStart(line); ok {
-			return t
+	var start time.Time
+	_ = scanLog(logPath, func(line []byte) bool { // not there yet: try again next poll
+		t, ok := replay.PacingStart(line)
+		if ok {
+			start = t
 		}
-	}
-	return time.Time{}
+		return ok
+	})
+	return start
 }

@@ -98,23 +98,38 @@ func (p *Pipeline) MetricsAddr(name string) (string, error) {
 	if c == nil {
 		return "", fmt.Errorf("bench: no %s worker", name)
 	}
-	f, err := os.Open(c.LogPath)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
 	addr := ""
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if m := servingAddr.FindSubmatch(sc.Bytes()); m != nil {
+	err := scanLog(c.LogPath, func(line []byte) bool {
+		if m := servingAddr.FindSubmatch(line); m != nil {
 			addr = string(m[1]) // the last one: a restarted worker logs again
 		}
+		return false
+	})
+	if err != nil {
+		return "", err
 	}
 	if addr == "" {
 		return "", fmt.Errorf("bench: %s has not logged its metrics address (%s)", name, c.LogPath)
 	}
-	return addr, sc.Err()
+	return addr, nil
+}
+
+// scanLog calls line for each line of a child's log until it returns
+// true.
+func scanLog(path string, line func([]byte) (stop bool)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if line(sc.Bytes()) {
+			return nil
+		}
+	}
+	return sc.Err()
 }
 
 // SampleStages reads the enrich and sink workers' stage times.
