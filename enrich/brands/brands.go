@@ -137,10 +137,22 @@ type Enricher struct {
 	brands  []*registry.Brand
 	index   map[string]uint16     // brand id → index
 	aliases map[string][]aliasSeq // first token of an alias, lower-cased → aliases
-	tags    map[string][]uint16   // an alias's letters and digits, lower-cased → brands
-	context [][][]string          // per brand: context phrases as lower-cased tokens
-	replies *replyCache
-	pool    sync.Pool // *state
+	// aliasShape has, for each first byte of a key of aliases, bit
+	// min(len, 63) set for the lengths of those keys: most words of a
+	// text are ruled out by it without hashing them (mayBeAlias).
+	aliasShape [256]uint64
+	tags       map[string][]uint16 // an alias's letters and digits, lower-cased → brands
+	context    [][][]string        // per brand: context phrases as lower-cased tokens
+	replies    *replyCache
+	pool       sync.Pool // *state
+}
+
+func shapeBit(n int) uint64 { return 1 << min(n, 63) }
+
+// mayBeAlias reports whether the lower-cased word w may be the first
+// token of an alias (false: it is not one).
+func (e *Enricher) mayBeAlias(w []byte) bool {
+	return len(w) > 0 && e.aliasShape[w[0]]&shapeBit(len(w)) != 0
 }
 
 // state is the per-call scratch space.
@@ -232,6 +244,7 @@ func (e *Enricher) addAlias(sc *scanner, bi uint16, alias string) {
 		}
 	}
 	e.aliases[first] = append(e.aliases[first], seq)
+	e.aliasShape[first[0]] |= shapeBit(len(first))
 	key := fold.String()
 	for _, b := range e.tags[key] {
 		if b == bi {
@@ -303,7 +316,11 @@ func (e *Enricher) Enrich(_ context.Context, m *mention.Mention) error {
 				st.add(b, h)
 			}
 		case tWord:
-			seqs := e.aliases[string(sc.lowerOf(t))]
+			w := sc.lowerOf(t)
+			if !e.mayBeAlias(w) {
+				continue
+			}
+			seqs := e.aliases[string(w)]
 			for i := range seqs {
 				if seq := &seqs[i]; e.matchAlias(st, k, seq) {
 					st.add(seq.brand, hAlias)

@@ -1,5 +1,7 @@
 package entities
 
+import "github.com/earshot-dev/earshot/internal/wordmap"
+
 // airports are IATA codes of major airports (the busiest ones by
 // passengers, and the hubs of the airlines in the default brand registry).
 // A code counts only in a travel context (see findAirports).
@@ -43,10 +45,10 @@ var airlines = setOf(
 	"GA", "PR", "5J", "VN", "VJ", "AI", "6E", "UK", "SG", "UL", "QF", "JQ", "VA", "NZ", "FJ",
 )
 
-func setOf(xs ...string) map[string]bool {
+func setOf(xs ...string) *wordmap.Map[bool] {
 	m := make(map[string]bool, len(xs))
 	for _, x := range xs {
 		m[x] = true
 	}
-	return m
+	return wordmap.New(m)
 }

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/earshot-dev/earshot/internal/wordmap"
 	"github.com/earshot-dev/earshot/mention"
 	"github.com/earshot-dev/earshot/registry"
 )
@@ -18,7 +19,8 @@ import (
 // a number of one or two digits unless a unit follows it ("iPhone 15 Pro
 // Max", but not the "2" of "iPhone 2 hours").
 type Products struct {
-	byFirst map[string][]productName // first token, lower case → names, longest first
+	byFirst map[string][]productName    // first token, lower case → names, longest first
+	first   *wordmap.Map[[]productName] // byFirst, for the look-up of every token
 }
 
 type productName struct {
@@ -74,6 +76,7 @@ func NewProducts(reg *registry.Registry) *Products {
 	for _, ns := range pm.byFirst {
 		sort.SliceStable(ns, func(i, j int) bool { return len(ns[i].rest) > len(ns[j].rest) })
 	}
+	pm.first = wordmap.New(pm.byFirst)
 	return pm
 }
 
@@ -98,7 +101,7 @@ func plainCapitalised(w string) bool {
 func (pm *Products) find(dst []mention.Entity, from int, text string, toks []Span, words, low []string) []mention.Entity {
 	for i := 0; i < len(toks); i++ {
 		w, hash := strings.CutPrefix(low[i], "#")
-		names, ok := pm.byFirst[w]
+		names, ok := pm.first.GetString(w)
 		if !ok {
 			continue
 		}

@@ -3,6 +3,7 @@ package entities
 import (
 	"strings"
 
+	"github.com/earshot-dev/earshot/internal/wordmap"
 	"github.com/earshot-dev/earshot/mention"
 )
 
@@ -20,13 +21,13 @@ var fillers = setOf("number", "numbers", "no", "nr", "num", "#", ":", "-", "id",
 	"is", "was", "of", ".", "=")
 
 // refKeywords start a reference of a kind.
-var refKeywords = map[string]string{
+var refKeywords = wordmap.New(map[string]string{
 	"order": TypeOrder, "orders": TypeOrder, "ordernumber": TypeOrder, "purchase": TypeOrder,
 	"booking": TypeBooking, "bookings": TypeBooking, "reservation": TypeBooking, "confirmation": TypeBooking,
 	"pnr": TypeBooking, "ticket": TypeBooking,
 	"tracking": TypeTracking, "tracker": TypeTracking, "parcel": TypeTracking, "consignment": TypeTracking,
 	"shipment": TypeTracking, "package": TypeTracking, "waybill": TypeTracking, "awb": TypeTracking,
-}
+})
 
 // findIdentifiers appends the service identifiers of text (tokens toks,
 // lower-case forms low) to dst: flight numbers, airport codes, order,
@@ -34,7 +35,7 @@ var refKeywords = map[string]string{
 func findIdentifiers(dst []mention.Entity, text string, toks []Span, low []string) []mention.Entity {
 	travel := false
 	for _, l := range low {
-		if travelWords[l] {
+		if travelWords.Has(l) {
 			travel = true
 			break
 		}
@@ -78,7 +79,7 @@ func findIdentifiers(dst []mention.Entity, text string, toks []Span, low []strin
 			add(i, toks[i].Start, toks[i].End, TypeFlight)
 			continue
 		}
-		if travel && len(w) == 2 && airlines[w] && i+1 < len(toks) && isDigits(word(i+1), 1, 4) &&
+		if travel && len(w) == 2 && airlines.Has(w) && i+1 < len(toks) && isDigits(word(i+1), 1, 4) &&
 			toks[i+1].Start == toks[i].End+1 {
 			dst = append(dst, mention.Entity{Text: text[toks[i].Start:toks[i+1].End], Type: TypeFlight, Start: toks[i].Start, End: toks[i+1].End})
 			used[i], used[i+1] = true, true
@@ -91,7 +92,7 @@ func findIdentifiers(dst []mention.Entity, text string, toks []Span, low []strin
 	}
 	// References after a keyword ("order #123456", "booking ref: X7K2PQ").
 	for i := 0; i < len(toks); i++ {
-		typ, ok := refKeywords[low[i]]
+		typ, ok := refKeywords.GetString(low[i])
 		if !ok {
 			continue
 		}
@@ -109,7 +110,7 @@ func findIdentifiers(dst []mention.Entity, text string, toks []Span, low []strin
 				i = j
 				break
 			}
-			if !fillers[low[j]] {
+			if !fillers.Has(low[j]) {
 				break
 			}
 			skipped++
@@ -118,7 +119,7 @@ func findIdentifiers(dst []mention.Entity, text string, toks []Span, low []strin
 	return dst
 }
 
-func isAirport(w string) bool { return len(w) == 3 && airports[w] }
+func isAirport(w string) bool { return len(w) == 3 && airports.Has(w) }
 
 // routeNeighbour reports whether token i is next to another airport code
 // across "-", "to", "→", ">", "/" or "via" (LHR to JFK).
@@ -140,7 +141,7 @@ func routeNeighbour(text string, toks []Span, i int) bool {
 // isFlightNumber: an airline designator then 1–4 digits and an optional
 // suffix letter (BA117, KL1234, U21234, AA100A), in capitals.
 func isFlightNumber(w string) bool {
-	if len(w) < 3 || len(w) > 7 || !airlines[w[:2]] {
+	if len(w) < 3 || len(w) > 7 || !airlines.Has(w[:2]) {
 		return false
 	}
 	rest := w[2:]

@@ -328,7 +328,8 @@ func score(letters []rune, t *table, n int) Result {
 			i++
 		}
 		if len(w) > 0 && len(w) <= len(wb) {
-			for _, l := range t.words[string(w)] {
+			langs, _ := t.words.Get(w)
+			for _, l := range langs {
 				dist[l] -= wordBonus
 			}
 		}

@@ -3,6 +3,8 @@ package lang
 import (
 	"strings"
 	"sync"
+
+	"github.com/earshot-dev/earshot/internal/wordmap"
 )
 
 // maxRank is the distance of a trigram a profile does not have (profiles
@@ -17,9 +19,9 @@ type profile struct {
 // table maps a trigram to its rank in every profile of a script.
 type table struct {
 	langs []string
-	index map[uint64]int32   // trigram → row of ranks
-	ranks []uint16           // row-major: ranks[row*len(langs)+lang]
-	words map[string][]uint8 // function word → languages (indexes into langs)
+	index map[uint64]int32      // trigram → row of ranks
+	ranks []uint16              // row-major: ranks[row*len(langs)+lang]
+	words *wordmap.Map[[]uint8] // function word → languages (indexes into langs)
 }
 
 func key(a, b, c rune) uint64 { return uint64(a)<<42 | uint64(b)<<21 | uint64(c) }
@@ -48,16 +50,17 @@ func build(ps []profile) *table {
 			t.ranks[i] = min(t.ranks[i], uint16(rank))
 		}
 	}
-	t.words = map[string][]uint8{}
+	words := map[string][]uint8{}
 	for l, lang := range t.langs {
 		seen := map[string]bool{}
 		for _, w := range strings.Fields(functionWords[lang]) {
 			if !seen[w] {
 				seen[w] = true
-				t.words[w] = append(t.words[w], uint8(l))
+				words[w] = append(words[w], uint8(l))
 			}
 		}
 	}
+	t.words = wordmap.New(words)
 	return t
 }
 

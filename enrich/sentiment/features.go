@@ -103,7 +103,7 @@ type Features struct {
 	Words []int32
 	// lex, when set, is Index merged with the cue table (Model.lexicon),
 	// so that a word costs one map lookup. Featurize sets it with Index.
-	lex map[string]lexEntry
+	lex *lexicon
 
 	word   []byte // scratch: the current word, normalised
 	vader  vaderScratch
@@ -272,8 +272,7 @@ func (f *Features) extract(text string, vs govader.Sentiment) {
 				indexed bool
 			)
 			if f.lex != nil {
-				e := f.lex[string(w)]
-				wc, id, indexed = e.cue, e.id, e.indexed
+				wc, id, indexed = f.lex.get(w)
 			} else {
 				wc = table.words[string(w)]
 				if f.Index != nil {

@@ -31,14 +31,25 @@ func TestMergedLexiconSameFeatures(t *testing.T) {
 		}
 	}
 	slices.Sort(words)
-	if len(lex) != len(words) {
-		t.Fatalf("merged table has %d words, the cue table and the index %d together", len(lex), len(words))
+	if lex.words.Len() != len(words) {
+		t.Fatalf("merged table has %d words, the cue table and the index %d together", lex.words.Len(), len(words))
 	}
 	for _, w := range words {
-		got := lex[w]
+		cue, gotID, gotIndexed := lex.get([]byte(w))
 		id, indexed := e.model.index[w]
-		if got.cue != cues.words[w] || got.id != id || got.indexed != indexed {
-			t.Fatalf("%q: merged %+v, separately cue %+v id %d indexed %t", w, got, cues.words[w], id, indexed)
+		if cue != cues.words[w] || gotID != id || gotIndexed != indexed {
+			t.Fatalf("%q: merged cue %+v id %d indexed %t, separately cue %+v id %d indexed %t", w, cue, gotID, gotIndexed, cues.words[w], id, indexed)
+		}
+	}
+	for _, w := range []string{"zzqx", "Delayed", "#epicfail", ""} {
+		if _, in := e.model.index[w]; in {
+			continue
+		}
+		if _, in := cues.words[w]; in {
+			continue
+		}
+		if cue, id, indexed := lex.get([]byte(w)); cue != (wordCue{}) || id != 0 || indexed {
+			t.Errorf("%q is in neither table but the merged one gives cue %+v id %d indexed %t", w, cue, id, indexed)
 		}
 	}
 

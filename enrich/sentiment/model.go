@@ -14,6 +14,8 @@ import (
 	"io"
 	"math"
 	"sync"
+
+	"github.com/earshot-dev/earshot/internal/wordmap"
 )
 
 // Classes of the model, in weight order.
@@ -135,30 +137,57 @@ type Model struct {
 	scores   []int16
 	clusters []uint16
 	// lexicon merges index with the cue table, built on first use.
-	lexicon func() map[string]lexEntry
+	lexicon func() *lexicon
 }
 
-// lexEntry is what extract needs to know of a word: its cues and, when
-// indexed, its row in the model's word table.
+// lexEntry is what extract needs to know of a word: its cues (cue > 0:
+// lexicon.cues[cue-1]) and, when indexed, its row in the model's word
+// table. Eight bytes, so that the merged table is small (wordmap).
 type lexEntry struct {
-	cue     wordCue
 	id      int32
+	cue     uint16
 	indexed bool
 }
 
-// mergeLexicon merges a word index with the cue table: one entry per word
-// of either, with the answers a lookup in each would give.
-func mergeLexicon(index map[string]int32, cues *cueTable) map[string]lexEntry {
-	lex := make(map[string]lexEntry, len(index)+len(cues.words))
+// lexicon is a word index merged with the cue table: one look-up per word
+// gives the answers a look-up in each would give (get).
+type lexicon struct {
+	words *wordmap.Map[lexEntry]
+	cues  []wordCue
+}
+
+// mergeLexicon merges a word index with the cue table.
+func mergeLexicon(index map[string]int32, cues *cueTable) *lexicon {
+	words := make(map[string]lexEntry, len(index)+len(cues.words))
+	l := &lexicon{cues: make([]wordCue, 0, len(cues.words))}
 	for w, wc := range cues.words {
-		lex[w] = lexEntry{cue: wc}
+		if wc == (wordCue{}) {
+			words[w] = lexEntry{}
+			continue
+		}
+		l.cues = append(l.cues, wc)
+		words[w] = lexEntry{cue: uint16(len(l.cues))}
+	}
+	if len(l.cues) > math.MaxUint16 {
+		panic("sentiment: more than 65,535 cue words")
 	}
 	for w, id := range index {
-		e := lex[w]
+		e := words[w]
 		e.id, e.indexed = id, true
-		lex[w] = e
+		words[w] = e
 	}
-	return lex
+	l.words = wordmap.New(words)
+	return l
+}
+
+// get returns the cues of w, its row in the word table and whether it has
+// one.
+func (l *lexicon) get(w []byte) (wc wordCue, id int32, indexed bool) {
+	e, _ := l.words.Get(w)
+	if e.cue > 0 {
+		wc = l.cues[e.cue-1]
+	}
+	return wc, e.id, e.indexed
 }
 
 const weightsMagic = "earshot-sentiment-weights\n"
@@ -222,13 +251,13 @@ func ReadModel(r io.Reader) (*Model, error) {
 	}
 	m.mask = uint64(1)<<m.Info.HashBits - 1
 	if idx := m.index; idx != nil {
-		m.lexicon = sync.OnceValue(func() map[string]lexEntry { return mergeLexicon(idx, loadCues()) })
+		m.lexicon = sync.OnceValue(func() *lexicon { return mergeLexicon(idx, loadCues()) })
 	}
 	return m, nil
 }
 
 // lex is the merged word table, nil when the model has no word index.
-func (m *Model) lex() map[string]lexEntry {
+func (m *Model) lex() *lexicon {
 	if m.lexicon == nil {
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/earshot-dev/earshot/internal/wordmap"
 	"github.com/jonreiter/govader"
 )
 
@@ -15,11 +16,11 @@ import (
 // is ≈ 4× faster. TestFastVADERMatchesGovader compares the two on
 // thousands of real tweets.
 type fastVADER struct {
-	lex   map[string]float64
 	emoji map[string]string
-	// words merges the lexicon, the boosters and the negations: one map
-	// probe per token instead of one per table and per look-back.
-	words map[string]vWord
+	// words merges the lexicon (its keys as written), the boosters and
+	// the negations: one probe per token instead of one per table and per
+	// look-back.
+	words *wordmap.Map[vWord]
 }
 
 // vWord is what VADER's tables say of one (lower-case) word.
@@ -63,7 +64,7 @@ func newFastVADER(sia *govader.SentimentIntensityAnalyzer) *fastVADER {
 			}
 		}
 	}
-	return &fastVADER{lex: sia.Lexicon, emoji: sia.EmojiDict, words: words}
+	return &fastVADER{emoji: sia.EmojiDict, words: wordmap.New(words)}
 }
 
 // VADER's constants (govader/constants.go, from vaderSentiment).
@@ -226,11 +227,12 @@ func (v *fastVADER) score(text string, s *vaderScratch) govader.Sentiment {
 	// for look-back words is needed only where the case differs.
 	s.ents, s.orig = s.ents[:0], s.orig[:0]
 	for k, lw := range lower {
-		e := v.words[lw]
+		e, _ := v.words.GetString(lw)
 		s.ents = append(s.ents, e)
 		in := e.inLex
-		if words[k] != lw {
-			_, in = v.lex[words[k]]
+		if words[k] != lw { // the lexicon's keys are entries as written
+			o, _ := v.words.GetString(words[k])
+			in = o.inLex
 		}
 		s.orig = append(s.orig, in)
 	}

@@ -36,6 +36,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/earshot-dev/earshot/internal/wordmap"
 )
 
 // NegationWindow is how many tokens before a hit are searched for a
@@ -70,9 +72,10 @@ type Hit struct {
 // Matcher finds patterns in texts. It is safe for concurrent use.
 type Matcher struct {
 	vocab   map[string]int32
-	negator []bool    // by token id
-	first   [][]int32 // patterns starting with each token id
-	wild    []int32   // patterns starting with "*"
+	words   *wordmap.Map[int32] // vocab, for the look-up of every token
+	negator []bool              // by token id
+	first   [][]int32           // patterns starting with each token id
+	wild    []int32             // patterns starting with "*"
 	pats    []compiled
 	pool    sync.Pool
 }
@@ -131,6 +134,7 @@ func New(patterns []Pattern) (*Matcher, error) {
 			m.pats = append(m.pats, c)
 		}
 	}
+	m.words = wordmap.New(m.vocab)
 	m.first = make([][]int32, len(m.vocab))
 	m.negator = make([]bool, len(m.vocab))
 	for _, w := range negators {
@@ -321,7 +325,7 @@ func (m *Matcher) tokenize(text string, s *Scratch) {
 	clause := int32(0)
 	buf := s.buf[:0]
 	emit := func(b []byte) {
-		id, ok := m.vocab[string(b)]
+		id, ok := m.words.Get(b)
 		if !ok {
 			id = unknown
 		}
