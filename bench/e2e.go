@@ -19,6 +19,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/earshot-dev/earshot/bus"
+	"github.com/earshot-dev/earshot/config"
 	"github.com/earshot-dev/earshot/ingest/replay"
 	"github.com/earshot-dev/earshot/ingest/simulate"
 	"github.com/earshot-dev/earshot/mention"
@@ -76,6 +77,10 @@ type E2EConfig struct {
 	// steady state after such a phase (the OpenMessaging Benchmark's
 	// warmupDurationMinutes, 1 by default).
 	Warmup time.Duration
+	// Profile takes a CPU profile of ingest, enrich and the sink over each
+	// trial (from its first record in Kafka, for Duration), served by the
+	// workers' pprof endpoint, into the trial's directory.
+	Profile bool
 }
 
 // DefaultE2EConfig returns the defaults: 5,000 mentions/s for 30 s; the
@@ -177,6 +182,8 @@ type E2ETrial struct {
 	// WarmupRecords went through the pipeline right before the trial's, in
 	// the same paced replay, unmeasured.
 	WarmupRecords int
+	// Profiles are the CPU profiles of the workers (E2EConfig.Profile).
+	Profiles []string
 }
 
 // E2EReport is the benchmark's result.
@@ -587,7 +594,11 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 
 	chc := env.ClickHouse
 	chc.Database = fmt.Sprintf("%s_r%d", cfg.Database, rate)
-	p, err := NewPipeline(ctx, PipelineConfig{Exe: env.Exe, Dir: dir, ClickHouse: chc, Partitions: cfg.Partitions, ConfigYAML: cfg.ConfigYAML})
+	pc := PipelineConfig{Exe: env.Exe, Dir: dir, ClickHouse: chc, Partitions: cfg.Partitions, ConfigYAML: cfg.ConfigYAML}
+	if cfg.Profile {
+		pc.Env = append(pc.Env, config.EnvPprof+"=true")
+	}
+	p, err := NewPipeline(ctx, pc)
 	if err != nil {
 		return nil, err
 	}
@@ -703,7 +714,10 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 		return fmt.Sprintf("SELECT intDiv(toUInt64(native_id), %d) AS s, count() FROM mentions WHERE id >= '%s' AND id < '%s' AND created_at >= toDateTime(%d) GROUP BY s HAVING s >= %d",
 			lt.size, first, endID, from, s)
 	}
-	var pacing time.Time
+	var (
+		pacing time.Time
+		prof   *profiler
+	)
 	for {
 		now := time.Now()
 		if pacing.IsZero() {
@@ -721,6 +735,11 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 				stages0 = p.SampleStages(ctx)
 				clear(first)
 				sample()
+				if cfg.Profile {
+					// Two seconds short of the trial, so that ingest (which
+					// exits when it has published) is still there to answer.
+					prof = startProfiles(ctx, dir, max(time.Second, cfg.Duration-2*time.Second), profileAddrs(p, ing.LogPath, env.Log))
+				}
 			}
 			lt.notePublished(c, now)
 			if c > 0 && c < int64(n) {
@@ -803,6 +822,13 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 	t := &E2ETrial{Rate: rate, Published: published, DeadLetters: g1.DLQ - g0.DLQ, PublishStart: publishStart, LatencyResolution: slotWidth + cfg.Poll,
 		WarmupRecords: nWarm}
 	t.Stages = Stages(stages0, stages1)
+	if prof != nil {
+		files, err := prof.wait()
+		if err != nil {
+			env.Log.Warn("bench e2e: CPU profiles", "err", err)
+		}
+		t.Profiles = files
+	}
 	lt.mu.Lock()
 	t.Stored, t.MaxLagRecords, t.LastQueryable = lt.stored, lt.maxLag, lt.last
 	lt.mu.Unlock()
@@ -889,7 +915,11 @@ func runCeiling(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.
 	}
 	chc := env.ClickHouse
 	chc.Database = cfg.Database + "_ceiling"
-	p, err := NewPipeline(ctx, PipelineConfig{Exe: env.Exe, Dir: dir, ClickHouse: chc, Partitions: cfg.Partitions, ConfigYAML: cfg.ConfigYAML})
+	pc := PipelineConfig{Exe: env.Exe, Dir: dir, ClickHouse: chc, Partitions: cfg.Partitions, ConfigYAML: cfg.ConfigYAML}
+	if cfg.Profile {
+		pc.Env = append(pc.Env, config.EnvPprof+"=true")
+	}
+	p, err := NewPipeline(ctx, pc)
 	if err != nil {
 		return 0, err
 	}
@@ -1000,6 +1030,9 @@ func (r *E2EReport) WriteTo(w io.Writer) (int64, error) {
 		fmt.Fprintf(&b, "%spublished=%d\n%sstored=%d\n%sdead_letters=%d\n", pre, t.Published, pre, t.Stored, pre, t.DeadLetters)
 		fmt.Fprintf(&b, "%singest_mentions_per_sec=%.0f\n%ssustained_mentions_per_sec=%.0f\n%smean_mentions_per_sec=%.0f\n", pre, t.IngestRate, pre, t.Sustained, pre, t.MeanRate)
 		fmt.Fprintf(&b, "%swarmup_records=%d\n", pre, t.WarmupRecords)
+		if len(t.Profiles) > 0 {
+			fmt.Fprintf(&b, "%scpu_profiles=%s\n", pre, strings.Join(t.Profiles, ","))
+		}
 		fmt.Fprintf(&b, "%sp50_latency_ms=%d\n%sp99_latency_ms=%d\n%smax_latency_ms=%d\n%slatency_resolution_ms=%d\n", pre, t.P50.Milliseconds(), pre, t.P99.Milliseconds(), pre, t.MaxLat.Milliseconds(), pre, t.LatencyResolution.Milliseconds())
 		fmt.Fprintf(&b, "%slatency_from=%s\n%skafka_to_queryable_p50_ms=%d\n%skafka_to_queryable_p99_ms=%d\n", pre, t.LatencyFrom, pre, t.KafkaP50.Milliseconds(), pre, t.KafkaP99.Milliseconds())
 		fmt.Fprintf(&b, "%smax_lag_records=%d\n%smean_raw_to_enriched_ms=%d\n", pre, t.MaxLagRecords, pre, t.EnrichDelay.Milliseconds())

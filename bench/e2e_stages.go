@@ -98,8 +98,14 @@ func (p *Pipeline) MetricsAddr(name string) (string, error) {
 	if c == nil {
 		return "", fmt.Errorf("bench: no %s worker", name)
 	}
+	return metricsAddrIn(name, c.LogPath)
+}
+
+// metricsAddrIn reads the metrics address a child (name, for errors)
+// logged to logPath.
+func metricsAddrIn(name, logPath string) (string, error) {
 	addr := ""
-	err := scanLog(c.LogPath, func(line []byte) bool {
+	err := scanLog(logPath, func(line []byte) bool {
 		if m := servingAddr.FindSubmatch(line); m != nil {
 			addr = string(m[1]) // the last one: a restarted worker logs again
 		}
@@ -109,7 +115,7 @@ func (p *Pipeline) MetricsAddr(name string) (string, error) {
 		return "", err
 	}
 	if addr == "" {
-		return "", fmt.Errorf("bench: %s has not logged its metrics address (%s)", name, c.LogPath)
+		return "", fmt.Errorf("bench: %s has not logged its metrics address (%s)", name, logPath)
 	}
 	return addr, nil
 }

@@ -30,6 +30,10 @@ type Common struct {
 	Log      Log    `yaml:"log"`
 	// MetricsAddr serves /metrics, /healthz, /readyz ("" disables).
 	MetricsAddr string `yaml:"metrics_addr"`
+	// Pprof also serves Go's profiles (net/http/pprof) under /debug/pprof/
+	// on MetricsAddr: CPU, heap, goroutines, for finding where a worker
+	// spends its time under load (bench e2e --profile sets it).
+	Pprof bool `yaml:"pprof"`
 }
 
 // Log configures log/slog.
@@ -122,7 +126,7 @@ func hasAlias(n *yaml.Node, depth int) bool {
 // environment overrides.
 func (f *File) Common() (Common, error) {
 	c := Defaults()
-	for name, dst := range map[string]any{"kafka": &c.Kafka, "clickhouse": &c.ClickHouse, "log": &c.Log} {
+	for name, dst := range map[string]any{"kafka": &c.Kafka, "clickhouse": &c.ClickHouse, "log": &c.Log, "pprof": &c.Pprof} {
 		if err := f.Section(name, dst); err != nil {
 			return c, err
 		}
@@ -153,6 +157,7 @@ const (
 	EnvKafkaCompression       = "EARSHOT_KAFKA_COMPRESSION"
 	EnvLogLevel               = "EARSHOT_LOG_LEVEL"
 	EnvMetricsAddr            = "EARSHOT_METRICS_ADDR"
+	EnvPprof                  = "EARSHOT_PPROF"
 )
 
 // ApplyEnv overrides c from the environment.
@@ -186,6 +191,13 @@ func ApplyEnv(c *Common, lookup func(string) (string, bool)) error {
 	}
 	if v, ok := lookup(EnvMetricsAddr); ok {
 		c.MetricsAddr = v
+	}
+	if v, ok := lookup(EnvPprof); ok && v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%s=%q: want true or false", EnvPprof, v)
+		}
+		c.Pprof = on
 	}
 	if v, ok := lookup(EnvClickHousePasswordFile); ok && v != "" {
 		c.ClickHouse.PasswordFile = v

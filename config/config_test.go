@@ -26,6 +26,7 @@ var envVars = []string{
 	config.EnvRegistry,
 	config.EnvLogLevel,
 	config.EnvMetricsAddr,
+	config.EnvPprof,
 }
 
 // clearEnv unsets every EARSHOT_* variable Common reads, for this test.
@@ -172,6 +173,7 @@ log:
   level: debug
   json: true
 metrics_addr: 0.0.0.0:9464
+pprof: true
 enrich:
   workers: 4
   model: vader
@@ -180,7 +182,7 @@ enrich:
 func TestLoadEverySection(t *testing.T) {
 	clearEnv(t)
 	f := load(t, fullFile)
-	for _, s := range []string{"kafka", "clickhouse", "registry", "log", "metrics_addr", "enrich"} {
+	for _, s := range []string{"kafka", "clickhouse", "registry", "log", "metrics_addr", "pprof", "enrich"} {
 		if !f.Has(s) {
 			t.Errorf("Has(%q) = false", s)
 		}
@@ -217,6 +219,7 @@ func TestLoadEverySection(t *testing.T) {
 		Registry:    "/etc/earshot/brands.yaml",
 		Log:         config.Log{Level: "debug", JSON: true},
 		MetricsAddr: "0.0.0.0:9464",
+		Pprof:       true,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Common() =\n%+v\nwant\n%+v", got, want)
@@ -438,6 +441,12 @@ func TestApplyEnv(t *testing.T) {
 			func(c *config.Common) { c.MetricsAddr = ":9464" }},
 		{"metrics addr empty disables the server", map[string]string{config.EnvMetricsAddr: ""},
 			func(c *config.Common) { c.MetricsAddr = "" }},
+		{"pprof on", map[string]string{config.EnvPprof: "true"},
+			func(c *config.Common) { c.Pprof = true }},
+		{"pprof 1", map[string]string{config.EnvPprof: "1"},
+			func(c *config.Common) { c.Pprof = true }},
+		{"pprof empty leaves it", map[string]string{config.EnvPprof: ""},
+			func(*config.Common) {}},
 		{"all at once", map[string]string{
 			config.EnvKafkaBrokers: "k:1", config.EnvClickHouseAddr: "c:2", config.EnvClickHouseDatabase: "d",
 			config.EnvClickHouseUser: "u", config.EnvClickHousePassword: "p", config.EnvRegistry: "r",
@@ -467,6 +476,14 @@ func TestApplyEnv(t *testing.T) {
 				t.Fatalf("ApplyEnv =\n%+v\nwant\n%+v", got, want)
 			}
 		})
+	}
+}
+
+func TestApplyEnvPprofInvalid(t *testing.T) {
+	c := config.Defaults()
+	err := config.ApplyEnv(&c, env(map[string]string{config.EnvPprof: "yes please"}))
+	if err == nil || !strings.Contains(err.Error(), config.EnvPprof) {
+		t.Fatalf("ApplyEnv(%s=yes please) = %v, want an error naming it", config.EnvPprof, err)
 	}
 }
 

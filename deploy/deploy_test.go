@@ -348,7 +348,7 @@ func mustRead(t *testing.T, path string) []byte {
 
 // --- earshot configuration files ------------------------------------------
 
-var knownSections = []string{"kafka", "clickhouse", "log", "metrics_addr", "registry", "ingest_http", "sink", "detect"}
+var knownSections = []string{"kafka", "clickhouse", "log", "metrics_addr", "pprof", "registry", "ingest_http", "sink", "detect"}
 
 // loadEarshotConfig loads an earshot.yaml shipped in deploy/ with the
 // project's loader — strictly, every section it has — after creating the

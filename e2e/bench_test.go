@@ -1,7 +1,11 @@
 package e2e_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,7 +34,7 @@ func TestBenchE2EWarmup(t *testing.T) {
 		}
 	})
 	env := []string{"EARSHOT_CLICKHOUSE_ADDR=" + ch.Addr, "EARSHOT_KAFKA_BROKERS="}
-	out := earshot(t, bin, env, "bench", "e2e", "--rate", "1000", "--duration", "3s", "--warmup", "2s",
+	out := earshot(t, bin, env, "bench", "e2e", "--rate", "1000", "--duration", "3s", "--warmup", "2s", "--profile",
 		"--ceiling-rows", "0", "--database", prefix, "--keep", "--dir", filepath.Join(t.TempDir(), "bench"))
 	t.Logf("bench e2e:\n%s", out)
 
@@ -52,6 +56,26 @@ func TestBenchE2EWarmup(t *testing.T) {
 	} {
 		if got[k] != want {
 			t.Errorf("%s=%s, want %s", k, got[k], want)
+		}
+	}
+
+	// --profile: a CPU profile (gzip'd protobuf) of each worker.
+	profiles := strings.Split(got["trial1_cpu_profiles"], ",")
+	if len(profiles) != 3 {
+		t.Errorf("trial1_cpu_profiles=%q, want ingest's, enrich's and the sink's", got["trial1_cpu_profiles"])
+	}
+	for _, p := range profiles {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err == nil {
+			_, err = io.Copy(io.Discard, zr)
+		}
+		if err != nil || !strings.HasPrefix(filepath.Base(p), "cpu-") {
+			t.Errorf("%s (%d bytes): not a CPU profile: %v", p, len(b), err)
 		}
 	}
 

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"sync"
@@ -80,6 +81,7 @@ type Server struct {
 	srv *http.Server
 	ln  net.Listener
 	log *slog.Logger
+	mux *http.ServeMux
 }
 
 // ServingMessage is what Listen logs, with the bound address as "addr",
@@ -109,7 +111,7 @@ func Listen(addr string, g prometheus.Gatherer, h *Health, log *slog.Logger) (*S
 		}
 		io.WriteString(w, "ready\n")
 	})
-	s := &Server{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, ln: ln, log: log}
+	s := &Server{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, ln: ln, log: log, mux: mux}
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("metrics server stopped", "err", err)
@@ -117,6 +119,21 @@ func Listen(addr string, g prometheus.Gatherer, h *Health, log *slog.Logger) (*S
 	}()
 	log.Info(ServingMessage, "addr", ln.Addr().String())
 	return s, nil
+}
+
+// PprofPath is where HandlePprof serves Go's profiles.
+const PprofPath = "/debug/pprof/"
+
+// HandlePprof serves Go's runtime profiles (net/http/pprof: profile,
+// heap, goroutine, …) under PprofPath. They show the process's internals,
+// so the listener must be private (the default binds 127.0.0.1).
+func (s *Server) HandlePprof() {
+	s.mux.HandleFunc(PprofPath, pprof.Index)
+	s.mux.HandleFunc(PprofPath+"cmdline", pprof.Cmdline)
+	s.mux.HandleFunc(PprofPath+"profile", pprof.Profile)
+	s.mux.HandleFunc(PprofPath+"symbol", pprof.Symbol)
+	s.mux.HandleFunc(PprofPath+"trace", pprof.Trace)
+	s.log.Info("serving Go profiles", "path", PprofPath, "addr", s.Addr())
 }
 
 // Addr is the bound address.

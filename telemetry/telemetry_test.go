@@ -312,3 +312,26 @@ func TestShutdown(t *testing.T) {
 	}
 	s2.Shutdown(ctx)
 }
+
+// Go's profiles are served only after HandlePprof, and a CPU profile
+// comes back as a gzip'd protocol buffer.
+func TestHandlePprof(t *testing.T) {
+	s, err := telemetry.Listen("127.0.0.1:0", telemetry.NewRegistry(), telemetry.NewHealth(), discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(context.Background())
+	base := "http://" + s.Addr() + telemetry.PprofPath
+	if code, _ := get(t, base+"goroutine?debug=1"); code != http.StatusNotFound {
+		t.Fatalf("%sgoroutine before HandlePprof = %d, want 404", telemetry.PprofPath, code)
+	}
+	s.HandlePprof()
+	code, body := get(t, base+"goroutine?debug=1")
+	if code != http.StatusOK || !strings.Contains(body, "goroutine profile:") {
+		t.Fatalf("%sgoroutine = %d %.200q", telemetry.PprofPath, code, body)
+	}
+	code, body = get(t, base+"profile?seconds=1")
+	if code != http.StatusOK || !strings.HasPrefix(body, "\x1f\x8b") {
+		t.Fatalf("%sprofile = %d, %d bytes, want a gzip'd profile", telemetry.PprofPath, code, len(body))
+	}
+}

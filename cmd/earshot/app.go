@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -56,6 +57,12 @@ func newApp(name string, serve bool) (*app, error) {
 	if serve {
 		if a.Metrics, err = telemetry.Listen(c.MetricsAddr, a.Reg, a.Health, a.Log); err != nil {
 			return nil, err
+		}
+		if c.Pprof {
+			if a.Metrics == nil {
+				return nil, errors.New("pprof: true needs metrics_addr (the profiles are served on it)")
+			}
+			a.Metrics.HandlePprof()
 		}
 	}
 	return a, nil

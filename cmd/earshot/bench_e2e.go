@@ -31,6 +31,7 @@ var benchE2EFlags struct {
 	Keep       bool
 	Timeout    time.Duration
 	Warmup     time.Duration
+	Profile    bool
 }
 
 func init() {
@@ -55,7 +56,10 @@ batch counts) and "queryable" when a SELECT counts it: the bench polls
 ClickHouse every 100 ms in slots of 50 ms of schedule (latency resolution
 ≈ 150 ms), and the raw topic's end offset every 50 ms for the
 kafka_to_queryable_* figures, which leave ingest's batch out. CPU (cores) and peak RSS of each
-process come from /proc/<pid>/stat and status.
+process come from /proc/<pid>/stat and status. --profile also takes a CPU
+profile of ingest, enrich and the sink over the trial (from its first record
+in Kafka, for --duration minus 2 s; served by each worker's pprof endpoint,
+config pprof: true) into cpu-<worker>.pprof beside latency.csv.
 
 --max searches the highest sustainable rate by bisection between --min-rate
 and --max-rate to --precision: a rate is sustainable when every published
@@ -90,6 +94,7 @@ e2e_mentions_per_sec=N p99_latency_ms=N ceiling_rows_per_sec=N.`,
 	f.BoolVar(&benchE2EFlags.Keep, "keep", false, "keep the benchmark databases")
 	f.DurationVar(&benchE2EFlags.Timeout, "timeout", time.Hour, "give up after this long")
 	f.DurationVar(&benchE2EFlags.Warmup, "warmup", d.Warmup, "unmeasured traffic at each trial's rate right before it, in the same replay")
+	f.BoolVar(&benchE2EFlags.Profile, "profile", false, "write CPU profiles of ingest, enrich and the sink over each trial (cpu-<worker>.pprof in the trial's directory)")
 	benchCmd.AddCommand(c)
 }
 
@@ -131,7 +136,7 @@ func runBenchE2E(cmd *cobra.Command, _ []string) error {
 	cfg.Rate, cfg.Duration, cfg.Max = fl.Rate, fl.Duration, fl.Max
 	cfg.MinRate, cfg.MaxRate, cfg.Precision = fl.MinRate, fl.MaxRate, fl.Precision
 	cfg.MaxP99, cfg.Drain, cfg.Partitions, cfg.CeilingN = fl.MaxP99, fl.Drain, fl.Partitions, fl.CeilingN
-	cfg.Database, cfg.Keep, cfg.Warmup = fl.Database, fl.Keep, fl.Warmup
+	cfg.Database, cfg.Keep, cfg.Warmup, cfg.Profile = fl.Database, fl.Keep, fl.Warmup, fl.Profile
 	if globalFlags.ConfigPath != "" { // the workers read the same file
 		b, err := os.ReadFile(globalFlags.ConfigPath)
 		if err != nil {

@@ -102,7 +102,7 @@ func TestExampleConfigIsCompleteAndDefault(t *testing.T) {
 		}
 	}
 
-	for _, name := range []string{"kafka", "clickhouse", "registry", "log", "metrics_addr", "ingest", "enrich", "sink",
+	for _, name := range []string{"kafka", "clickhouse", "registry", "log", "metrics_addr", "pprof", "ingest", "enrich", "sink",
 		"detect", "ingest_http", "ingest_rss", "ingest_bluesky", "ingest_mastodon", "ingest_x", "ingest_reddit"} {
 		if !f.Has(name) {
 			t.Errorf("the example has no %q section", name)
