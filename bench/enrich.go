@@ -191,7 +191,7 @@ func runPhase(ctx context.Context, pipe *enrich.Pipeline, records [][]byte, n in
 					stop.Store(true)
 					return
 				}
-				ok, err := enrichOne(ctx, pipe, version, records[i%int64(len(records))])
+				ok, err := EnrichOne(ctx, pipe, version, records[i%int64(len(records))])
 				if err != nil {
 					errs[w] = err
 					stop.Store(true)
@@ -225,11 +225,11 @@ func runPhase(ctx context.Context, pipe *enrich.Pipeline, records [][]byte, n in
 	return p, nil
 }
 
-// enrichOne is the enrich stage's per-record work: decode, enrich, stamp,
+// EnrichOne is the enrich stage's per-record work: decode, enrich, stamp,
 // encode. ok is false for a record the stage would dead-letter; err is a
 // transient enricher error (the stage would retry it), which stops the
 // benchmark.
-func enrichOne(ctx context.Context, pipe *enrich.Pipeline, version string, raw []byte) (ok bool, err error) {
+func EnrichOne(ctx context.Context, pipe *enrich.Pipeline, version string, raw []byte) (ok bool, err error) {
 	m, err := mention.Decode(raw)
 	if err != nil {
 		return false, nil

@@ -293,13 +293,9 @@ func clean(b *strings.Builder, text string) {
 	b.Grow(len(text))
 	tokenStart, pendingSpace := true, false
 	for i := 0; i < len(text); {
-		r, size := rune(text[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(text[i:])
-		}
-		if unicode.IsSpace(r) {
+		if n := spaceAt(text, i); n > 0 {
 			tokenStart, pendingSpace = true, b.Len() > 0
-			i += size
+			i += n
 			continue
 		}
 		if tokenStart { // skip URLs and @mentions
@@ -309,14 +305,39 @@ func clean(b *strings.Builder, text string) {
 				continue
 			}
 		}
+		// Copy the rest of the token, up to the next space, at once.
 		if pendingSpace {
 			b.WriteByte(' ')
 			pendingSpace = false
 		}
-		b.WriteString(text[i : i+size])
-		i += size
+		j := i + 1
+		for j < len(text) && spaceAt(text, j) == 0 {
+			j++
+		}
+		b.WriteString(text[i:j])
+		i = j
 	}
 }
+
+// spaceAt is the length of the space rune (unicode.IsSpace) at text[i],
+// 0 when there is none.
+func spaceAt(text string, i int) int {
+	c := text[i]
+	if c < utf8.RuneSelf {
+		if asciiSpace[c] {
+			return 1
+		}
+		return 0
+	}
+	r, size := utf8.DecodeRuneInString(text[i:])
+	if unicode.IsSpace(r) {
+		return size
+	}
+	return 0
+}
+
+// asciiSpace marks the ASCII bytes unicode.IsSpace reports.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // skipToken returns the end of a URL or an @mention starting at i, or i.
 func skipToken(text string, i int) int {

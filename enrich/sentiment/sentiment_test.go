@@ -1,11 +1,14 @@
 package sentiment
 
 import (
+	"html"
 	"math"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jonreiter/govader"
 
@@ -32,6 +35,10 @@ func TestClean(t *testing.T) {
 		{"RT @KLM: great!", "RT : great!"},
 		{"@", "@"},
 		{"", ""},
+		{"no\u00a0break\u2003em space\u3000ideographic", "no break em space ideographic"},
+		{"naïve café — ok", "naïve café — ok"},
+		{"https://x.y/é\u00a0après", "après"},
+		{"\xff\xfe bad utf-8", "\xff\xfe bad utf-8"},
 	} {
 		var b strings.Builder
 		clean(&b, tc.in)
@@ -39,6 +46,52 @@ func TestClean(t *testing.T) {
 			t.Errorf("clean(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// cleanReference is clean as it was written first, rune by rune: the
+// oracle for FuzzClean.
+func cleanReference(b *strings.Builder, text string) {
+	if strings.IndexByte(text, '&') >= 0 {
+		text = html.UnescapeString(text)
+	}
+	tokenStart, pendingSpace := true, false
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if unicode.IsSpace(r) {
+			tokenStart, pendingSpace = true, b.Len() > 0
+			i += size
+			continue
+		}
+		if tokenStart {
+			tokenStart = false
+			if j := skipToken(text, i); j > i {
+				i = j
+				continue
+			}
+		}
+		if pendingSpace {
+			b.WriteByte(' ')
+			pendingSpace = false
+		}
+		b.WriteString(text[i : i+size])
+		i += size
+	}
+}
+
+// clean copies whole tokens at once; it must give what the rune-by-rune
+// version gives, for any input.
+func FuzzClean(f *testing.F) {
+	for _, s := range []string{"@KLM: hi", "a\u00a0b\u2028c", "see https://t.co/x now", "\xff@\xfe www.x", "&amp;&lt; x", "  "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var got, want strings.Builder
+		clean(&got, s)
+		cleanReference(&want, s)
+		if got.String() != want.String() {
+			t.Fatalf("clean(%q) = %q, the rune-by-rune version %q", s, got.String(), want.String())
+		}
+	})
 }
 
 func TestConfidence(t *testing.T) {
