@@ -445,18 +445,32 @@ func (f *Features) readWord(text string, i int) (end int, caps, elongated, tag b
 			break // a trailing quote or dash is punctuation
 		}
 		i += size
-		if unicode.IsUpper(r) {
+		letter := false
+		switch {
+		case 'A' <= r && r <= 'Z':
+			upper++
+			r += 'a' - 'A'
+			letter = true
+		case 'a' <= r && r <= 'z':
+			lower++
+			letter = true
+		case r < utf8.RuneSelf:
+		case unicode.IsUpper(r):
 			upper++
 			r = unicode.ToLower(r)
-		} else if unicode.IsLower(r) {
+			letter = unicode.IsLetter(r)
+		case unicode.IsLower(r):
 			lower++
+			letter = true
+		default:
+			letter = unicode.IsLetter(r)
 		}
 		if r >= '0' && r <= '9' {
 			r = '0'
 		}
 		if r == last {
 			run++
-			if run > 2 && unicode.IsLetter(r) {
+			if run > 2 && letter {
 				elongated = true
 				continue
 			}
@@ -469,8 +483,19 @@ func (f *Features) readWord(text string, i int) (end int, caps, elongated, tag b
 }
 
 func isWordRune(r rune) bool {
-	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+	if r < utf8.RuneSelf {
+		return asciiWordByte[r]
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
+
+// asciiWordByte marks the ASCII word runes: letters, digits and '_'.
+var asciiWordByte = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
 
 func isWordByteStart(text string, i int) bool {
 	r, _ := utf8.DecodeRuneInString(text[i:])

@@ -176,6 +176,16 @@ func (v *fastVADER) score(text string, s *vaderScratch) govader.Sentiment {
 	b := s.text[:0]
 	prevSpace := true
 	for i := 0; i < len(text); {
+		if text[i] < utf8.RuneSelf { // a run of ASCII, copied at once
+			j := i + 1
+			for j < len(text) && text[j] < utf8.RuneSelf {
+				j++
+			}
+			b = append(b, text[i:j]...)
+			prevSpace = text[j-1] == ' '
+			i = j
+			continue
+		}
 		r, size := rune(text[i]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(text[i:])
