@@ -19,8 +19,7 @@ import (
 // a number of one or two digits unless a unit follows it ("iPhone 15 Pro
 // Max", but not the "2" of "iPhone 2 hours").
 type Products struct {
-	byFirst map[string][]productName    // first token, lower case → names, longest first
-	first   *wordmap.Map[[]productName] // byFirst, for the look-up of every token
+	byFirst *wordmap.Map[[]productName] // first token, lower case → names, longest first
 }
 
 type productName struct {
@@ -48,7 +47,7 @@ var productUnits = map[string]bool{
 // NewProducts returns the matcher of reg's products, nil when reg lists
 // none.
 func NewProducts(reg *registry.Registry) *Products {
-	pm := &Products{byFirst: map[string][]productName{}}
+	byFirst := map[string][]productName{}
 	var spans []Span
 	for _, b := range reg.Brands {
 		for _, p := range b.Products {
@@ -67,17 +66,16 @@ func NewProducts(reg *registry.Registry) *Products {
 			if first := p[spans[0].Start:spans[0].End]; len(toks) == 1 && plainCapitalised(first) {
 				n.exact = first
 			}
-			pm.byFirst[toks[0]] = append(pm.byFirst[toks[0]], n)
+			byFirst[toks[0]] = append(byFirst[toks[0]], n)
 		}
 	}
-	if len(pm.byFirst) == 0 {
+	if len(byFirst) == 0 {
 		return nil
 	}
-	for _, ns := range pm.byFirst {
+	for _, ns := range byFirst {
 		sort.SliceStable(ns, func(i, j int) bool { return len(ns[i].rest) > len(ns[j].rest) })
 	}
-	pm.first = wordmap.New(pm.byFirst)
-	return pm
+	return &Products{byFirst: wordmap.New(byFirst)}
 }
 
 // plainCapitalised reports whether w is a capital letter followed by
@@ -101,7 +99,7 @@ func plainCapitalised(w string) bool {
 func (pm *Products) find(dst []mention.Entity, from int, text string, toks []Span, words, low []string) []mention.Entity {
 	for i := 0; i < len(toks); i++ {
 		w, hash := strings.CutPrefix(low[i], "#")
-		names, ok := pm.first.GetString(w)
+		names, ok := pm.byFirst.GetString(w)
 		if !ok {
 			continue
 		}

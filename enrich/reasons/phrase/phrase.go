@@ -71,8 +71,7 @@ type Hit struct {
 
 // Matcher finds patterns in texts. It is safe for concurrent use.
 type Matcher struct {
-	vocab   map[string]int32
-	words   *wordmap.Map[int32] // vocab, for the look-up of every token
+	words   *wordmap.Map[int32] // the vocabulary: word → token id
 	negator []bool              // by token id
 	first   [][]int32           // patterns starting with each token id
 	wild    []int32             // patterns starting with "*"
@@ -91,13 +90,14 @@ const anyToken = -1
 // New compiles patterns. A pattern without words, or with characters that
 // can never be a token, is an error naming it.
 func New(patterns []Pattern) (*Matcher, error) {
-	m := &Matcher{vocab: map[string]int32{}}
+	m := &Matcher{}
+	vocab := map[string]int32{}
 	id := func(w string) int32 {
-		if v, ok := m.vocab[w]; ok {
+		if v, ok := vocab[w]; ok {
 			return v
 		}
-		v := int32(len(m.vocab))
-		m.vocab[w] = v
+		v := int32(len(vocab))
+		vocab[w] = v
 		return v
 	}
 	for _, w := range negators {
@@ -134,11 +134,11 @@ func New(patterns []Pattern) (*Matcher, error) {
 			m.pats = append(m.pats, c)
 		}
 	}
-	m.words = wordmap.New(m.vocab)
-	m.first = make([][]int32, len(m.vocab))
-	m.negator = make([]bool, len(m.vocab))
+	m.words = wordmap.New(vocab)
+	m.first = make([][]int32, len(vocab))
+	m.negator = make([]bool, len(vocab))
 	for _, w := range negators {
-		m.negator[m.vocab[w]] = true
+		m.negator[vocab[w]] = true
 	}
 	for i, c := range m.pats {
 		if c.toks[0] == anyToken {
@@ -307,7 +307,7 @@ func (m *Matcher) try(s *Scratch, pi int32, i int) bool {
 // HasToken reports whether the last text scanned into s has the word w
 // (which must be in the matcher's vocabulary, e.g. "?").
 func (m *Matcher) HasToken(s *Scratch, w string) bool {
-	id, ok := m.vocab[w]
+	id, ok := m.words.GetString(w)
 	if !ok {
 		return false
 	}
