@@ -232,14 +232,14 @@ var notNames = map[string]bool{"there": true, "again": true, "all": true, "team"
 // findName returns the customer's name when the reply greets or thanks
 // them by name ("Hi Sarah", "Hello, Kerrie", "…, Eric!", "Sorry Rach").
 func findName(text string) string {
-	words := strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' })
+	var buf [64]string
+	words := blankFields(buf[:0], text)
 	for i, w := range words {
 		if strings.HasPrefix(w, "@") || strings.HasPrefix(w, "http") {
 			continue
 		}
 		clean := strings.TrimRight(w, ",.!?:;")
-		lw := strings.ToLower(clean)
-		if greetingWords[lw] && i+1 < len(words) {
+		if inLower(greetingWords, clean) && i+1 < len(words) {
 			if n := nameWord(words[i+1]); n != "" {
 				return n
 			}
@@ -252,12 +252,57 @@ func findName(text string) string {
 		}
 		// "Martel, who's …", "Shadi, I can …": a name opening the reply after the handles
 		if i > 0 && strings.HasPrefix(words[i-1], "@") && strings.HasSuffix(w, ",") {
-			if n := nameWord(w); n != "" && !greetingWords[strings.ToLower(n)] {
+			if n := nameWord(w); n != "" && !inLower(greetingWords, n) {
 				return n
 			}
 		}
 	}
 	return ""
+}
+
+// blankFields appends to dst the fields of s between spaces, tabs and
+// newlines (strings.FieldsFunc with those three, without allocating when
+// dst has room).
+func blankFields(dst []string, s string) []string {
+	start := -1
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' || c == '\n' || c == '\t' {
+			if start >= 0 {
+				dst = append(dst, s[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		dst = append(dst, s[start:])
+	}
+	return dst
+}
+
+// maxSetWord is the longest word inLower looks up (longer ones are in
+// neither greetingWords nor notNames).
+const maxSetWord = 16
+
+// inLower reports whether set holds w in lower case (strings.ToLower for
+// the ASCII letters), without allocating.
+func inLower(set map[string]bool, w string) bool {
+	if len(w) > maxSetWord {
+		return false
+	}
+	var b [maxSetWord]byte
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= utf8.RuneSelf {
+			return set[strings.ToLower(w)]
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return set[string(b[:len(w)])]
 }
 
 func nameWord(w string) string {
@@ -271,7 +316,7 @@ func nameWord(w string) string {
 			return ""
 		}
 	}
-	if notNames[strings.ToLower(w)] {
+	if inLower(notNames, w) {
 		return ""
 	}
 	return w

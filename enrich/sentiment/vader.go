@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/earshot-dev/earshot/internal/wordmap"
 	"github.com/jonreiter/govader"
@@ -130,6 +131,33 @@ type vaderScratch struct {
 	sents  []float64
 }
 
+// toLower is strings.ToLower(w). An ASCII word with capitals is lowered
+// into s.lowBuf and viewed there (valid until the next call; a buffer the
+// appends outgrow stays alive for the strings that view it).
+func (s *vaderScratch) toLower(w string) string {
+	upper := false
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= utf8.RuneSelf {
+			return strings.ToLower(w)
+		}
+		upper = upper || ('A' <= c && c <= 'Z')
+	}
+	if !upper {
+		return w
+	}
+	start := len(s.lowBuf)
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		s.lowBuf = append(s.lowBuf, c)
+	}
+	low := s.lowBuf[start:]
+	return unsafe.String(unsafe.SliceData(low), len(low))
+}
+
 const vPunct = `"!#$%&\'()*+,-./:;<=>?@[\\]^_` + "`{|}~"
 
 var vPunctSet = func() (set [utf8.RuneSelf]bool) {
@@ -210,7 +238,9 @@ func (v *fastVADER) score(text string, s *vaderScratch) govader.Sentiment {
 		i += size
 	}
 	s.text = b
-	t := strings.TrimSpace(string(b))
+	// t and the tokens view s.text, which the next call overwrites: none
+	// of them outlives this call (the result is numbers).
+	t := strings.TrimSpace(unsafe.String(unsafe.SliceData(b), len(b)))
 
 	// Tokens: split on single spaces; strip punctuation when ≥ 3 bytes remain.
 	s.words, s.lower, s.lowBuf = s.words[:0], s.lower[:0], s.lowBuf[:0]
@@ -226,7 +256,7 @@ func (v *fastVADER) score(text string, s *vaderScratch) govader.Sentiment {
 			tok = st
 		}
 		s.words = append(s.words, tok)
-		s.lower = append(s.lower, strings.ToLower(tok))
+		s.lower = append(s.lower, s.toLower(tok))
 		if end < 0 {
 			break
 		}
