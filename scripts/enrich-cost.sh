@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Counts what enriching one mention costs, deterministically: instructions,
-# L1 data-cache misses and misses of a 1 MiB last-level cache (the size of
-# this machine's per-core L2), under valgrind's cachegrind, for the whole
+# misses of a 32 KiB L1 data cache and of a 1 MiB last-level cache (the
+# sizes of this machine's per-core L1d and L2: lscpu's "64 KiB (2
+# instances)" is 32 KiB a core; until session 10 the script simulated a
+# 64 KiB L1d), under valgrind's cachegrind, for the whole
 # enrich chain (BenchmarkEnrichChain in cmd/earshot: every enricher, the
 # bench enrich corpus, decode → enrich → encode). Wall-clock figures on a
 # shared VM drift by up to ≈ 45 % within the hour; these counts do not, so
@@ -38,7 +40,7 @@ for n in 2000 8000; do
   # The test binary runs in cmd/earshot, as go test would (it finds the
   # data sets beside the repository from there).
   res=$(cd "$root/cmd/earshot" && GOGC=off GOMAXPROCS=1 valgrind --tool=cachegrind --cache-sim=yes \
-    --I1=32768,8,64 --D1=65536,8,64 --LL=1048576,16,64 --cachegrind-out-file="$out" \
+    --I1=32768,8,64 --D1=32768,8,64 --LL=1048576,16,64 --cachegrind-out-file="$out" \
     "$bin" -test.run '^$' -test.bench '^BenchmarkEnrichChain$' -test.benchtime "${n}x" -test.cpu 1 2>&1)
   ir[$n]=$(awk '/I +refs:/ {gsub(",", "", $4); print $4}' <<<"$res")
   d1[$n]=$(awk '/D1 +misses:/ {gsub(",", "", $4); print $4}' <<<"$res")
