@@ -86,10 +86,11 @@ type Model struct {
 	// table is dense and small, and the zero row stays in cache.
 	w   []int8
 	big []int16
-	// nz has a bit per row of the hashed table, set when the row has a
-	// non-zero weight; rank[k] counts the bits set in nz[:k].
-	nz   []uint64
-	rank []uint32
+	// nz has, per 64 rows of the hashed table, a bit per row, set when
+	// the row has a non-zero weight, and the count of the bits set in the
+	// blocks before it: side by side, so that a feature's look-up reads
+	// one cache line before its row.
+	nz   []nzBlock
 	zero int32
 	// ctx and dyn are the summed weights of the context features of each
 	// context key (see ctxKey) and of the tag features of each tag key
@@ -144,21 +145,20 @@ func newModel(info ModelInfo, w []int16, vocab []uint64, names []Name) *Model {
 	m.beam = max(1, info.Beam)
 	m.beamGap = int32(math.Round(info.BeamGap / info.Scale))
 	m.setTypeBias(info.TypeBias)
-	m.nz = make([]uint64, (rows+63)/64)
-	m.rank = make([]uint32, len(m.nz))
+	m.nz = make([]nzBlock, (rows+63)/64)
 	n := 0
 	for r := 0; r < rows; r++ {
 		if r&63 == 0 {
-			m.rank[r>>6] = uint32(n)
+			m.nz[r>>6].rank = uint32(n)
 		}
 		if !zeroRow(w[r*NumLabels : (r+1)*NumLabels]) {
-			m.nz[r>>6] |= 1 << (r & 63)
+			m.nz[r>>6].bits |= 1 << (r & 63)
 			n++
 		}
 	}
 	m.w = make([]int8, 0, (n+1)*rowBytes)
 	for r := 0; r < rows; r++ {
-		if m.nz[r>>6]&(1<<(r&63)) == 0 {
+		if m.nz[r>>6].bits&(1<<(r&63)) == 0 {
 			continue
 		}
 		row := w[r*NumLabels : (r+1)*NumLabels]
@@ -229,6 +229,12 @@ func newModel(info ModelInfo, w []int16, vocab []uint64, names []Name) *Model {
 	return m
 }
 
+// nzBlock is 64 rows' bits of Model.nz and the rank of its first row.
+type nzBlock struct {
+	bits uint64
+	rank uint32
+}
+
 // rowBytes is the size of a row of Model.w.
 const rowBytes = 1 + NumLabels
 
@@ -272,12 +278,13 @@ func shiftRound(v int16, k uint) int32 {
 // row is the offset in m.w of feature h's weights.
 func (m *Model) row(h uint64) int32 {
 	r := h & m.mask
-	word := m.nz[r>>6]
+	b := &m.nz[r>>6]
+	word := b.bits
 	bit := uint64(1) << (r & 63)
 	if word&bit == 0 {
 		return m.zero
 	}
-	return int32(m.rank[r>>6]+uint32(bits.OnesCount64(word&(bit-1)))) * rowBytes
+	return int32(b.rank+uint32(bits.OnesCount64(word&(bit-1)))) * rowBytes
 }
 
 const weightsMagic = "earshot-entities-weights\n"
