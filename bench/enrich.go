@@ -179,28 +179,36 @@ func runPhase(ctx context.Context, pipe *enrich.Pipeline, records [][]byte, n in
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var chunk Chunk
+			raws := make([][]byte, 0, enrich.StageChunk)
 			for k := 0; ; k++ {
 				if stop.Load() {
 					return
 				}
-				i := next.Add(1) - 1
-				if count > 0 && i >= int64(count) {
+				i := next.Add(enrich.StageChunk) - enrich.StageChunk
+				end := i + enrich.StageChunk
+				if count > 0 {
+					end = min(end, int64(count))
+				}
+				if end <= i {
 					return
 				}
-				if count <= 0 && k%64 == 0 && (time.Now().After(deadline) || ctx.Err() != nil) {
+				if count <= 0 && k%4 == 0 && (time.Now().After(deadline) || ctx.Err() != nil) {
 					stop.Store(true)
 					return
 				}
-				ok, err := EnrichOne(ctx, pipe, version, records[i%int64(len(records))])
+				raws = raws[:0]
+				for j := i; j < end; j++ {
+					raws = append(raws, records[j%int64(len(records))])
+				}
+				ok, err := chunk.Enrich(ctx, pipe, version, raws)
 				if err != nil {
 					errs[w] = err
 					stop.Store(true)
 					return
 				}
-				if !ok {
-					rejected.Add(1)
-				}
-				done.Add(1)
+				rejected.Add(int64(len(raws) - ok))
+				done.Add(int64(len(raws)))
 			}
 		}()
 	}
@@ -225,28 +233,48 @@ func runPhase(ctx context.Context, pipe *enrich.Pipeline, records [][]byte, n in
 	return p, nil
 }
 
-// EnrichOne is the enrich stage's per-record work: decode, enrich, stamp,
-// encode. ok is false for a record the stage would dead-letter; err is a
-// transient enricher error (the stage would retry it), which stops the
-// benchmark.
-func EnrichOne(ctx context.Context, pipe *enrich.Pipeline, version string, raw []byte) (ok bool, err error) {
-	m, err := mention.Decode(raw)
-	if err != nil {
-		return false, nil
-	}
-	if err := pipe.Enrich(ctx, m); err != nil {
-		if enrich.IsPermanent(err) {
-			return false, nil
+// Chunk is the enrich stage's per-record work on up to enrich.StageChunk
+// records at a time (decode, enrich enricher by enricher, stamp, encode),
+// with its buffers kept between calls. One goroutine uses a Chunk.
+type Chunk struct {
+	ms   []*mention.Mention
+	errs []error
+}
+
+// Enrich decodes, enriches and encodes raws (at most enrich.StageChunk
+// records are enriched together; pass that many) and returns how many were
+// enriched; the others the stage would dead-letter. err is a transient
+// enricher error (the stage would retry it), which stops the benchmark.
+func (c *Chunk) Enrich(ctx context.Context, pipe *enrich.Pipeline, version string, raws [][]byte) (ok int, err error) {
+	c.ms, c.errs = c.ms[:0], c.errs[:0]
+	for _, raw := range raws {
+		m, err := mention.Decode(raw)
+		if err != nil {
+			m = nil
 		}
-		return false, fmt.Errorf("bench enrich: transient enricher error on %s: %w", m.ID, err)
+		c.ms = append(c.ms, m)
+		c.errs = append(c.errs, nil)
+	}
+	if err := pipe.EnrichStaged(ctx, c.ms, c.errs, nil, nil); err != nil {
+		return 0, err
 	}
 	now := time.Now().UTC()
-	m.EnrichedAt = &now
-	m.Enricher = version
-	if _, err := mention.Encode(m); err != nil {
-		return false, nil
+	for i, m := range c.ms {
+		switch {
+		case m == nil:
+		case c.errs[i] != nil:
+			if !enrich.IsPermanent(c.errs[i]) {
+				return 0, fmt.Errorf("bench enrich: transient enricher error on %s: %w", m.ID, c.errs[i])
+			}
+		default:
+			m.EnrichedAt = &now
+			m.Enricher = version
+			if _, err := mention.Encode(m); err == nil {
+				ok++
+			}
+		}
 	}
-	return true, nil
+	return ok, nil
 }
 
 // cpuSeconds is the process's user + system CPU time.

@@ -215,6 +215,80 @@ func (p *Pipeline) enrichTimed(ctx context.Context, m *mention.Mention, spent []
 	return nil
 }
 
+// StageChunk is how many mentions the enrich stage (and bench enrich) hand
+// to EnrichStaged at a time. Sixteen mentions keep one enricher's code and
+// tables in the core's caches across the chunk, while the mentions
+// themselves (a few KB each) stay in its L2 from decoding to encoding.
+// Against one mention at a time through the whole chain, cachegrind counts
+// 59 % fewer L1 instruction-cache and 29 % fewer L1 data-cache misses per
+// mention and 3 % more misses of a 1 MiB L2, and the chain runs ≈ 11 %
+// faster (docs/performance.md, session 11). Chunks of 32 or 64 gain little
+// more at the L1 and lose more at the L2.
+const StageChunk = 16
+
+// EnrichStaged runs the pipeline over a chunk of mentions enricher by
+// enricher: the first enricher over every mention, then the second, and so
+// on, each over the mentions in order. Each enricher sees the mentions in
+// the same order, and each mention the enrichers in the same order, as
+// Enrich on one mention after the other; only the interleaving differs,
+// which no enricher can observe (an enricher's state is its own). Pass
+// about StageChunk mentions.
+//
+// ms[i] == nil, or errs[i] != nil on entry, skips mention i. A mention
+// whose enricher fails gets the *Error in errs[i] and is skipped by the
+// later enrichers. A transient error (not permanent, not a panic) is
+// passed to retry when it is non-nil, with the attempt number (1, 2, …):
+// retry returns nil to run the same enricher on the same mention again
+// (after its own back-off), which happens before any later mention is
+// enriched, or an error, which EnrichStaged returns at once, leaving the
+// rest of the chunk unfinished. With a nil retry, a transient error is
+// kept in errs[i] like a permanent one. Each enricher's time, without the
+// time spent in retry, is added to spent (one entry per enricher; a
+// caller that enriches many chunks adds them up once, see Seconds), or,
+// when spent is nil, to the pipeline's counters at once.
+func (p *Pipeline) EnrichStaged(ctx context.Context, ms []*mention.Mention, errs []error, spent []int64, retry func(i, attempt int, err error) error) error {
+	if spent == nil {
+		var buf [16]int64
+		if len(p.enrichers) <= len(buf) {
+			spent = buf[:len(p.enrichers)]
+		} else {
+			spent = make([]int64, len(p.enrichers))
+		}
+		defer p.addSpent(spent)
+	}
+	if len(errs) != len(ms) || len(spent) != len(p.enrichers) {
+		return fmt.Errorf("enrich: EnrichStaged: %d mentions, %d error slots and %d time slots for %d enrichers", len(ms), len(errs), len(spent), len(p.enrichers))
+	}
+	for k, e := range p.enrichers {
+		t0 := time.Now()
+		var paused time.Duration
+		for i, m := range ms {
+			if m == nil || errs[i] != nil {
+				continue
+			}
+			for attempt := 1; ; attempt++ {
+				err := runOne(ctx, e, m)
+				if err == nil {
+					break
+				}
+				if retry == nil || IsPermanent(err) {
+					errs[i] = err
+					break
+				}
+				tr := time.Now()
+				abort := retry(i, attempt, err)
+				paused += time.Since(tr)
+				if abort != nil {
+					spent[k] += int64(time.Since(t0) - paused)
+					return abort
+				}
+			}
+		}
+		spent[k] += int64(time.Since(t0) - paused)
+	}
+	return nil
+}
+
 // addSpent adds per-enricher times (from enrichTimed) to the counters.
 func (p *Pipeline) addSpent(spent []int64) {
 	for i, d := range spent {

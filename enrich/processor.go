@@ -365,10 +365,13 @@ func (p *Processor) enrichBatch(ctx context.Context, msgs []kafka.Message) (*bat
 	if workers <= 1 {
 		spent := make([]int64, p.pipe.Len())
 		defer p.pipe.addSpent(spent)
+		all := p.lists[0][:0]
 		for i := range msgs {
-			if err := p.enrichOne(ctx, &msgs[i], now, &res[i], spent); err != nil {
-				return nil, err
-			}
+			all = append(all, int32(i))
+		}
+		p.lists[0] = all
+		if err := p.enrichList(ctx, msgs, all, now, res, spent); err != nil {
+			return nil, err
 		}
 	} else {
 		lists := p.lists[:workers]
@@ -390,12 +393,7 @@ func (p *Processor) enrichBatch(ctx context.Context, msgs []kafka.Message) (*bat
 				defer wg.Done()
 				spent := make([]int64, p.pipe.Len())
 				defer p.pipe.addSpent(spent)
-				for _, i := range idx {
-					if err := p.enrichOne(ctx, &msgs[i], now, &res[i], spent); err != nil {
-						errs[w] = err
-						return
-					}
-				}
+				errs[w] = p.enrichList(ctx, msgs, idx, now, res, spent)
 			}()
 		}
 		wg.Wait()
@@ -435,49 +433,84 @@ func workerFor(m *kafka.Message, workers int) int {
 	return int(h % uint32(workers))
 }
 
-// enrichOne fills r and adds the enrichers' times to spent. It returns an error only when ctx ended while a
-// transient enricher error was being retried.
-func (p *Processor) enrichOne(ctx context.Context, msg *kafka.Message, now time.Time, r *result, spent []int64) error {
-	m, err := mention.Decode(msg.Value)
-	if err != nil {
-		var fe *mention.FieldError
-		if errors.As(err, &fe) {
-			r.kind, r.reason = KindInvalid, "invalid record: "+err.Error()
-		} else {
-			r.kind, r.reason = KindDecode, "undecodable record: "+err.Error()
+// enrichList decodes, enriches and encodes the records msgs[i] for i in
+// idx, in that order, StageChunk at a time (Pipeline.EnrichStaged), filling
+// res[i] and adding the enrichers' times to spent. It returns an error only
+// when ctx ended while a transient enricher error was being retried.
+func (p *Processor) enrichList(ctx context.Context, msgs []kafka.Message, idx []int32, now time.Time, res []result, spent []int64) error {
+	var ms [StageChunk]*mention.Mention
+	var errs [StageChunk]error
+	var backoff time.Duration
+	for len(idx) > 0 {
+		part := idx[:min(StageChunk, len(idx))]
+		idx = idx[len(part):]
+		for j, i := range part {
+			ms[j], errs[j] = p.decode(&msgs[i], &res[i]), nil
 		}
-		return nil
+		chunk := ms[:len(part)]
+		err := p.pipe.EnrichStaged(ctx, chunk, errs[:len(part)], spent, func(j, attempt int, err error) error {
+			m := chunk[j]
+			if attempt == 1 {
+				backoff = p.cfg.RetryBackoffMin
+			}
+			name := "pipeline"
+			if ee, ok := errors.AsType[*Error](err); ok {
+				name = ee.Enricher
+			}
+			p.met.enricherErrors.WithLabelValues(name, ErrKindTransient).Inc()
+			p.log.Warn("transient enricher error; retrying", "enricher", name, "id", m.ID, "attempt", attempt, "backoff", backoff, "err", err)
+			if !sleep(ctx, backoff) {
+				return fmt.Errorf("enrich: %s kept failing on %s until shutdown (not committed; it will be re-delivered): %w", name, m.ID, err)
+			}
+			backoff = min(2*backoff, p.cfg.RetryBackoffMax)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for j, i := range part {
+			if m := ms[j]; m != nil {
+				p.finish(m, errs[j], now, &res[i])
+			}
+		}
 	}
-	backoff := p.cfg.RetryBackoffMin
-	for attempt := 1; ; attempt++ {
-		err = p.pipe.enrichTimed(ctx, m, spent)
-		if err == nil {
-			break
-		}
+	return nil
+}
+
+// decode decodes msg, or records in r why it cannot be (and returns nil).
+func (p *Processor) decode(msg *kafka.Message, r *result) *mention.Mention {
+	m, err := mention.Decode(msg.Value)
+	if err == nil {
+		return m
+	}
+	if _, ok := errors.AsType[*mention.FieldError](err); ok {
+		r.kind, r.reason = KindInvalid, "invalid record: "+err.Error()
+	} else {
+		r.kind, r.reason = KindDecode, "undecodable record: "+err.Error()
+	}
+	return nil
+}
+
+// finish records in r the enriched m, encoded, or why it is dead-lettered:
+// err is the enrichers' permanent error (or panic), or nil.
+func (p *Processor) finish(m *mention.Mention, err error, now time.Time, r *result) {
+	if err != nil {
 		name := "pipeline"
-		var ee *Error
-		if errors.As(err, &ee) {
+		ee, ok := errors.AsType[*Error](err)
+		if ok {
 			name = ee.Enricher
 		}
-		if ee != nil && ee.Panicked {
+		if ok && ee.Panicked {
 			p.met.enricherErrors.WithLabelValues(name, ErrKindPanic).Inc()
 			if count, ok := p.panicLog.allow(name, 1); ok {
 				p.log.Warn("enricher panicked; record dead-lettered", "enricher", name, "id", m.ID, "panics", count, "err", ee.Err, "stack", ee.Stack)
 			}
 			r.kind, r.reason = KindPanic, "enricher "+err.Error()
-			return nil
+			return
 		}
-		if IsPermanent(err) {
-			p.met.enricherErrors.WithLabelValues(name, ErrKindPermanent).Inc()
-			r.kind, r.reason = KindRejected, "rejected by enricher "+err.Error()
-			return nil
-		}
-		p.met.enricherErrors.WithLabelValues(name, ErrKindTransient).Inc()
-		p.log.Warn("transient enricher error; retrying", "enricher", name, "id", m.ID, "attempt", attempt, "backoff", backoff, "err", err)
-		if !sleep(ctx, backoff) {
-			return fmt.Errorf("enrich: %s kept failing on %s until shutdown (not committed; it will be re-delivered): %w", name, m.ID, err)
-		}
-		backoff = min(2*backoff, p.cfg.RetryBackoffMax)
+		p.met.enricherErrors.WithLabelValues(name, ErrKindPermanent).Inc()
+		r.kind, r.reason = KindRejected, "rejected by enricher "+err.Error()
+		return
 	}
 	t := now
 	m.EnrichedAt = &t
@@ -485,10 +518,9 @@ func (p *Processor) enrichOne(ctx context.Context, msg *kafka.Message, now time.
 	v, err := mention.Encode(m)
 	if err != nil {
 		r.kind, r.reason = KindEncode, "enriched record is invalid (an enricher bug): "+err.Error()
-		return nil
+		return
 	}
 	r.key, r.value = m.PartitionKey(), v
-	return nil
 }
 
 // deliverLoop writes batches in order and commits each after its writes.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Counts what enriching one mention costs, deterministically: instructions,
-# misses of a 32 KiB L1 data cache and of a 1 MiB last-level cache (the
-# sizes of this machine's per-core L1d and L2: lscpu's "64 KiB (2
-# instances)" is 32 KiB a core; until session 10 the script simulated a
-# 64 KiB L1d), under valgrind's cachegrind, for the whole
+# misses of the 32 KiB L1 instruction and data caches and of a 1 MiB
+# last-level cache (the sizes of this machine's per-core L1i, L1d and L2:
+# lscpu's "64 KiB (2 instances)" is 32 KiB a core; until session 10 the
+# script simulated a 64 KiB L1d), under valgrind's cachegrind, for the whole
 # enrich chain (BenchmarkEnrichChain in cmd/earshot: every enricher, the
 # bench enrich corpus, decode → enrich → encode). Wall-clock figures on a
 # shared VM drift by up to ≈ 45 % within the hour; these counts do not, so
@@ -34,7 +34,7 @@ bin=$(mktemp -d)/chain.test
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 go test -c -o "$bin" ./cmd/earshot
 
-declare -A ir d1 ll
+declare -A ir i1 d1 ll
 for n in 2000 8000; do
   out=/tmp/enrich-cost-$name-$n.out
   # The test binary runs in cmd/earshot, as go test would (it finds the
@@ -43,6 +43,7 @@ for n in 2000 8000; do
     --I1=32768,8,64 --D1=32768,8,64 --LL=1048576,16,64 --cachegrind-out-file="$out" \
     "$bin" -test.run '^$' -test.bench '^BenchmarkEnrichChain$' -test.benchtime "${n}x" -test.cpu 1 2>&1)
   ir[$n]=$(awk '/I +refs:/ {gsub(",", "", $4); print $4}' <<<"$res")
+  i1[$n]=$(awk '/I1 +misses:/ {gsub(",", "", $4); print $4}' <<<"$res")
   d1[$n]=$(awk '/D1 +misses:/ {gsub(",", "", $4); print $4}' <<<"$res")
   ll[$n]=$(awk '/LLd +misses:/ {gsub(",", "", $4); print $4}' <<<"$res")
   if [ -z "${ir[$n]}" ]; then
@@ -52,7 +53,7 @@ for n in 2000 8000; do
   fi
 done
 cg_diff "/tmp/enrich-cost-$name-2000.out" "/tmp/enrich-cost-$name-8000.out" >"/tmp/enrich-cost-$name-delta.out" 2>/dev/null || true
-awk -v name="$name" -v i2="${ir[2000]}" -v i8="${ir[8000]}" -v d2="${d1[2000]}" -v d8="${d1[8000]}" -v l2="${ll[2000]}" -v l8="${ll[8000]}" 'BEGIN {
-  printf "%s per mention: instructions=%.0f d1_misses=%.1f ll_1mib_misses=%.1f\n", name, (i8-i2)/6000, (d8-d2)/6000, (l8-l2)/6000
+awk -v name="$name" -v i2="${ir[2000]}" -v i8="${ir[8000]}" -v j2="${i1[2000]}" -v j8="${i1[8000]}" -v d2="${d1[2000]}" -v d8="${d1[8000]}" -v l2="${ll[2000]}" -v l8="${ll[8000]}" 'BEGIN {
+  printf "%s per mention: instructions=%.0f i1_misses=%.1f d1_misses=%.1f ll_1mib_misses=%.1f\n", name, (i8-i2)/6000, (j8-j2)/6000, (d8-d2)/6000, (l8-l2)/6000
 }'
 echo "per function: cg_annotate --sort=Ir /tmp/enrich-cost-$name-delta.out (6,000 mentions)" >&2
