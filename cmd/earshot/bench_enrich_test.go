@@ -21,19 +21,8 @@ import (
 // run alternately for a second each (docs/performance.md), not by two long
 // runs minutes apart.
 func BenchmarkEnrichChain(b *testing.B) {
-	reg, err := registry.Default()
-	if err != nil {
-		b.Fatal(err)
-	}
+	reg, corpus := enrichCorpus(b)
 	pipe, err := buildPipeline(defaultEnrichSection(), reg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	twcs := ""
-	if d := datasetsDir(); d != "" {
-		twcs = filepath.Join(d, "twcs", "twcs_first5000.csv")
-	}
-	corpus, err := bench.EnrichCorpus(context.Background(), reg, twcs)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -74,18 +63,7 @@ func BenchmarkEnrichChain(b *testing.B) {
 // enricher built as `earshot enrich` builds it (two fresh pipelines: reply
 // quality's and the brand detector's state grow with what they see).
 func TestEnrichStagedSameOutput(t *testing.T) {
-	reg, err := registry.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	twcs := ""
-	if d := datasetsDir(); d != "" {
-		twcs = filepath.Join(d, "twcs", "twcs_first5000.csv")
-	}
-	corpus, err := bench.EnrichCorpus(context.Background(), reg, twcs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg, corpus := enrichCorpus(t)
 	records := corpus.Records
 	if testing.Short() && len(records) > 1500 {
 		records = records[:1500]
@@ -153,4 +131,23 @@ func TestEnrichStagedSameOutput(t *testing.T) {
 		t.Errorf("%d of %d records differ", differ, len(records))
 	}
 	t.Logf("%d records, the same bytes both ways", len(records))
+}
+
+// enrichCorpus is bench enrich's registry and corpus: the simulated week,
+// and twcs when the data sets are beside the repository.
+func enrichCorpus(tb testing.TB) (*registry.Registry, *bench.Corpus) {
+	tb.Helper()
+	reg, err := registry.Default()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	twcs := ""
+	if d := datasetsDir(); d != "" {
+		twcs = filepath.Join(d, "twcs", "twcs_first5000.csv")
+	}
+	corpus, err := bench.EnrichCorpus(context.Background(), reg, twcs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return reg, corpus
 }
