@@ -182,37 +182,14 @@ func (p *Pipeline) Seconds() []float64 {
 }
 
 // Enrich runs every enricher on m in order. An error is an *Error naming the
-// enricher; a panic is recovered into a permanent *Error.
+// enricher; a panic is recovered into a permanent *Error. It is
+// EnrichStaged on a chunk of one, without retries.
 func (p *Pipeline) Enrich(ctx context.Context, m *mention.Mention) error {
-	var buf [16]int64
-	spent := buf[:0]
-	if len(p.enrichers) <= len(buf) {
-		spent = buf[:len(p.enrichers)]
-	} else {
-		spent = make([]int64, len(p.enrichers))
+	ms, errs := [1]*mention.Mention{m}, [1]error{}
+	if err := p.EnrichStaged(ctx, ms[:], errs[:], nil, nil); err != nil {
+		return err
 	}
-	err := p.enrichTimed(ctx, m, spent)
-	p.addSpent(spent)
-	return err
-}
-
-// enrichTimed is Enrich adding each enricher's time to spent (one entry
-// per enricher, in order) instead of the shared counters: a caller that
-// enriches many mentions adds them up once (addSpent), so that workers do
-// not contend for the counters on every mention. One clock read per
-// enricher: each one's time runs from the previous one's end.
-func (p *Pipeline) enrichTimed(ctx context.Context, m *mention.Mention, spent []int64) error {
-	t0 := time.Now()
-	for i, e := range p.enrichers {
-		err := runOne(ctx, e, m)
-		t1 := time.Now()
-		spent[i] += int64(t1.Sub(t0))
-		t0 = t1
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return errs[0]
 }
 
 // StageChunk is how many mentions the enrich stage (and bench enrich) hand
@@ -289,7 +266,7 @@ func (p *Pipeline) EnrichStaged(ctx context.Context, ms []*mention.Mention, errs
 	return nil
 }
 
-// addSpent adds per-enricher times (from enrichTimed) to the counters.
+// addSpent adds per-enricher times (from EnrichStaged) to the counters.
 func (p *Pipeline) addSpent(spent []int64) {
 	for i, d := range spent {
 		if d != 0 {
