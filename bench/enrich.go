@@ -241,9 +241,9 @@ type Chunk struct {
 	errs []error
 }
 
-// Enrich decodes, enriches and encodes raws (at most enrich.StageChunk
-// records are enriched together; pass that many) and returns how many were
-// enriched; the others the stage would dead-letter. err is a transient
+// Enrich decodes, enriches (all of raws together, enricher by enricher, so
+// pass enrich.StageChunk records, as the stage does) and encodes raws, and
+// returns how many were enriched; the others the stage would dead-letter. err is a transient
 // enricher error (the stage would retry it), which stops the benchmark.
 func (c *Chunk) Enrich(ctx context.Context, pipe *enrich.Pipeline, version string, raws [][]byte) (ok int, err error) {
 	c.ms, c.errs = c.ms[:0], c.errs[:0]
