@@ -301,7 +301,7 @@ func score(letters []rune, t *table, n int) Result {
 			continue // "x  " or " x " spans two words
 		}
 		trigrams++
-		row, ok := t.index.get(key(a, b, c))
+		row, ok := t.index.GetUint64(key(a, b, c))
 		if !ok {
 			for l := range dist {
 				dist[l] += maxRank

@@ -192,37 +192,3 @@ func BenchmarkDetect(b *testing.B) {
 		Detect(tweets[i%len(tweets)].text)
 	}
 }
-
-// TestTrigramIndex checks the flat index against the Go map it is built
-// from: every key, and keys it does not hold.
-func TestTrigramIndex(t *testing.T) {
-	for name, m := range map[string]map[uint64]int32{
-		"empty": {},
-		"one":   {key('a', 'b', 'c'): 7},
-		"many": func() map[uint64]int32 {
-			m := map[uint64]int32{}
-			for i := rune(0); i < 5000; i++ {
-				m[key(' ', 'a'+i%26, 0x400+i)] = int32(i)
-			}
-			return m
-		}(),
-	} {
-		x := newTrigramIndex(m)
-		if len(x.slots) < 2*len(m) {
-			t.Errorf("%s: %d slots for %d keys", name, len(x.slots), len(m))
-		}
-		for k, want := range m {
-			if got, ok := x.get(k); !ok || got != want {
-				t.Errorf("%s: get(%#x) = %d, %v; want %d", name, k, got, ok, want)
-			}
-		}
-		for _, k := range []uint64{0, 1, key('z', 'z', 'z'), key(' ', 'b', 0x400+5000)} {
-			if _, in := m[k]; in {
-				continue
-			}
-			if got, ok := x.get(k); ok {
-				t.Errorf("%s: get(%#x) = %d, true for a key it does not hold", name, k, got)
-			}
-		}
-	}
-}

@@ -26,6 +26,7 @@ type Map[V any] struct {
 	slots []slot[V]
 	mask  uint64
 	n     int
+	mix   uint64 // odd multiplier of NewUint64's keys
 }
 
 // slot is a key's hash (0: empty; a hash of 0 is stored as 1) and its
@@ -54,16 +55,23 @@ func New[V any](m map[string]V) *Map[V] {
 // fill inserts every key of m, false when two keys' hashes are equal.
 func (w *Map[V]) fill(m map[string]V) bool {
 	for k, v := range m {
-		h := w.hash(maphash.String(w.seed, k))
-		i := h & w.mask
-		for w.slots[i].h != 0 {
-			if w.slots[i].h == h {
-				return false
-			}
-			i = (i + 1) & w.mask
+		if !w.insert(w.hash(maphash.String(w.seed, k)), v) {
+			return false
 		}
-		w.slots[i] = slot[V]{h: h, v: v}
 	}
+	return true
+}
+
+// insert stores the hash h with v, false when h is already stored.
+func (w *Map[V]) insert(h uint64, v V) bool {
+	i := h & w.mask
+	for w.slots[i].h != 0 {
+		if w.slots[i].h == h {
+			return false
+		}
+		i = (i + 1) & w.mask
+	}
+	w.slots[i] = slot[V]{h: h, v: v}
 	return true
 }
 
@@ -103,6 +111,58 @@ func (w *Map[V]) find(h uint64) (V, bool) {
 			return zero, false
 		}
 	}
+}
+
+// NewUint64 returns a Map keyed by integers (such as a trigram packed into
+// a uint64) instead of words, looked up with GetUint64. Each key is mixed
+// by a seeded bijection of uint64 before it is stored, so keys are told
+// apart exactly but for the one key per seed that mixes to 0 (stored, as a
+// word's hash of 0 is, as 1): an absent key is taken for a key with a
+// probability of 2⁻⁶⁴ per look-up.
+func NewUint64[V any](m map[uint64]V) *Map[V] {
+	size := 16
+	for size < 2*len(m) {
+		size *= 2
+	}
+	for {
+		w := &Map[V]{seed: maphash.MakeSeed(), slots: make([]slot[V], size), mask: uint64(size - 1), n: len(m)}
+		w.mix = maphash.Comparable(w.seed, uint64(0)) | 1
+		if w.fillUint64(m) {
+			return w
+		}
+		// One key mixed to 0 and another to 1 (both stored as 1):
+		// draw another seed.
+	}
+}
+
+func (w *Map[V]) fillUint64(m map[uint64]V) bool {
+	for k, v := range m {
+		if !w.insert(w.hash(w.mixUint64(k)), v) {
+			return false
+		}
+	}
+	return true
+}
+
+// mixUint64 is a bijection of uint64 (an xor-shift, a multiplication by
+// the odd seed-derived w.mix and another xor-shift) whose low bits, which
+// pick the slot, depend on every bit of k.
+func (w *Map[V]) mixUint64(k uint64) uint64 {
+	k ^= k >> 33
+	k *= w.mix
+	k ^= k >> 29
+	k *= 0x9e3779b97f4a7c15
+	return k ^ k>>32
+}
+
+// GetUint64 returns the value of the key k of a Map built by NewUint64 and
+// whether it is a key.
+func (w *Map[V]) GetUint64(k uint64) (V, bool) {
+	if w.n == 0 {
+		var zero V
+		return zero, false
+	}
+	return w.find(w.hash(w.mixUint64(k)))
 }
 
 // Has reports whether the word s is a key.

@@ -145,3 +145,52 @@ func BenchmarkGet(b *testing.B) {
 		})
 	}
 }
+
+// TestUint64 checks NewUint64 against the Go map it is built from: every
+// key (0 and keys that differ in one bit included) and keys it does not
+// hold, and that mixing is a bijection on a sample.
+func TestUint64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	many := map[uint64]int32{}
+	for i := range 50_000 {
+		k := rng.Uint64()
+		if i%3 == 0 {
+			k = uint64(i) << 21 // structured keys, like packed trigrams
+		}
+		many[k] = int32(i)
+	}
+	for name, m := range map[string]map[uint64]int32{
+		"empty":   {},
+		"zero":    {0: 7},
+		"one bit": {1: 1, 2: 2, 1 << 63: 3, 1<<63 | 1: 4},
+		"many":    many,
+	} {
+		x := NewUint64(m)
+		if x.Len() != len(m) {
+			t.Errorf("%s: Len %d, want %d", name, x.Len(), len(m))
+		}
+		for k, want := range m {
+			if got, ok := x.GetUint64(k); !ok || got != want {
+				t.Errorf("%s: GetUint64(%#x) = %d, %v; want %d", name, k, got, ok, want)
+			}
+		}
+		for _, k := range []uint64{0, 1, 3, 1 << 62, ^uint64(0), rng.Uint64(), rng.Uint64()} {
+			if _, in := m[k]; in {
+				continue
+			}
+			if got, ok := x.GetUint64(k); ok {
+				t.Errorf("%s: GetUint64(%#x) = %d, true for a key it does not hold", name, k, got)
+			}
+		}
+	}
+	x := NewUint64(map[uint64]bool{1: true})
+	seen := map[uint64]uint64{}
+	for range 100_000 {
+		k := rng.Uint64()
+		h := x.mixUint64(k)
+		if prev, ok := seen[h]; ok && prev != k {
+			t.Fatalf("mixUint64(%#x) = mixUint64(%#x)", k, prev)
+		}
+		seen[h] = k
+	}
+}
