@@ -154,10 +154,13 @@ type E2ETrial struct {
 	// the pipeline keeps up. It was the "sustained" figure until session 7.
 	MeanRate float64
 	// IngestRate is what ingest achieved: published ÷ its publishing time.
-	IngestRate        float64
-	P50, P99, MaxLat  time.Duration
-	MaxLagRecords     int64
-	Procs             []ProcUsage
+	IngestRate       float64
+	P50, P99, MaxLat time.Duration
+	MaxLagRecords    int64
+	Procs            []ProcUsage
+	// Machine is the whole machine's CPU over the same window as Procs:
+	// with Steal > 0 the trial ran on less than all of the machine.
+	Machine           MachineUsage
 	Sustainable       bool
 	Why               string // why not sustainable
 	PublishStart      time.Time
@@ -668,7 +671,14 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 	}
 	pids["bench+dev-broker"] = os.Getpid()
 	first, last := map[string]ProcSample{}, map[string]ProcSample{}
+	var mFirst, mLast MachineSample
 	sample := func() {
+		if m, err := ReadMachine(); err == nil {
+			if mFirst.At.IsZero() {
+				mFirst = m
+			}
+			mLast = m
+		}
 		for name, pid := range pids {
 			s, err := ReadProc(pid)
 			if err != nil {
@@ -870,6 +880,7 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 		u := Usage(name, first[name], last[name])
 		t.Procs = append(t.Procs, u)
 	}
+	t.Machine = MachineUse(mFirst, mLast)
 	switch {
 	case t.Stored < published:
 		t.Why = fmt.Sprintf("only %d of %d published mentions queryable %s after ingest finished (%d dead-lettered)", t.Stored, published, cfg.Drain, t.DeadLetters)
@@ -1042,6 +1053,9 @@ func (r *E2EReport) WriteTo(w io.Writer) (int64, error) {
 		fmt.Fprintf(&b, "%sbottleneck=%s\n", pre, t.Bottleneck)
 		for _, u := range t.Procs {
 			fmt.Fprintf(&b, "%s%s_cpu_cores=%.2f\n%s%s_rss_peak_bytes=%d\n", pre, u.Name, u.Cores, pre, u.Name, u.Peak)
+		}
+		if t.Machine.OK {
+			fmt.Fprintf(&b, "%smachine_busy_cores=%.2f\n%smachine_steal_cores=%.2f\n", pre, t.Machine.Busy, pre, t.Machine.Steal)
 		}
 		fmt.Fprintf(&b, "%ssustainable=%t\n", pre, t.Sustainable)
 		if t.Why != "" {

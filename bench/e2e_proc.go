@@ -101,3 +101,77 @@ func Usage(name string, from, to ProcSample) ProcUsage {
 	}
 	return u
 }
+
+// MachineSample is one reading of the whole machine's CPU time, summed
+// over its CPUs, from the "cpu" line of /proc/stat.
+type MachineSample struct {
+	At time.Time
+	// Busy is user, nice, system, irq and softirq time (guest time is
+	// inside user); Idle is idle and iowait time.
+	Busy, Idle time.Duration
+	// Steal is the time the hypervisor ran something else while this
+	// machine's virtual CPUs wanted to run: CPU the machine was owed and
+	// did not get.
+	Steal time.Duration
+}
+
+// ReadMachine samples /proc/stat.
+func ReadMachine() (MachineSample, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return MachineSample{}, err
+	}
+	s, err := ParseProcStat(b)
+	s.At = time.Now()
+	return s, err
+}
+
+// ParseProcStat reads the aggregate "cpu" line of a /proc/stat file
+// (fields user nice system idle iowait irq softirq steal …, in USER_HZ;
+// kernels before 2.6.11 have no steal field, which then reads 0).
+func ParseProcStat(b []byte) (MachineSample, error) {
+	var s MachineSample
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := strings.Fields(string(line))
+	if len(f) < 8 || f[0] != "cpu" {
+		return s, fmt.Errorf("bench: /proc/stat: first line %q is not the aggregate cpu line with ≥ 7 counters", line)
+	}
+	var v [8]int64
+	for i := range v {
+		if i+1 >= len(f) {
+			break
+		}
+		n, err := strconv.ParseInt(f[i+1], 10, 64)
+		if err != nil || n < 0 {
+			return s, fmt.Errorf("bench: /proc/stat: cpu field %d is %q, want a count of ticks", i+1, f[i+1])
+		}
+		v[i] = n
+	}
+	tick := func(n int64) time.Duration { return time.Duration(n) * time.Second / clockTicks }
+	s.Busy = tick(v[0] + v[1] + v[2] + v[5] + v[6])
+	s.Idle = tick(v[3] + v[4])
+	s.Steal = tick(v[7])
+	return s, nil
+}
+
+// MachineUsage is the machine's use over a window, in cores (CPU time ÷
+// wall time): Busy is what every process and the kernel used, Steal what
+// the hypervisor withheld. On a 2-core machine Busy + Idle + Steal ≈ 2;
+// a trial with Steal > 0 ran on less than the whole machine.
+type MachineUsage struct {
+	Busy, Steal float64
+	OK          bool
+}
+
+// MachineUse is the use between two samples.
+func MachineUse(from, to MachineSample) MachineUsage {
+	wall := to.At.Sub(from.At)
+	if wall <= 0 || to.Busy < from.Busy || to.Steal < from.Steal {
+		return MachineUsage{}
+	}
+	return MachineUsage{
+		Busy:  float64(to.Busy-from.Busy) / float64(wall),
+		Steal: float64(to.Steal-from.Steal) / float64(wall),
+		OK:    true,
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -269,5 +270,60 @@ func TestReadProc(t *testing.T) {
 	}
 	if _, err := ReadProc(-1); err == nil {
 		t.Fatal("ReadProc(-1) succeeded")
+	}
+}
+
+func TestParseProcStat(t *testing.T) {
+	tick := func(n int64) time.Duration { return time.Duration(n) * 10 * time.Millisecond }
+	for _, tc := range []struct {
+		name              string
+		in                string
+		busy, idle, steal time.Duration
+		err               bool
+	}{
+		{"current kernel", "cpu  100 5 20 300 7 1 2 40 0 0\ncpu0 50 2 10 150 3 0 1 20 0 0\n", tick(128), tick(307), tick(40), false},
+		{"no guest fields", "cpu 1 0 1 8 0 0 0 3\n", tick(2), tick(8), tick(3), false},
+		{"before steal (7 counters)", "cpu 1 0 1 8 0 0 0\n", tick(2), tick(8), 0, false},
+		{"per-CPU line first", "cpu0 1 0 1 8 0 0 0 3\n", 0, 0, 0, true},
+		{"too few counters", "cpu 1 2 3\n", 0, 0, 0, true},
+		{"not a number", "cpu 1 x 1 8 0 0 0 3\n", 0, 0, 0, true},
+		{"negative", "cpu 1 -2 1 8 0 0 0 3\n", 0, 0, 0, true},
+		{"empty", "", 0, 0, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := ParseProcStat([]byte(tc.in))
+			if (err != nil) != tc.err {
+				t.Fatalf("err %v, want error %t", err, tc.err)
+			}
+			if err == nil && (s.Busy != tc.busy || s.Idle != tc.idle || s.Steal != tc.steal) {
+				t.Fatalf("busy %s idle %s steal %s, want %s %s %s", s.Busy, s.Idle, s.Steal, tc.busy, tc.idle, tc.steal)
+			}
+		})
+	}
+}
+
+func TestMachineUse(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	from := MachineSample{At: t0, Busy: 10 * time.Second, Idle: 5 * time.Second, Steal: time.Second}
+	to := MachineSample{At: t0.Add(10 * time.Second), Busy: 25 * time.Second, Idle: 7 * time.Second, Steal: 4 * time.Second}
+	u := MachineUse(from, to)
+	if !u.OK || u.Busy != 1.5 || u.Steal != 0.3 {
+		t.Fatalf("%+v, want busy 1.5 steal 0.3 cores", u)
+	}
+	if u := MachineUse(to, from); u.OK {
+		t.Fatalf("samples the wrong way round gave %+v", u)
+	}
+	if u := MachineUse(from, from); u.OK {
+		t.Fatalf("no time between gave %+v", u)
+	}
+	if runtime.GOOS != "linux" {
+		return
+	}
+	s, err := ReadMachine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Busy+s.Idle <= 0 {
+		t.Fatalf("this machine's /proc/stat: %+v", s)
 	}
 }
