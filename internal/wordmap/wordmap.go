@@ -36,14 +36,20 @@ type slot[V any] struct {
 	v V
 }
 
-// New returns a Map of the words and values of m.
-func New[V any](m map[string]V) *Map[V] {
+// empty returns a Map with a fresh seed and room for n keys: a power of
+// two of at least 16 slots, at most half of them to be filled.
+func empty[V any](n int) *Map[V] {
 	size := 16
-	for size < 2*len(m) {
+	for size < 2*n {
 		size *= 2
 	}
+	return &Map[V]{seed: maphash.MakeSeed(), slots: make([]slot[V], size), mask: uint64(size - 1), n: n}
+}
+
+// New returns a Map of the words and values of m.
+func New[V any](m map[string]V) *Map[V] {
 	for {
-		w := &Map[V]{seed: maphash.MakeSeed(), slots: make([]slot[V], size), mask: uint64(size - 1), n: len(m)}
+		w := empty[V](len(m))
 		if w.fill(m) {
 			return w
 		}
@@ -120,12 +126,8 @@ func (w *Map[V]) find(h uint64) (V, bool) {
 // word's hash of 0 is, as 1): an absent key is taken for a key with a
 // probability of 2⁻⁶⁴ per look-up.
 func NewUint64[V any](m map[uint64]V) *Map[V] {
-	size := 16
-	for size < 2*len(m) {
-		size *= 2
-	}
 	for {
-		w := &Map[V]{seed: maphash.MakeSeed(), slots: make([]slot[V], size), mask: uint64(size - 1), n: len(m)}
+		w := empty[V](len(m))
 		w.mix = maphash.Comparable(w.seed, uint64(0)) | 1
 		if w.fillUint64(m) {
 			return w
