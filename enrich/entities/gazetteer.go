@@ -122,9 +122,9 @@ func (g *gazetteer) mark(toks []tokInfo) {
 	}
 }
 
-// registryNames returns the names, aliases, products and @handles of the brands of
+// RegistryNames returns the names, aliases, products and @handles of the brands of
 // reg: the gazetteer the shipped model was trained with.
-func registryNames(reg *registry.Registry) []string {
+func RegistryNames(reg *registry.Registry) []string {
 	var out []string
 	for _, b := range reg.Brands {
 		out = append(out, b.Name)

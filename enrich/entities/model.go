@@ -56,11 +56,15 @@ type ModelInfo struct {
 	Labels []string `json:"labels"`
 
 	// Provenance (not used for tagging).
-	TrainedOn []TrainFile      `json:"trained_on"`
-	Training  map[string]any   `json:"training"`
-	Licence   string           `json:"licence"`
-	Gazetteer string           `json:"gazetteer"`
-	Stats     map[string]int64 `json:"stats,omitempty"`
+	TrainedOn []TrainFile    `json:"trained_on"`
+	Training  map[string]any `json:"training"`
+	Licence   string         `json:"licence"`
+	Gazetteer string         `json:"gazetteer"`
+	// GazetteerNames is the file of brand gazetteer names trained with
+	// and its SHA-256 ("train/gazetteer.txt sha256:…"; see
+	// TrainOptions.Gazetteer).
+	GazetteerNames string           `json:"gazetteer_names,omitempty"`
+	Stats          map[string]int64 `json:"stats,omitempty"`
 }
 
 // TrainFile is one training file.

@@ -2,6 +2,8 @@ package entities
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"math/rand/v2"
 	"os"
 	"reflect"
@@ -172,5 +174,26 @@ func TestTrainNames(t *testing.T) {
 	}
 	if got, want := names(3, 1), []string{"new york/place"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("without fold 1: %v, want %v", got, want)
+	}
+}
+
+// TestShippedGazetteerPinned checks that the brand gazetteer file the
+// trainer reads (train/gazetteer.txt) is the one the shipped weights were
+// trained with: editing it without retraining would make
+// `go run ./enrich/entities/train` give other weights than those shipped.
+// The default registry may change freely; the trainer does not read it.
+func TestShippedGazetteerPinned(t *testing.T) {
+	m, err := DefaultModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("train/gazetteer.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	want := "enrich/entities/train/gazetteer.txt sha256:" + hex.EncodeToString(sum[:])
+	if m.Info.GazetteerNames != want {
+		t.Errorf("weights header gazetteer_names = %q, want %q: retrain with go run ./enrich/entities/train", m.Info.GazetteerNames, want)
 	}
 }

@@ -27,7 +27,7 @@ func NewTagger(m *Model, reg *registry.Registry) (*Tagger, error) {
 			return nil, err
 		}
 	}
-	t := &Tagger{m: m, gaz: newGazetteer(registryNames(reg))}
+	t := &Tagger{m: m, gaz: newGazetteer(RegistryNames(reg))}
 	if m.Info.Ext != 0 {
 		var err error
 		if t.xlex, err = externalLexicon(); err != nil {

@@ -47,6 +47,12 @@ type TrainOptions struct {
 	// none) and ExtMask the lexicon flags they see (0: all).
 	Ext     int
 	ExtMask int
+	// Gazetteer is the brand gazetteer trained with: names, aliases,
+	// products and @handles (see RegistryNames); nil: those of the
+	// default registry. The trainer passes a pinned list
+	// (train/gazetteer.txt), so that editing the default registry does
+	// not change what retraining the shipped model gives.
+	Gazetteer []string
 }
 
 // noFeature marks a left-out feature (see TrainOptions.WordDropout).
@@ -311,12 +317,17 @@ func LowerVocab(sents []Sentence, minCount int) []string {
 	return out
 }
 
-// TrainTagger trains a model on sents with the default registry's
-// gazetteer and the vocabulary, and returns it ready to tag.
+// TrainTagger trains a model on sents with opt's brand gazetteer (the
+// default registry's without one) and the vocabulary, and returns it
+// ready to tag.
 func TrainTagger(sents []Sentence, vocab []string, opt TrainOptions) (*Model, Trained, error) {
-	reg, err := registry.Default()
-	if err != nil {
-		return nil, Trained{}, err
+	names := opt.Gazetteer
+	if names == nil {
+		reg, err := registry.Default()
+		if err != nil {
+			return nil, Trained{}, err
+		}
+		names = RegistryNames(reg)
 	}
 	if opt.Ext != 0 {
 		if _, err := externalLexicon(); err != nil {
@@ -336,7 +347,7 @@ func TrainTagger(sents []Sentence, vocab []string, opt TrainOptions) (*Model, Tr
 	for k := range folds {
 		folds[k] = namesGazetteer(TrainNames(sents, numFolds, k))
 	}
-	tr := Train(sents, opt, newHashSet(vs), newGazetteer(registryNames(reg)), folds)
+	tr := Train(sents, opt, newHashSet(vs), newGazetteer(names), folds)
 	tr.Names = TrainNames(sents, numFolds, -1)
 	m := newModel(ModelInfo{FeatureVersion: FeatureVersion, HashBits: opt.HashBits, Scale: tr.Scale, Beam: opt.Beam, Ext: opt.Ext, ExtMask: opt.ExtMask}, tr.Weights, vs, tr.Names)
 	return m, tr, nil

