@@ -123,7 +123,9 @@ func (g *gazetteer) mark(toks []tokInfo) {
 }
 
 // RegistryNames returns the names, aliases, products and @handles of the brands of
-// reg: the gazetteer the shipped model was trained with.
+// reg: the brand gazetteer the tagger marks tokens with (the configured
+// registry's at tagging time; the trainer's pinned list, train/gazetteer.txt,
+// was written by this function from an earlier default registry).
 func RegistryNames(reg *registry.Registry) []string {
 	var out []string
 	for _, b := range reg.Brands {
