@@ -135,15 +135,24 @@ func readGazetteer(path string) ([]string, string, error) {
 	}
 	names := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 	for i, n := range names {
-		switch {
-		case strings.TrimSpace(n) == "":
-			return nil, "", fmt.Errorf("-gazetteer %s: line %d is empty", path, i+1)
-		case strings.ContainsRune(n, '\r'):
-			return nil, "", fmt.Errorf("-gazetteer %s: line %d ends in CR (want LF line ends)", path, i+1)
+		if why := badGazetteerLine(n); why != "" {
+			return nil, "", fmt.Errorf("-gazetteer %s: line %d %s", path, i+1, why)
 		}
 	}
 	sum := sha256.Sum256(b)
 	return names, filepath.ToSlash(path) + " sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// badGazetteerLine says what is wrong with n as a line of the gazetteer
+// file ("" when nothing is).
+func badGazetteerLine(n string) string {
+	switch {
+	case strings.TrimSpace(n) == "":
+		return "is empty"
+	case strings.ContainsRune(n, '\r'):
+		return "ends in CR (want LF line ends)"
+	}
+	return ""
 }
 
 // writeGazetteer writes the default registry's gazetteer names to path.
@@ -154,7 +163,7 @@ func writeGazetteer(path string) error {
 	}
 	var b strings.Builder
 	for _, n := range entities.RegistryNames(reg) {
-		if strings.TrimSpace(n) == "" || strings.ContainsAny(n, "\r\n") {
+		if why := badGazetteerLine(n); why != "" || strings.ContainsRune(n, '\n') {
 			return fmt.Errorf("registry name %q cannot be a line of %s", n, path)
 		}
 		b.WriteString(n)
