@@ -32,10 +32,12 @@ const (
 	FormatS140 = "s140"
 	// FormatCrowdFlower is a CrowdFlower / Figure Eight CSV with a header:
 	// a text column (text or tweet_text) and a sentiment column
-	// (airline_sentiment: positive/neutral/negative, or
+	// (airline_sentiment or sentiment: positive/neutral/negative, or
 	// is_there_an_emotion_directed_at_a_brand_or_product: "Positive
 	// emotion" / "Negative emotion" / "No emotion toward brand or product";
-	// "I can't tell" rows are skipped and counted).
+	// "I can't tell" rows are skipped and counted). An optional split
+	// column (earshot's own labelled files: tune or holdout) fills
+	// Example.Split.
 	FormatCrowdFlower = "crowdflower"
 )
 
@@ -53,6 +55,9 @@ const (
 	// SkipTrained: a row of the part of the file the model was trained on
 	// or made choices on (see SplitPart and Dataset.DropTrained).
 	SkipTrained = "trained"
+	// SkipOtherSplit: a row of another split than the one asked for
+	// (Dataset.KeepSplit).
+	SkipOtherSplit = "other_split"
 )
 
 // MaxLineBytes bounds one TSV line (a tweet is a few hundred bytes).
@@ -70,6 +75,9 @@ type Example struct {
 	Label string
 	// Score is FormatVADER's gold mean valence, −4..4.
 	Score float64
+	// Split is the row's split column (FormatCrowdFlower files that have
+	// one, such as enrich/sentiment/testdata/brand_directed.csv), else "".
+	Split string
 }
 
 // Dataset is what a reader read: the usable examples and a count of the
@@ -307,12 +315,13 @@ func s140Rows() csvRows {
 // CrowdFlower column names.
 var (
 	crowdflowerTextColumns      = []string{"text", "tweet_text"}
-	crowdflowerSentimentColumns = []string{"airline_sentiment", "is_there_an_emotion_directed_at_a_brand_or_product"}
+	crowdflowerSentimentColumns = []string{"airline_sentiment", "is_there_an_emotion_directed_at_a_brand_or_product", "sentiment"}
 	crowdflowerIDColumns        = []string{"tweet_id", "_unit_id", "id"}
+	crowdflowerSplitColumns     = []string{"split"}
 )
 
 func crowdflowerRows() csvRows {
-	textCol, labelCol, idCol := -1, -1, -1
+	textCol, labelCol, idCol, splitCol := -1, -1, -1, -1
 	find := func(rec []string, names []string) int {
 		for _, name := range names {
 			for i, h := range rec {
@@ -326,6 +335,7 @@ func crowdflowerRows() csvRows {
 	return csvRows{
 		header: func(_ *Dataset, rec []string) (bool, error) {
 			textCol, labelCol, idCol = find(rec, crowdflowerTextColumns), find(rec, crowdflowerSentimentColumns), find(rec, crowdflowerIDColumns)
+			splitCol = find(rec, crowdflowerSplitColumns)
 			var missing []string
 			if textCol < 0 {
 				missing = append(missing, "a text column ("+strings.Join(crowdflowerTextColumns, " or ")+")")
@@ -357,11 +367,14 @@ func crowdflowerRows() csvRows {
 				d.skip(line, SkipEmptyText, "no text")
 				return
 			}
-			id := ""
+			id, split := "", ""
 			if idCol >= 0 && idCol < len(rec) {
 				id = strings.TrimSpace(rec[idCol])
 			}
-			d.Examples = append(d.Examples, Example{Line: line, ID: id, Text: text, Label: label})
+			if splitCol >= 0 && splitCol < len(rec) {
+				split = strings.TrimSpace(rec[splitCol])
+			}
+			d.Examples = append(d.Examples, Example{Line: line, ID: id, Text: text, Label: label, Split: split})
 		},
 	}
 }
@@ -506,11 +519,34 @@ func SplitPart(text string, parts int) int {
 // them as skipped (SkipTrained, reported as skipped_trained); it returns
 // how many it removed.
 func (d *Dataset) DropTrained(trained func(Example) bool) int {
+	return d.drop(trained, SkipTrained, "in a part of the file the model was trained on or made choices on")
+}
+
+// KeepSplit keeps the examples whose Split is name and drops the others,
+// counted as SkipOtherSplit; it returns how many it dropped. It is an error
+// when no example has a split (the file has no split column).
+func (d *Dataset) KeepSplit(name string) (int, error) {
+	has := false
+	for _, ex := range d.Examples {
+		if ex.Split != "" {
+			has = true
+			break
+		}
+	}
+	if !has {
+		return 0, fmt.Errorf("eval: split %q asked for, but no row has a split (the file needs a split column)", name)
+	}
+	return d.drop(func(ex Example) bool { return ex.Split != name }, SkipOtherSplit, "not in split "+name), nil
+}
+
+// drop removes the examples for which out is true, each counted under
+// reason.
+func (d *Dataset) drop(out func(Example) bool, reason, detail string) int {
 	kept := d.Examples[:0]
 	n := 0
 	for _, ex := range d.Examples {
-		if trained(ex) {
-			d.skip(ex.Line, SkipTrained, "in a part of the file the model was trained on")
+		if out(ex) {
+			d.skip(ex.Line, reason, detail)
 			n++
 			continue
 		}

@@ -15,6 +15,7 @@ func TestRead(t *testing.T) {
 		input   string
 		want    []ex
 		scores  []float64 // vader
+		splits  []string  // crowdflower with a split column
 		skipped map[string]int
 	}{
 		{
@@ -98,6 +99,18 @@ func TestRead(t *testing.T) {
 				{"570301083672813571", "negative", "@united flight delayed 3 hours, no update"}},
 		},
 		{
+			name:   "earshot's labelled file: sentiment and split columns",
+			format: FormatCrowdFlower,
+			input: "tweet_id,brand,created_at,text,sentiment,split\n" +
+				"281,AdobeCare,2017-10-31T22:00:00Z,\"Please tell me why my @115769 has expired, but I’m still being charged????\",negative,holdout\n" +
+				"234,ATVIAssist,2017-10-31T21:00:00Z,@ATVIAssist i pre ordered wwii but how do i get the code?,neutral,tune\n" +
+				"235,ATVIAssist,2017-10-31T21:00:00Z,short row\n",
+			want: []ex{{"281", "negative", "Please tell me why my @115769 has expired, but I’m still being charged????"},
+				{"234", "neutral", "@ATVIAssist i pre ordered wwii but how do i get the code?"}},
+			splits:  []string{"holdout", "tune"},
+			skipped: map[string]int{SkipBadRow: 1},
+		},
+		{
 			name:   "empty input",
 			format: FormatSemEval,
 			input:  "",
@@ -116,6 +129,13 @@ func TestRead(t *testing.T) {
 				g := d.Examples[i]
 				if g.ID != w.id || g.Label != w.label || g.Text != w.text {
 					t.Errorf("example %d = {%q %q %q}, want {%q %q %q}", i, g.ID, g.Label, g.Text, w.id, w.label, w.text)
+				}
+				wantSplit := ""
+				if tt.splits != nil {
+					wantSplit = tt.splits[i]
+				}
+				if g.Split != wantSplit {
+					t.Errorf("example %d split %q, want %q", i, g.Split, wantSplit)
 				}
 				if tt.scores != nil && g.Score != tt.scores[i] {
 					t.Errorf("example %d score %v, want %v", i, g.Score, tt.scores[i])

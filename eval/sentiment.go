@@ -74,6 +74,11 @@ type Scorer interface {
 // mention, and the enricher's Sentiment is read back.
 type EnricherScorer struct {
 	Enricher enrich.Enricher
+	// Direction is every mention's direction: mention.DirectionInbound
+	// scores each text as a customer's mention addressed to a brand, as
+	// the pipeline does once the brands enricher has said so; empty
+	// leaves it unset.
+	Direction string
 }
 
 var evalTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -81,7 +86,7 @@ var evalTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 // Score implements Scorer.
 func (s EnricherScorer) Score(ctx context.Context, text string) (mention.Sentiment, error) {
 	m := &mention.Mention{V: mention.Version, ID: "eval:1", Platform: "eval", NativeID: "1", CreatedAt: evalTime,
-		IngestedAt: evalTime, Source: "eval", Author: mention.Author{ID: "eval"}, Text: text, ConversationID: "eval:1"}
+		IngestedAt: evalTime, Source: "eval", Author: mention.Author{ID: "eval"}, Text: text, ConversationID: "eval:1", Direction: s.Direction}
 	if err := s.Enricher.Enrich(ctx, m); err != nil {
 		return mention.Sentiment{}, err
 	}

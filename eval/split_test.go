@@ -95,3 +95,44 @@ type fixedScorer struct{}
 func (fixedScorer) Score(context.Context, string) (mention.Sentiment, error) {
 	return mention.Sentiment{Label: mention.SentimentNeutral}, nil
 }
+
+func TestKeepSplit(t *testing.T) {
+	tests := []struct {
+		name     string
+		splits   []string
+		keep     string
+		wantKept int
+		wantErr  bool
+	}{
+		{name: "holdout of a mixed file", splits: []string{"tune", "holdout", "holdout", "tune", "holdout"}, keep: "holdout", wantKept: 3},
+		{name: "tune", splits: []string{"tune", "holdout", "holdout"}, keep: "tune", wantKept: 1},
+		{name: "a split no row has", splits: []string{"tune", "holdout"}, keep: "test", wantKept: 0},
+		{name: "a file without a split column", splits: []string{"", ""}, keep: "holdout", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &Dataset{Format: FormatCrowdFlower}
+			for i, s := range tt.splits {
+				d.Examples = append(d.Examples, Example{Line: i + 2, Text: "t" + strconv.Itoa(i), Label: mention.SentimentNeutral, Split: s})
+			}
+			n, err := d.KeepSplit(tt.keep)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if tt.wantErr {
+				if len(d.Examples) != len(tt.splits) {
+					t.Errorf("an error dropped rows: %d left of %d", len(d.Examples), len(tt.splits))
+				}
+				return
+			}
+			if len(d.Examples) != tt.wantKept || n != len(tt.splits)-tt.wantKept || d.Skipped[SkipOtherSplit] != n {
+				t.Errorf("kept %d, dropped %d (skipped %v); want kept %d", len(d.Examples), n, d.Skipped, tt.wantKept)
+			}
+			for _, ex := range d.Examples {
+				if ex.Split != tt.keep {
+					t.Errorf("kept a row of split %q", ex.Split)
+				}
+			}
+		})
+	}
+}

@@ -12,11 +12,14 @@ import (
 
 	"github.com/earshot-dev/earshot/enrich/sentiment"
 	"github.com/earshot-dev/earshot/eval"
+	"github.com/earshot-dev/earshot/mention"
 )
 
 var evalFlags struct {
-	Data   string
-	Format string
+	Data    string
+	Format  string
+	Split   string
+	Inbound bool
 }
 
 // evalCmd is the parent of the eval tasks.
@@ -40,9 +43,11 @@ Formats:
   semeval      TSV id, label, text (SemEval 2013–2017 Task 4A; extra columns ignored)
   vader        TSV id, mean valence −4..4, text (VADER's tweets_GroundTruth.txt)
   s140         Sentiment140 CSV: polarity 0/2/4, id, date, query, user, text
-  crowdflower  CSV with a header: text or tweet_text, and airline_sentiment or
-               is_there_an_emotion_directed_at_a_brand_or_product ("I can't tell"
-               rows are skipped and counted)
+  crowdflower  CSV with a header: text or tweet_text, and airline_sentiment,
+               sentiment or is_there_an_emotion_directed_at_a_brand_or_product
+               ("I can't tell" rows are skipped and counted); an optional split
+               column, for --split (earshot's labelled brand-directed tweets,
+               enrich/sentiment/testdata/brand_directed.csv)
 
 A file the hybrid model was trained on (its SHA-256 is in the weights
 header) is scored only on its held-out part: for a file the model used in
@@ -60,6 +65,8 @@ are skipped and counted, never fatal.`,
 	f := c.Flags()
 	f.StringVar(&evalFlags.Data, "data", "", "the labelled data set (required)")
 	f.StringVar(&evalFlags.Format, "format", "", "data set format: "+strings.Join(eval.SentimentFormats, ", ")+" (required)")
+	f.StringVar(&evalFlags.Split, "split", "", "crowdflower with a split column: only rows of this split (e.g. holdout); default all")
+	f.BoolVar(&evalFlags.Inbound, "inbound", false, "score every row as a customer's mention addressed to a brand (direction inbound), as the pipeline does for those")
 	evalCmd.AddCommand(c)
 	rootCmd.AddCommand(evalCmd)
 }
@@ -94,10 +101,19 @@ func runEvalSentiment(cmd *cobra.Command, _ []string) error {
 	if err := dropTrained(ds, se.Model(), data); err != nil {
 		return fmt.Errorf("eval sentiment: %s: %w", evalFlags.Data, err)
 	}
+	if evalFlags.Split != "" {
+		if _, err := ds.KeepSplit(evalFlags.Split); err != nil {
+			return fmt.Errorf("eval sentiment: %s: %w", evalFlags.Data, err)
+		}
+	}
 	for _, reason := range ds.SkipReasons() {
 		a.Log.Warn("rows skipped", "file", evalFlags.Data, "reason", reason, "count", ds.Skipped[reason], "first", ds.FirstSkip[reason])
 	}
-	rep, err := eval.Sentiment(cmd.Context(), ds, eval.EnricherScorer{Enricher: se})
+	sc := eval.EnricherScorer{Enricher: se}
+	if evalFlags.Inbound {
+		sc.Direction = mention.DirectionInbound
+	}
+	rep, err := eval.Sentiment(cmd.Context(), ds, sc)
 	if err != nil {
 		return fmt.Errorf("eval sentiment: %s: %w", evalFlags.Data, err)
 	}
@@ -108,12 +124,17 @@ func runEvalSentiment(cmd *cobra.Command, _ []string) error {
 // dropTrained removes from ds the rows m was trained on or made choices
 // on, found by the file's SHA-256 in m's header (nothing for VADER alone,
 // m nil): for a file split into parts, the rows outside its held-out
-// parts (skipped_trained); a file used whole is an error.
+// parts (skipped_trained); for the file the inbound decision biases were
+// chosen on, the rows of that split (skipped_trained); a file used whole
+// is an error.
 func dropTrained(ds *eval.Dataset, m *sentiment.Model, data []byte) error {
 	if m == nil {
 		return nil
 	}
 	sum := sha256.Sum256(data)
+	if cf := m.Info.InboundChoices; cf != nil && cf.SHA256 == hex.EncodeToString(sum[:]) {
+		ds.DropTrained(func(ex eval.Example) bool { return ex.Split == cf.Split })
+	}
 	tf, ok := m.UsedFile(hex.EncodeToString(sum[:]))
 	if !ok {
 		return nil

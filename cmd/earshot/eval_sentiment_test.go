@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -76,5 +78,98 @@ func TestDropTrained(t *testing.T) {
 	}
 	if err := dropTrained(other, nil, data); err != nil || len(other.Examples) != 6 {
 		t.Errorf("no model: %v, %d rows", err, len(other.Examples))
+	}
+}
+
+// TestDropTrainedInboundChoices: the rows of the split the inbound
+// decision biases were chosen on are skipped as trained, in that file only.
+func TestDropTrainedInboundChoices(t *testing.T) {
+	data := []byte("tweet_id,brand,created_at,text,sentiment,split\n" +
+		"1,AmazonHelp,2017-10-31T22:00:00Z,my parcel is late,negative,tune\n" +
+		"2,AmazonHelp,2017-10-31T22:00:00Z,where is my order?,neutral,holdout\n" +
+		"3,AmazonHelp,2017-10-31T22:00:00Z,thanks so much,positive,holdout\n")
+	sum := sha256.Sum256(data)
+	m := &sentiment.Model{ID: "test", Info: sentiment.ModelInfo{
+		InboundChoices: &sentiment.ChoiceFile{Path: "brand_directed.csv", SHA256: hex.EncodeToString(sum[:]), Split: "tune", Rows: 1}}}
+	for _, tc := range []struct {
+		name      string
+		data      []byte
+		wantKept  int
+		wantTrain int
+	}{
+		{"the file the biases were chosen on", data, 2, 1},
+		{"another file", append(append([]byte{}, data...), "4,AmazonHelp,2017-10-31T22:00:00Z,ok,neutral,tune\n"...), 4, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := eval.Read(bytes.NewReader(tc.data), eval.FormatCrowdFlower)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := dropTrained(d, m, tc.data); err != nil {
+				t.Fatal(err)
+			}
+			if len(d.Examples) != tc.wantKept || d.Skipped[eval.SkipTrained] != tc.wantTrain {
+				t.Errorf("kept %d, skipped_trained %d; want %d and %d", len(d.Examples), d.Skipped[eval.SkipTrained], tc.wantKept, tc.wantTrain)
+			}
+			for _, ex := range d.Examples {
+				if ex.Split == "tune" && tc.wantTrain > 0 {
+					t.Errorf("scored tune row %s", ex.ID)
+				}
+			}
+		})
+	}
+}
+
+const brandDirectedFixture = "../../enrich/sentiment/testdata/brand_directed.csv"
+
+// TestEvalSentimentBrandDirected runs eval sentiment over the project's
+// labelled customers' tweets to brands: the tune split (the inbound
+// biases' choices) is skipped as trained whether or not --split asks for
+// the holdout, and --inbound scores the rows as the pipeline scores
+// inbound mentions.
+func TestEvalSentimentBrandDirected(t *testing.T) {
+	t.Setenv("EARSHOT_CONFIG", "")
+	for _, tc := range []struct {
+		name        string
+		args        []string
+		minF1       float64
+		inboundBias bool
+	}{
+		{"holdout, inbound", []string{"--split", "holdout", "--inbound"}, 0.67, true},
+		{"every row, inbound", []string{"--inbound"}, 0.67, true},
+		{"holdout, no direction", []string{"--split", "holdout"}, 0.6, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() { evalFlags.Split, evalFlags.Inbound = "", false }()
+			var out bytes.Buffer
+			rootCmd.SetOut(&out)
+			rootCmd.SetArgs(append([]string{"eval", "sentiment", "--data", brandDirectedFixture, "--format", "crowdflower"}, tc.args...))
+			defer rootCmd.SetArgs(nil)
+			if err := rootCmd.ExecuteContext(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			got := out.String()
+			for _, want := range []string{"n=301\n", "skipped_trained=151\n"} {
+				if !strings.Contains(got, want) {
+					t.Errorf("output lacks %q:\n%s", want, got)
+				}
+			}
+			lines := strings.Split(strings.TrimSpace(got), "\n")
+			last := lines[len(lines)-1]
+			v, ok := strings.CutPrefix(last, "macro_f1=")
+			if !ok {
+				t.Fatalf("last line %q is not macro_f1", last)
+			}
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f < tc.minF1 {
+				t.Errorf("macro_f1 %v, want ≥ %v", f, tc.minF1)
+			}
+			if !tc.inboundBias && f >= 0.67 {
+				t.Errorf("macro_f1 %v without --inbound: the inbound biases seem applied", f)
+			}
+		})
 	}
 }

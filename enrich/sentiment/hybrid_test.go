@@ -8,6 +8,8 @@ import (
 	"os"
 	"slices"
 	"testing"
+
+	"github.com/earshot-dev/earshot/mention"
 )
 
 // tableEnricher is the enricher TestScoreHybrid scores: the shipped model,
@@ -211,5 +213,57 @@ func BenchmarkReadModel(b *testing.B) {
 		if _, err := ReadModel(bytes.NewReader(data)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestInboundDecisionBias checks that Enrich takes the label with the
+// model's inbound decision biases for an inbound mention only, that the
+// compound and the other directions are Score's, and that a model without
+// inbound biases scores an inbound mention as Score does.
+func TestInboundDecisionBias(t *testing.T) {
+	shipped := newEnricher(t)
+	forced := *shipped.Model() // the same weights, inbound biases that force "negative"
+	forced.Info.InboundDecisionBias = &[NumClasses]float64{ClassNegative: 100}
+	without := *shipped.Model()
+	without.Info.InboundDecisionBias = nil
+	texts := []string{"@SpotifyCares Brilliant thanks 😊", "My flight is at 5pm from gate B12", "@AmazonHelp my parcel is lost"}
+	for _, tc := range []struct {
+		name      string
+		model     *Model
+		direction string
+		negative  bool // every label negative; else Score's label
+	}{
+		{"forced, inbound", &forced, mention.DirectionInbound, true},
+		{"forced, outbound", &forced, mention.DirectionOutbound, false},
+		{"forced, other", &forced, mention.DirectionOther, false},
+		{"forced, no direction", &forced, "", false},
+		{"no inbound biases, inbound", &without, mention.DirectionInbound, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := NewWithModel(DefaultConfig(), tc.model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, text := range texts {
+				m := &mention.Mention{Text: text, Direction: tc.direction}
+				if err := e.Enrich(t.Context(), m); err != nil {
+					t.Fatal(err)
+				}
+				plain := e.Score(text)
+				want := plain.Label
+				if tc.negative {
+					want = "negative"
+				}
+				if m.Sentiment.Label != want {
+					t.Errorf("%q: label %s, want %s", text, m.Sentiment.Label, want)
+				}
+				if m.Sentiment.Compound != plain.Compound {
+					t.Errorf("%q: compound %v, Score's %v", text, m.Sentiment.Compound, plain.Compound)
+				}
+				if in := e.ScoreInbound(text); tc.direction == mention.DirectionInbound && in != *m.Sentiment {
+					t.Errorf("%q: ScoreInbound %+v, Enrich %+v", text, in, *m.Sentiment)
+				}
+			}
+		})
 	}
 }

@@ -44,6 +44,15 @@ type ModelInfo struct {
 	// on the development files for macro-F1; the class priors of the
 	// training data are not those of a brand's mentions).
 	DecisionBias [NumClasses]float64 `json:"decision_bias"`
+	// InboundDecisionBias, when set, replaces DecisionBias for a
+	// customer's mention addressed to a brand (direction inbound): the
+	// customer-care tweets the model was not trained on, where a problem
+	// told in neutral words is a complaint and a "thanks" closing a
+	// request is not praise. Chosen like DecisionBias, on the tune split
+	// of the project's labelled brand-directed tweets (InboundChoices).
+	InboundDecisionBias *[NumClasses]float64 `json:"inbound_decision_bias,omitempty"`
+	// InboundChoices records the rows InboundDecisionBias was chosen on.
+	InboundChoices *ChoiceFile `json:"inbound_choices,omitempty"`
 	// Words is the number of words in the word table that follows the
 	// hashed table (0: none). Each has NumClasses scores, w = q ·
 	// WordScale: a text's logits get the average of its words' scores
@@ -100,6 +109,18 @@ type Split struct {
 	// Rows are the row counts by part (rows the reader keeps: "I can't
 	// tell" and empty rows excluded).
 	Rows []int `json:"rows"`
+}
+
+// ChoiceFile is a labelled file whose rows of one split a choice was made
+// on (never trained on): an evaluation of the same file (same SHA256) must
+// leave that split out.
+type ChoiceFile struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	// Split is the value of the file's split column whose rows were used.
+	Split   string `json:"split"`
+	Rows    int    `json:"rows"`
+	Licence string `json:"licence"`
 }
 
 // UsedFile returns the header's record of the file whose SHA-256 is sum

@@ -186,9 +186,11 @@ func (e *Enricher) Name() string { return "sentiment" }
 // Version implements enrich.Versioned.
 func (e *Enricher) Version() string { return e.version }
 
-// Enrich sets m.Sentiment.
+// Enrich sets m.Sentiment. A customer's mention addressed to a brand
+// (direction inbound, set by the brands enricher, which runs first) is
+// scored as ScoreInbound does.
 func (e *Enricher) Enrich(_ context.Context, m *mention.Mention) error {
-	s := e.Score(m.Text)
+	s := e.score(m.Text, m.Direction == mention.DirectionInbound)
 	m.Sentiment = &s
 	return nil
 }
@@ -196,7 +198,15 @@ func (e *Enricher) Enrich(_ context.Context, m *mention.Mention) error {
 var featurePool = sync.Pool{New: func() any { return &Features{Hashed: make([]uint64, 0, 512)} }}
 
 // Score scores a text.
-func (e *Enricher) Score(text string) mention.Sentiment {
+func (e *Enricher) Score(text string) mention.Sentiment { return e.score(text, false) }
+
+// ScoreInbound scores a customer's text addressed to a brand: as Score,
+// but the label is taken with the model's inbound decision biases
+// (ModelInfo.InboundDecisionBias) when it has them. The compound is
+// Score's.
+func (e *Enricher) ScoreInbound(text string) mention.Sentiment { return e.score(text, true) }
+
+func (e *Enricher) score(text string, inbound bool) mention.Sentiment {
 	f := featurePool.Get().(*Features)
 	if e.model == nil {
 		var b strings.Builder
@@ -206,7 +216,11 @@ func (e *Enricher) Score(text string) mention.Sentiment {
 		return s
 	}
 	e.Featurize(text, f)
-	s := e.fromModel(f)
+	bias := &e.model.Info.DecisionBias
+	if ib := e.model.Info.InboundDecisionBias; inbound && ib != nil {
+		bias = ib
+	}
+	s := e.fromModel(f, bias)
 	featurePool.Put(f)
 	return s
 }
@@ -229,14 +243,15 @@ func (e *Enricher) Featurize(text string, f *Features) {
 }
 
 // Hybrid scoring: the label is the class with the highest logit after the
-// model's decision biases, the confidence that class's probability, and
-// the compound Blend·VADER + (1−Blend)·(P(positive) − P(negative)).
-func (e *Enricher) fromModel(f *Features) mention.Sentiment {
+// decision biases (the model's, or its inbound ones), the confidence that
+// class's probability, and the compound Blend·VADER + (1−Blend)·(P(positive)
+// − P(negative)).
+func (e *Enricher) fromModel(f *Features, bias *[NumClasses]float64) mention.Sentiment {
 	m := e.model
 	z := m.Logits(f)
 	p := Softmax(z)
 	for c := range z {
-		z[c] += m.Info.DecisionBias[c]
+		z[c] += bias[c]
 	}
 	q := Softmax(z)
 	best := ClassNeutral

@@ -171,6 +171,15 @@ var sxswFold string
 // SXSW dev part macro-F1s).
 var devObjective string
 
+// brandDirected (-brand-directed) is the project's labelled file of
+// customers' tweets to brands; the final model's inbound decision biases
+// are chosen on its tune split ("" leaves them out).
+var brandDirected string
+
+// brandDirectedRel is the file's path in the repository, as recorded in
+// the weights header.
+const brandDirectedRel = "enrich/sentiment/testdata/brand_directed.csv"
+
 // IsVADERDev reports whether a row of VADER's tweets (by its line number)
 // is in the development third.
 func isVADERDev(line int) bool { return line%3 == 0 }
@@ -228,6 +237,11 @@ func main() {
 	flag.BoolVar(&srcBias, "x-srcbias", false, "experiment (with -x-sxsw): per-source class biases for the SXSW rows during training, not written")
 	flag.StringVar(&sxswFold, "x-sxsw-fold", "all", "experiment (with -x-sxsw): how the SXSW dev part joins the final training: all (each row -x-sxsw times), none (not at all), share (the training and dev parts, weighted so that SXSW's share of the weighted rows is that of the dev stage)")
 	flag.StringVar(&devObjective, "x-devobj", "semeval", "experiment: what the choices maximise: semeval (SemEval dev macro-F1) or mean (mean of the SemEval dev and the SXSW dev part macro-F1s)")
+	bdDefault := ""
+	if root != "" {
+		bdDefault = filepath.Join(root, filepath.FromSlash(brandDirectedRel))
+	}
+	flag.StringVar(&brandDirected, "brand-directed", bdDefault, "the labelled customers' tweets to brands ("+brandDirectedRel+"): the inbound decision biases are chosen on its tune split (empty: none)")
 	seeds := flag.String("x-seeds", "", "experiment: comma-separated seeds to run one after another (dev figures; weights written to -out.SEED)")
 	flag.Parse()
 	xCV, xShift = *cv, *shift
@@ -781,6 +795,45 @@ func run(ds, out string, bits int, seed uint64) error {
 			"(Finn Årup Nielsen, Open Database License 1.0) and VADER's lexicon (MIT)"
 	}
 
+	// Inbound decision biases: the decision biases again, chosen for the
+	// final model on the tune split of the project's labelled customers'
+	// tweets to brands, which no training or other choice has seen.
+	if brandDirected != "" {
+		b, err := os.ReadFile(brandDirected)
+		if err != nil {
+			return err
+		}
+		d, err := eval.Read(bytes.NewReader(b), eval.FormatCrowdFlower)
+		if err != nil {
+			return fmt.Errorf("%s: %w", brandDirected, err)
+		}
+		if _, err := d.KeepSplit(inboundSplit); err != nil {
+			return fmt.Errorf("%s: %w", brandDirected, err)
+		}
+		tune := make([]example, 0, len(d.Examples))
+		for _, ex := range d.Examples {
+			tune = append(tune, featurize(ex))
+		}
+		if gv != nil {
+			for i := range tune {
+				embFeatures(&tune[i], gv, vocab, clusters, mask)
+			}
+			if finalStack != nil {
+				finalStack.apply(tune)
+			}
+		}
+		ib, f1 := decisionBias([][]example{tune}, final)
+		general := macroF1(tune, func(e example) int { return argmax(final.logits(e), bestDB) })
+		sum := sha256.Sum256(b)
+		info.InboundDecisionBias = &ib
+		info.InboundChoices = &sentiment.ChoiceFile{Path: brandDirectedRel, SHA256: hex.EncodeToString(sum[:]), Split: inboundSplit,
+			Rows: len(tune), Licence: "texts: Customer Support on Twitter (Thought Vector), CC BY-NC-SA 4.0; labels: earshot"}
+		info.DevScores["inbound_tune_macro_f1"] = round4(f1)
+		info.DevScores["inbound_tune_macro_f1_with_decision_bias"] = round4(general)
+		fmt.Printf("inbound decision biases %v: %s split %s (%d rows) macro-F1 %.4f (with the decision biases %v: %.4f)\n",
+			ib, brandDirectedRel, inboundSplit, len(tune), f1, bestDB, general)
+	}
+
 	var words *sentiment.WordTable
 	if gv != nil {
 		if lexVecMin > 0 || avgMode != "" && avgMode != "all" {
@@ -839,6 +892,10 @@ var lrRate = 0.05
 
 // nbAlpha is the naive-Bayes smoothing count.
 const nbAlpha = 1.0
+
+// inboundSplit is the split of the brand-directed file the inbound
+// decision biases are chosen on.
+const inboundSplit = "tune"
 
 // foldDev: train the final model on the training and the SemEval dev rows.
 const foldDev = true
