@@ -149,7 +149,7 @@ func TestEvalSentimentBrandDirected(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := out.String()
-			for _, want := range []string{"n=301\n", "skipped_trained=151\n"} {
+			for _, want := range []string{"n=767\n", "skipped_trained=151\n"} {
 				if !strings.Contains(got, want) {
 					t.Errorf("output lacks %q:\n%s", want, got)
 				}

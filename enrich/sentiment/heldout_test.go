@@ -234,13 +234,13 @@ func TestBrandDirectedFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"tweet_id", "brand", "created_at", "text", "sentiment", "split"}; !slices.Equal(rows[0], want) {
+	if want := []string{"tweet_id", "brand", "created_at", "text", "sentiment", "split", "batch"}; !slices.Equal(rows[0], want) {
 		t.Fatalf("header %v, want %v", rows[0], want)
 	}
 	seen := map[string]bool{}
 	texts := map[string]string{}
 	for i, r := range rows[1:] {
-		id, text, label, split := r[0], r[3], r[4], r[5]
+		id, text, label, split, batch := r[0], r[3], r[4], r[5], r[6]
 		if seen[id] {
 			t.Errorf("row %d: tweet %s twice", i+2, id)
 		}
@@ -250,6 +250,11 @@ func TestBrandDirectedFixture(t *testing.T) {
 		}
 		if split != "tune" && split != "holdout" {
 			t.Errorf("row %d: tweet %s: split %q", i+2, id, split)
+		}
+		// Batch 2 was labelled after the inbound biases were chosen: all
+		// of it is held out.
+		if batch != "1" && batch != "2" || batch == "2" && split != "holdout" {
+			t.Errorf("row %d: tweet %s: batch %q, split %q", i+2, id, batch, split)
 		}
 	}
 	src, err := os.Open(filepath.Join(datasets(t), "twcs", "twcs_first5000.csv"))

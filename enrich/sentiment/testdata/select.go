@@ -3,13 +3,15 @@
 // select.go picks the tweets of brand_directed.csv from the shared data
 // sets' twcs/twcs_first5000.csv, so that the selection can be made again:
 //
-//	go run enrich/sentiment/testdata/select.go ../shared/datasets/twcs/twcs_first5000.csv > /tmp/selected.csv
+//	go run enrich/sentiment/testdata/select.go ../shared/datasets/twcs/twcs_first5000.csv > /tmp/batch1.csv
+//	go run enrich/sentiment/testdata/select.go -from 8 -n 12 ../shared/datasets/twcs/twcs_first5000.csv > /tmp/batch2.csv
 //
 // The rule: every customer tweet (inbound = True) that addresses a brand —
 // the brand account that answered it, else the brand account it answers,
 // else the first @handle in its text that is a brand account of the file —
 // ordered per brand by the SHA-256 of "earshot-sentiment-brand-v1:" + its
-// tweet id; the first 8 of each brand. The output (tweet_id, brand,
+// tweet id; of each brand, the n tweets after the first `from` (batch 1:
+// the first 8; batch 2: the next 12). The output (tweet_id, brand,
 // created_at, text) is what the annotators read; the labels, the split and
 // the rows dropped as not English are added by hand (see README.md).
 package main
@@ -18,6 +20,7 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,25 +31,26 @@ import (
 	"time"
 )
 
-const perBrand = 8
-
 type tweet struct {
 	id, author, created, text, responses, inReplyTo string
 	inbound                                         bool
 }
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run select.go twcs_first5000.csv")
+	from := flag.Int("from", 0, "skip this many tweets of each brand")
+	n := flag.Int("n", 8, "then take this many of each brand")
+	flag.Parse()
+	if flag.NArg() != 1 || *from < 0 || *n < 1 {
+		fmt.Fprintln(os.Stderr, "usage: go run select.go [-from N] [-n N] twcs_first5000.csv")
 		os.Exit(2)
 	}
-	if err := run(os.Args[1], os.Stdout); err != nil {
+	if err := run(flag.Arg(0), *from, *n, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "select:", err)
 		os.Exit(1)
 	}
 }
 
-func run(path string, out io.Writer) error {
+func run(path string, from, n int, out io.Writer) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -142,7 +146,7 @@ func run(path string, out io.Writer) error {
 	for _, b := range names {
 		ts := per[b]
 		sort.Slice(ts, func(i, j int) bool { return key(ts[i].id) < key(ts[j].id) })
-		for _, t := range ts[:min(perBrand, len(ts))] {
+		for _, t := range ts[min(from, len(ts)):min(from+n, len(ts))] {
 			at, err := time.Parse("Mon Jan 02 15:04:05 -0700 2006", t.created)
 			if err != nil {
 				return fmt.Errorf("tweet %s: created_at: %w", t.id, err)
