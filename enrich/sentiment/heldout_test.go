@@ -182,10 +182,11 @@ func TestBrandDirected(t *testing.T) {
 	if hybrid.Model().Info.InboundDecisionBias == nil {
 		t.Error("the model has no inbound decision biases")
 	}
-	cases := []struct {
+	type scorer struct {
 		name string
 		sc   eval.EnricherScorer
-	}{
+	}
+	cases := []scorer{
 		{"hybrid inbound", eval.EnricherScorer{Enricher: hybrid, Direction: mention.DirectionInbound}},
 		{"hybrid without a direction", eval.EnricherScorer{Enricher: hybrid}},
 	}
@@ -194,10 +195,7 @@ func TestBrandDirected(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cases = append(cases, struct {
-			name string
-			sc   eval.EnricherScorer
-		}{"VADER", eval.EnricherScorer{Enricher: vader, Direction: mention.DirectionInbound}})
+		cases = append(cases, scorer{"VADER", eval.EnricherScorer{Enricher: vader, Direction: mention.DirectionInbound}})
 	}
 	for i, c := range cases {
 		r, err := eval.Sentiment(t.Context(), d, c.sc)
