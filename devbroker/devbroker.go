@@ -19,8 +19,10 @@ package devbroker
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
@@ -36,7 +38,16 @@ type Broker struct {
 	mc      *kafka.MockCluster
 	n       int
 	servers []string
+	// destroy stops the cluster (mc.Close; a test may replace it).
+	destroy func()
 }
+
+// CloseWait bounds Close. librdkafka's mock-cluster destroy has been seen
+// to block for good (once in CI, 16 minutes inside
+// rd_kafka_mock_cluster_destroy while the test's kafka-go clients were
+// still connected); past CloseWait, Close returns and leaves the cluster's
+// threads to the process's exit.
+var CloseWait = 30 * time.Second
 
 // Start starts a mock cluster of brokers brokers (1..MaxBrokers) on free
 // loopback ports.
@@ -58,7 +69,7 @@ func Start(brokers int) (*Broker, error) {
 		mc.Close()
 		return nil, errors.New("devbroker: mock cluster reported no bootstrap servers")
 	}
-	return &Broker{mc: mc, n: brokers, servers: servers}, nil
+	return &Broker{mc: mc, n: brokers, servers: servers, destroy: mc.Close}, nil
 }
 
 // BootstrapServers returns the brokers' host:port addresses.
@@ -126,12 +137,24 @@ func (b *Broker) call(id int, f func(*kafka.MockCluster) error) error {
 	return nil
 }
 
-// Close stops the cluster; its data is gone. Closing twice is safe.
+// Close stops the cluster; its data is gone. Closing twice is safe. It
+// waits at most CloseWait for the cluster to stop (see CloseWait).
 func (b *Broker) Close() {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.mc != nil {
-		b.mc.Close()
-		b.mc = nil
+	destroy := b.destroy
+	b.mc, b.destroy = nil, nil
+	b.mu.Unlock()
+	if destroy == nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		destroy()
+	}()
+	select {
+	case <-done:
+	case <-time.After(CloseWait):
+		slog.Warn("devbroker: the mock cluster did not stop; left to the process's exit", "waited", CloseWait, "brokers", b.servers)
 	}
 }
