@@ -131,11 +131,12 @@ func dropTrained(ds *eval.Dataset, m *sentiment.Model, data []byte) error {
 	if m == nil {
 		return nil
 	}
-	sum := sha256.Sum256(data)
-	if cf := m.Info.InboundChoices; cf != nil && cf.SHA256 == hex.EncodeToString(sum[:]) {
+	raw := sha256.Sum256(data)
+	sum := hex.EncodeToString(raw[:])
+	if cf := m.Info.InboundChoices; cf != nil && cf.SHA256 == sum {
 		ds.DropTrained(func(ex eval.Example) bool { return ex.Split == cf.Split })
 	}
-	tf, ok := m.UsedFile(hex.EncodeToString(sum[:]))
+	tf, ok := m.UsedFile(sum)
 	if !ok {
 		return nil
 	}

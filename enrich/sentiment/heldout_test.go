@@ -223,26 +223,17 @@ func TestBrandDirected(t *testing.T) {
 // label and a split each, and, when the shared data sets are there, the
 // same text as the source file.
 func TestBrandDirectedFixture(t *testing.T) {
-	f, err := os.Open(filepath.Join("testdata", "brand_directed.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readCSV(t, filepath.Join("testdata", "brand_directed.csv"))
 	if want := []string{"tweet_id", "brand", "created_at", "text", "sentiment", "split", "batch"}; !slices.Equal(rows[0], want) {
 		t.Fatalf("header %v, want %v", rows[0], want)
 	}
-	seen := map[string]bool{}
 	texts := map[string]string{}
 	for i, r := range rows[1:] {
 		id, text, label, split, batch := r[0], r[3], r[4], r[5], r[6]
-		if seen[id] {
+		if _, dup := texts[id]; dup {
 			t.Errorf("row %d: tweet %s twice", i+2, id)
 		}
-		seen[id], texts[id] = true, text
+		texts[id] = text
 		if label != "positive" && label != "neutral" && label != "negative" {
 			t.Errorf("row %d: tweet %s: sentiment %q", i+2, id, label)
 		}
@@ -255,15 +246,11 @@ func TestBrandDirectedFixture(t *testing.T) {
 			t.Errorf("row %d: tweet %s: batch %q, split %q", i+2, id, batch, split)
 		}
 	}
-	src, err := os.Open(filepath.Join(datasets(t), "twcs", "twcs_first5000.csv"))
-	if err != nil {
+	src := filepath.Join(datasets(t), "twcs", "twcs_first5000.csv")
+	if _, err := os.Stat(src); err != nil {
 		t.Skip(err)
 	}
-	defer src.Close()
-	all, err := csv.NewReader(src).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := readCSV(t, src)
 	col := map[string]int{}
 	for i, h := range all[0] {
 		col[h] = i
@@ -284,4 +271,19 @@ func TestBrandDirectedFixture(t *testing.T) {
 	if found != len(texts) {
 		t.Errorf("%d of the fixture's %d tweets are in the source file", found, len(texts))
 	}
+}
+
+// readCSV reads a whole CSV file.
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }

@@ -799,13 +799,9 @@ func run(ds, out string, bits int, seed uint64) error {
 	// final model on the tune split of the project's labelled customers'
 	// tweets to brands, which no training or other choice has seen.
 	if brandDirected != "" {
-		b, err := os.ReadFile(brandDirected)
+		d, sum, err := read("", file{rel: brandDirected, format: eval.FormatCrowdFlower})
 		if err != nil {
 			return err
-		}
-		d, err := eval.Read(bytes.NewReader(b), eval.FormatCrowdFlower)
-		if err != nil {
-			return fmt.Errorf("%s: %w", brandDirected, err)
 		}
 		if _, err := d.KeepSplit(inboundSplit); err != nil {
 			return fmt.Errorf("%s: %w", brandDirected, err)
@@ -824,9 +820,8 @@ func run(ds, out string, bits int, seed uint64) error {
 		}
 		ib, f1 := decisionBias([][]example{tune}, final)
 		general := macroF1(tune, func(e example) int { return argmax(final.logits(e), bestDB) })
-		sum := sha256.Sum256(b)
 		info.InboundDecisionBias = &ib
-		info.InboundChoices = &sentiment.ChoiceFile{Path: brandDirectedRel, SHA256: hex.EncodeToString(sum[:]), Split: inboundSplit,
+		info.InboundChoices = &sentiment.ChoiceFile{Path: brandDirectedRel, SHA256: sum, Split: inboundSplit,
 			Rows: len(tune), Licence: "texts: Customer Support on Twitter (Thought Vector), CC BY-NC-SA 4.0; labels: earshot"}
 		info.DevScores["inbound_tune_macro_f1"] = round4(f1)
 		info.DevScores["inbound_tune_macro_f1_with_decision_bias"] = round4(general)
