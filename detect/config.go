@@ -19,9 +19,12 @@ type Config struct {
 	LongWindow  int `yaml:"long_window" json:"long_window"`
 	// SeasonalWeeks is how many past weeks the seasonal baseline reads at
 	// the same hour of week (default 4); MinSeasonalWeeks (default 2) are
-	// needed to use it, else the same time of day over the past days
-	// (MinDailyDays, default 3), else a trailing window (TrailingWindow,
-	// default 6h).
+	// needed to use it, else the same time of day over the past (up to 7)
+	// days once MinDailyDays of them exist (default 1: from the second day
+	// on), else a trailing window (TrailingWindow, default 6h). A trailing
+	// window cannot follow the time of day — at 09:00 it holds the night —
+	// and takes in a long incident's own hours, so it is only the first
+	// day's baseline (see eval crisis --plan cold-start).
 	SeasonalWeeks    int           `yaml:"seasonal_weeks" json:"seasonal_weeks"`
 	MinSeasonalWeeks int           `yaml:"min_seasonal_weeks" json:"min_seasonal_weeks"`
 	MinDailyDays     int           `yaml:"min_daily_days" json:"min_daily_days"`
@@ -84,7 +87,7 @@ func DefaultConfig() Config {
 		LongWindow:            12,
 		SeasonalWeeks:         4,
 		MinSeasonalWeeks:      2,
-		MinDailyDays:          3,
+		MinDailyDays:          1,
 		TrailingWindow:        6 * time.Hour,
 		SeasonalSpread:        6,
 		MinVolume:             8,

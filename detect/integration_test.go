@@ -134,7 +134,6 @@ func TestIntegrationAlertmanagerPrometheus(t *testing.T) {
 	onset := start.Add(2*24*time.Hour + 7*time.Hour) // 07:00 London = UTC in November
 
 	cfg := detect.DefaultRunnerConfig()
-	cfg.Detector.MinDailyDays = 2 // two days of history here
 	cfg.Lag = 0
 	cfg.History = 3 * 24 * time.Hour
 	cfg.Delivery.AlertmanagerURL = am.URL()

@@ -3,16 +3,37 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/earshot-dev/earshot/detect"
 	"github.com/earshot-dev/earshot/detect/crisiseval"
+	"github.com/earshot-dev/earshot/ingest/simulate"
 )
 
 var evalCrisisFlags struct {
 	Seed      uint64
+	Plan      string
+	Start     string
 	Incidents bool
+}
+
+// scenarioPlan returns the scenario plan named by --plan (eval crisis) or
+// --scenario (ingest simulate): crisis (six weeks from 2026-08-31, two of
+// them history) or cold-start (the week from start, no history).
+func scenarioPlan(name string, seed uint64, start string) (simulate.ScenarioPlan, error) {
+	switch name {
+	case "crisis":
+		return simulate.CrisisPlan(seed), nil
+	case "cold-start":
+		day, err := time.Parse(time.DateOnly, start)
+		if err != nil {
+			return simulate.ScenarioPlan{}, fmt.Errorf("start %q: want a date such as %s", start, simulate.DefaultStart)
+		}
+		return simulate.ColdStartPlan(seed, day), nil
+	}
+	return simulate.ScenarioPlan{}, fmt.Errorf("scenario %q: want crisis or cold-start", name)
 }
 
 func init() {
@@ -27,19 +48,32 @@ them with the production enrichers (brands, sentiment), buckets them as the
 ClickHouse source does and runs the detector (section detect.detector of the
 configuration) bucket by bucket. The first two weeks are history.
 
+--plan cold-start runs a detector with no history instead: the sample week
+(seven days from 2026-11-09, the demo's default), evaluated from its first
+bucket, with the sample week's O2 outage (6 hours, ×6, on the third day) and a
+slow burn on the fifth; every baseline is learnt within the week. --start moves
+its first day (e.g. to a Saturday, so that the history is a weekend).
+
 Output: per event its brand, onset, posts and measured sentiment shares, the
-detection delay in minutes (crises), viral_positive reporting and crisis calls
+detection delay in minutes and the number of incidents (crises), viral_positive reporting and crisis calls
 (viral), false alerts (holiday); then false_alerts, false_alerts_per_brand_week,
-missed_crises, viral_called_crisis, precision, recall and last crisis_f1.`,
+missed_crises, split_crises (crises matched by more than one incident),
+viral_called_crisis, precision, recall and last crisis_f1.`,
 		Args: cobra.NoArgs,
 		RunE: runEvalCrisis,
 	}
 	c.Flags().Uint64Var(&evalCrisisFlags.Seed, "seed", 1, "simulation seed")
+	c.Flags().StringVar(&evalCrisisFlags.Plan, "plan", "crisis", "scenario plan: crisis (six weeks, two of history) or cold-start (the sample week, no history)")
+	c.Flags().StringVar(&evalCrisisFlags.Start, "start", simulate.DefaultStart, "first day (UTC, YYYY-MM-DD) of the cold-start plan's week")
 	c.Flags().BoolVar(&evalCrisisFlags.Incidents, "incidents", false, "list every incident (to stderr)")
 	evalCmd.AddCommand(c)
 }
 
 func runEvalCrisis(cmd *cobra.Command, _ []string) error {
+	plan, err := scenarioPlan(evalCrisisFlags.Plan, evalCrisisFlags.Seed, evalCrisisFlags.Start)
+	if err != nil {
+		return fmt.Errorf("eval crisis: %w", err)
+	}
 	a, err := newApp("eval", false)
 	if err != nil {
 		return err
@@ -55,7 +89,7 @@ func runEvalCrisis(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := crisiseval.Run(cmd.Context(), crisiseval.Options{Seed: evalCrisisFlags.Seed, Detector: cfg.Detector, Registry: reg})
+	rep, err := crisiseval.Run(cmd.Context(), crisiseval.Options{Seed: evalCrisisFlags.Seed, Detector: cfg.Detector, Registry: reg, Plan: &plan})
 	if err != nil {
 		return err
 	}

@@ -247,7 +247,7 @@ must lie in the past.`,
 	g.StringVar(&simulateFlags.Out, "out", "", "write the records as JSONL to this file (\"-\": stdout)")
 	g.StringVar(&simulateFlags.Truth, "truth", "", "write the ground-truth leaderboard as JSON to this file")
 	g.StringVar(&simulateFlags.TruthCSV, "truth-csv", "", "write the ground-truth leaderboard as CSV to this file")
-	g.StringVar(&simulateFlags.Scenario, "scenario", "", "simulate a scenario instead of a plain period: crisis (six weeks from 2026-08-31 for the default brands with an O2-style 48-hour outage, a slow burn, a positive viral spike and a holiday peak; --start, --days and --incidents do not apply)")
+	g.StringVar(&simulateFlags.Scenario, "scenario", "", "simulate a scenario instead of a plain period: crisis (six weeks from 2026-08-31 for the default brands with an O2-style 48-hour outage, a slow burn, a positive viral spike and a holiday peak; --start, --days and --incidents do not apply) or cold-start (the sample week from --start with its O2 outage and a slow burn on the fifth day; --days and --incidents do not apply)")
 	g.StringVar(&simulateFlags.Events, "events", "", "with --scenario: write the scenario's events (kind, brand, onset, end, peak, terms) as JSON to this file — the crisis ground truth")
 	g.BoolVar(&simulateFlags.Publish, "publish", false, "publish the records to the raw topic")
 	g.StringVar(&simulateFlags.Progress, "progress", "", "progress report when publishing: auto, bar, log, none (ingest.simulate.progress)")
@@ -404,9 +404,9 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 		if sf.Events != "" {
 			return errors.New("ingest simulate: --events needs --scenario")
 		}
-	case "crisis":
+	case "crisis", "cold-start":
 	default:
-		return fmt.Errorf("ingest simulate: --scenario %q: the scenario is crisis", sf.Scenario)
+		return fmt.Errorf("ingest simulate: --scenario %q: want crisis or cold-start", sf.Scenario)
 	}
 	a, err := newApp("ingest simulate", sf.Publish)
 	if err != nil {
@@ -447,8 +447,11 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 	}
 	started := time.Now()
 	var sim *simulate.Simulation
-	if sf.Scenario == "crisis" {
-		plan := simulate.CrisisPlan(cfg.Simulate.Seed)
+	if sf.Scenario != "" {
+		plan, err := scenarioPlan(sf.Scenario, cfg.Simulate.Seed, cfg.Simulate.Start)
+		if err != nil {
+			return fmt.Errorf("ingest simulate: %w", err)
+		}
 		if fl.Changed("brands") {
 			plan.Config.Brands = sf.Brands
 		}

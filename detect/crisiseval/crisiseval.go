@@ -45,8 +45,12 @@ type EventResult struct {
 	Detected bool
 	// Delay from the onset to the end of the bucket that opened it.
 	Delay time.Duration
-	// Incident is the matching incident, if any.
+	// Incident is the matching incident, if any (the first).
 	Incident *detect.Incident
+	// Incidents counts the incidents of the event's kind matched to it:
+	// more than one means the detector split one event (one page would
+	// have become several).
+	Incidents int
 	// Volume, Negative and Positive count the customer posts of the
 	// event's brand(s) during the event (what the detector saw).
 	Volume, Negative, Positive int
@@ -71,6 +75,8 @@ type Report struct {
 	FalseAlertsNormal int
 	// Missed crisis events.
 	Missed int
+	// SplitCrises counts crisis events matched by more than one incident.
+	SplitCrises int
 	// ViralCalledCrisis counts crisis incidents during a viral event of
 	// the same brand.
 	ViralCalledCrisis int
@@ -208,6 +214,7 @@ func (r *Report) score(grace time.Duration) {
 			case ev.Kind == simulate.EventCrisis && inc.Kind == detect.KindCrisis,
 				ev.Kind == simulate.EventViral && inc.Kind == detect.KindViral:
 				used[inc.ID] = true
+				res.Incidents++
 				if !res.Detected {
 					res.Detected, res.Delay, res.Incident = true, inc.OpenedAt.Sub(ev.Onset), &r.Incidents[i]
 				}
@@ -221,6 +228,9 @@ func (r *Report) score(grace time.Duration) {
 			}
 		}
 		if ev.Kind == simulate.EventCrisis {
+			if res.Incidents > 1 {
+				r.SplitCrises++
+			}
 			if res.Detected {
 				tp++
 			} else {
@@ -288,6 +298,7 @@ func (r *Report) Write(w io.Writer) error {
 				p("%s_severity=%s", name, e.Incident.Severity)
 				p("%s_top_terms=%s", name, terms(e.Incident.TopTerms, 5))
 				p("%s_duration_h=%.1f", name, duration(e.Incident).Hours())
+				p("%s_incidents=%d", name, e.Incidents)
 			} else {
 				p("%s_detection_delay_min=missed", name)
 			}
@@ -305,6 +316,7 @@ func (r *Report) Write(w io.Writer) error {
 	p("false_alerts_normal=%d", r.FalseAlertsNormal)
 	p("false_alerts_per_brand_week=%.3f", float64(len(r.FalseAlerts))/math.Max(r.BrandWeeks, 1e-9))
 	p("missed_crises=%d", r.Missed)
+	p("split_crises=%d", r.SplitCrises)
 	p("viral_called_crisis=%d", r.ViralCalledCrisis)
 	p("seasonal_false_alerts=%d", r.SeasonalFalseAlerts)
 	p("viral_false_reports=%d", r.ViralFalseReports)

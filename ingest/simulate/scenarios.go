@@ -41,6 +41,10 @@ type ScenarioEvent struct {
 	Peak float64 `json:"peak"`
 	// Terms are words the event's posts carry.
 	Terms []string `json:"terms,omitempty"`
+	// BuiltIn marks the simulator's own incident (Config.Incidents), which
+	// is already in the period: the event is ground truth only, nothing is
+	// injected.
+	BuiltIn bool `json:"built_in,omitempty"`
 }
 
 // ScenarioPlan is a period and the events injected into it.
@@ -90,6 +94,47 @@ func CrisisPlan(seed uint64) ScenarioPlan {
 	}
 }
 
+// ColdStartPlan returns the plan of a detector that starts with no history:
+// seven days from start (a date; the zero time is the sample week's Monday
+// 2026-11-09, the demo's default) for the default brands, with the
+// simulator's own incident, evaluated from the first bucket, so that every
+// baseline is learnt within the week. Its events:
+//   - outage: the simulator's incident, o2, 6 hours from 07:00 London on the
+//     third day (two days of history), six times the volume, mostly outage
+//     posts (built in, not injected);
+//   - slow_burn: tesco, from 09:00 London on the fifth day, rising to twice
+//     normal over 6 hours with a new term ("mouldy"), held until 20:00 and
+//     gone by midnight (injected).
+//
+// With the zero start the period is exactly the demo's sample week (tesco's
+// slow burn aside).
+func ColdStartPlan(seed uint64, start time.Time) ScenarioPlan {
+	if start.IsZero() {
+		start, _ = time.Parse(time.DateOnly, DefaultStart)
+	}
+	start = time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC)
+	cfg := DefaultConfig()
+	cfg.Seed = seed
+	cfg.Start = start.Format(time.DateOnly)
+	cfg.Days = 7
+	cfg.Incidents = true
+	cfg.Progress = "none"
+	london := londonOrUTC()
+	at := func(day, h int) time.Time {
+		return time.Date(start.Year(), start.Month(), start.Day()+day, h, 0, 0, 0, london).UTC()
+	}
+	return ScenarioPlan{
+		Config:   cfg,
+		EvalFrom: start,
+		Events: []ScenarioEvent{
+			{Name: "outage", Kind: EventCrisis, Brand: "o2", Onset: at(2, 7), End: at(2, 13),
+				Peak: 6, Terms: []string{"no signal", "outage", "down"}, BuiltIn: true},
+			{Name: "slow_burn", Kind: EventCrisis, Brand: "tesco", Onset: at(4, 9), End: at(5, 0),
+				Peak: 2, Terms: []string{"mouldy"}},
+		},
+	}
+}
+
 // GenerateScenario simulates the plan's period for the brands of reg and
 // injects its events. now works as in Generate. The same plan and registry
 // give the same output.
@@ -121,6 +166,9 @@ func GenerateScenario(plan ScenarioPlan, reg *registry.Registry, now time.Time) 
 		g.simulateBrand(sb)
 	}
 	for _, ev := range plan.Events {
+		if ev.BuiltIn {
+			continue
+		}
 		if err := g.inject(ev); err != nil {
 			return nil, err
 		}

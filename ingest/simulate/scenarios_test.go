@@ -157,3 +157,72 @@ func TestCrisisPlan(t *testing.T) {
 		t.Errorf("only %s of history before evaluation", p.EvalFrom.Sub(start))
 	}
 }
+
+// The cold-start plan is the sample week evaluated from its first bucket:
+// its outage is the simulator's own incident (not injected twice), the
+// slow burn is injected, and a start date moves both.
+func TestColdStartPlan(t *testing.T) {
+	reg, err := registry.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	handle := func(id string) string {
+		b, _ := reg.ByID(id)
+		return strings.TrimPrefix(b.Handles["x"][0], "@")
+	}
+	now := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		start     time.Time
+		wantStart string
+	}{
+		{time.Time{}, simulate.DefaultStart},
+		{time.Date(2026, 11, 14, 15, 30, 0, 0, time.UTC), "2026-11-14"}, // a Saturday; the time of day is dropped
+	} {
+		p := simulate.ColdStartPlan(3, tc.start)
+		if err := p.Config.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		start, _ := p.Config.StartTime()
+		if p.Config.Start != tc.wantStart || !p.EvalFrom.Equal(start) || p.Config.Days != 7 || !p.Config.Incidents || p.Config.Seed != 3 {
+			t.Fatalf("start %s: plan %+v from %s", tc.wantStart, p.Config, p.EvalFrom)
+		}
+		outage, slow := p.Events[0], p.Events[1]
+		if !outage.BuiltIn || outage.Brand != "o2" || outage.Onset.Sub(start) != 55*time.Hour || outage.End.Sub(outage.Onset) != 6*time.Hour {
+			t.Errorf("start %s: outage %+v, want o2 built in, 07:00–13:00 on the third day", tc.wantStart, outage)
+		}
+		if slow.BuiltIn || slow.Brand != "tesco" || slow.Onset.Sub(start) != 4*24*time.Hour+9*time.Hour {
+			t.Errorf("start %s: slow burn %+v, want tesco injected from 09:00 on the fifth day", tc.wantStart, slow)
+		}
+		sim, err := simulate.GenerateScenario(p, reg, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The outage is there once: about six times o2's posts of the day
+		// after (a weekday too) at the same hours; twelve if it were
+		// injected as well.
+		o2 := "@" + handle("o2")
+		during := count(sim, handle("o2"), o2, outage.Onset, outage.End)
+		after := count(sim, handle("o2"), o2, outage.Onset.Add(24*time.Hour), outage.End.Add(24*time.Hour))
+		if r := float64(during) / float64(after); r < 3.5 || r > 9 {
+			t.Errorf("start %s: o2 outage %d posts vs %d the day after (×%.1f), want about ×6", tc.wantStart, during, after, r)
+		}
+		if n := count(sim, "", "mouldy", slow.Onset, slow.End); n < 50 {
+			t.Errorf("start %s: %d mouldy posts in the slow burn", tc.wantStart, n)
+		}
+	}
+	// With the zero start the period is the demo's sample week: o2's posts
+	// are the same as the default simulation's.
+	week, err := simulate.Generate(simulate.DefaultConfig(), reg, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := simulate.ColdStartPlan(1, time.Time{})
+	sim, err := simulate.GenerateScenario(p, reg, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := p.Events[0].Onset.Add(-time.Hour), p.Events[0].End
+	if a, b := count(sim, handle("o2"), "@"+handle("o2"), from, to), count(week, handle("o2"), "@"+handle("o2"), from, to); a != b {
+		t.Errorf("o2 posts around the outage: %d in the plan, %d in the sample week", a, b)
+	}
+}
