@@ -12,17 +12,13 @@ import (
 	"github.com/earshot-dev/earshot/ingest/simulate"
 )
 
-// The detector meets the crisis targets on the simulated scenarios: every
-// crisis detected, the outage within 15 minutes of its onset and the slow
-// burn within 2 hours, no false alert (normal weeks, holiday), the viral
-// spike reported as viral_positive and never called a crisis.
-func TestCrisisTargets(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulates and enriches six weeks of posts")
-	}
+// run evaluates the default detector on plan (nil: the crisis plan) with
+// seed 1 and logs the report.
+func run(t *testing.T, plan *simulate.ScenarioPlan) (*crisiseval.Report, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	rep, err := crisiseval.Run(ctx, crisiseval.Options{Seed: 1, Detector: detect.DefaultConfig()})
+	rep, err := crisiseval.Run(ctx, crisiseval.Options{Seed: 1, Detector: detect.DefaultConfig(), Plan: plan})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +27,19 @@ func TestCrisisTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("\n%s", out.String())
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	return rep, out.String()
+}
+
+// The detector meets the crisis targets on the simulated scenarios: every
+// crisis detected, the outage within 15 minutes of its onset and the slow
+// burn within 2 hours, no false alert (normal weeks, holiday), the viral
+// spike reported as viral_positive and never called a crisis.
+func TestCrisisTargets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates and enriches six weeks of posts")
+	}
+	rep, out := run(t, nil)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if !strings.HasPrefix(lines[len(lines)-1], "crisis_f1=") {
 		t.Errorf("last line %q, want crisis_f1=…", lines[len(lines)-1])
 	}
@@ -74,18 +82,8 @@ func TestColdStart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulates and enriches a week of posts")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
 	plan := simulate.ColdStartPlan(1, time.Time{})
-	rep, err := crisiseval.Run(ctx, crisiseval.Options{Seed: 1, Detector: detect.DefaultConfig(), Plan: &plan})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := rep.Write(&out); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("\n%s", out.String())
+	rep, _ := run(t, &plan)
 	maxDelay := map[string]time.Duration{"outage": 30 * time.Minute, "slow_burn": 2 * time.Hour}
 	for _, e := range rep.Events {
 		switch {
