@@ -156,8 +156,13 @@ type E2ETrial struct {
 	// IngestRate is what ingest achieved: published ÷ its publishing time.
 	IngestRate       float64
 	P50, P99, MaxLat time.Duration
-	MaxLagRecords    int64
-	Procs            []ProcUsage
+	// P50ByThird and P99ByThird are the same quantiles over the first,
+	// middle and last third of the trial's records (by schedule): a
+	// pipeline that keeps up has a last third no slower than its first
+	// (zero when the schedule is not known).
+	P50ByThird, P99ByThird [3]time.Duration
+	MaxLagRecords          int64
+	Procs                  []ProcUsage
 	// Machine is the whole machine's CPU over the same window as Procs:
 	// with Steal > 0 the trial ran on less than all of the machine.
 	Machine           MachineUsage
@@ -546,6 +551,33 @@ func (l *latencyTracker) postedQuantiles(qs ...float64) (_ []time.Duration, ok b
 	return quantilesOf(samples, qs), true
 }
 
+// postedQuantilesByPart splits the trial's records by schedule into parts
+// equal runs of slots and returns each part's post-to-queryable latency
+// quantiles (out[part][quantile]); ok is false when the schedule is not
+// known. A pipeline that keeps up has a last part no slower than its
+// first; one that falls behind, a growing latency.
+func (l *latencyTracker) postedQuantilesByPart(parts int, qs ...float64) (_ [][]time.Duration, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.t0.IsZero() || parts < 1 {
+		return nil, false
+	}
+	slots := int64(len(l.published))
+	samples := make([]map[time.Duration]int64, parts)
+	for i := range samples {
+		samples[i] = map[time.Duration]int64{}
+	}
+	for _, e := range l.events {
+		part := min(int(e.slot*int64(parts)/max(slots, 1)), parts-1)
+		samples[part][max(e.at.Sub(l.due(e.slot)), 0).Truncate(time.Millisecond)] += e.n
+	}
+	out := make([][]time.Duration, parts)
+	for i := range samples {
+		out[i] = quantilesOf(samples[i], qs)
+	}
+	return out, true
+}
+
 // quantilesOf reads quantiles off a histogram of latencies.
 func quantilesOf(samples map[time.Duration]int64, qs []float64) []time.Duration {
 	keys := make([]time.Duration, 0, len(samples))
@@ -846,6 +878,11 @@ func runTrial(ctx context.Context, cfg E2EConfig, env E2EEnv, base []*mention.Me
 	t.KafkaP50, t.KafkaP99 = kq[0], kq[1]
 	if qs, ok := lt.postedQuantiles(0.5, 0.99, 1); ok {
 		t.P50, t.P99, t.MaxLat, t.LatencyFrom = qs[0], qs[1], qs[2], "schedule"
+		if parts, ok := lt.postedQuantilesByPart(3, 0.5, 0.99); ok {
+			for i, q := range parts {
+				t.P50ByThird[i], t.P99ByThird[i] = q[0], q[1]
+			}
+		}
 	} else {
 		env.Log.Warn("bench e2e: the replay logged no pacing start; latency counted from Kafka, without the time in ingest's batch", "log", ing.LogPath)
 		qs := lt.quantiles(0.5, 0.99, 1)
@@ -1031,6 +1068,15 @@ func (p *Pipeline) WaitDrainedSink(ctx context.Context, n int64, timeout time.Du
 	}
 }
 
+// msList prints durations as comma-separated milliseconds.
+func msList(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = strconv.FormatInt(d.Milliseconds(), 10)
+	}
+	return strings.Join(parts, ",")
+}
+
 // WriteTo prints one name=value line per figure, per trial, and last the
 // headline: e2e_mentions_per_sec=N p99_latency_ms=N ceiling_rows_per_sec=N.
 func (r *E2EReport) WriteTo(w io.Writer) (int64, error) {
@@ -1045,6 +1091,9 @@ func (r *E2EReport) WriteTo(w io.Writer) (int64, error) {
 			fmt.Fprintf(&b, "%scpu_profiles=%s\n", pre, strings.Join(t.Profiles, ","))
 		}
 		fmt.Fprintf(&b, "%sp50_latency_ms=%d\n%sp99_latency_ms=%d\n%smax_latency_ms=%d\n%slatency_resolution_ms=%d\n", pre, t.P50.Milliseconds(), pre, t.P99.Milliseconds(), pre, t.MaxLat.Milliseconds(), pre, t.LatencyResolution.Milliseconds())
+		if t.P99ByThird[2] > 0 {
+			fmt.Fprintf(&b, "%sp50_by_third_ms=%s\n%sp99_by_third_ms=%s\n", pre, msList(t.P50ByThird[:]), pre, msList(t.P99ByThird[:]))
+		}
 		fmt.Fprintf(&b, "%slatency_from=%s\n%skafka_to_queryable_p50_ms=%d\n%skafka_to_queryable_p99_ms=%d\n", pre, t.LatencyFrom, pre, t.KafkaP50.Milliseconds(), pre, t.KafkaP99.Milliseconds())
 		fmt.Fprintf(&b, "%smax_lag_records=%d\n%smean_raw_to_enriched_ms=%d\n", pre, t.MaxLagRecords, pre, t.EnrichDelay.Milliseconds())
 		if t.Stages.OK {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -228,6 +229,9 @@ func TestLatencyTracker(t *testing.T) {
 	if _, ok := l.postedQuantiles(0.5); ok {
 		t.Fatal("posted quantiles without a schedule")
 	}
+	if _, ok := l.postedQuantilesByPart(3, 0.5); ok {
+		t.Fatal("posted quantiles by third without a schedule")
+	}
 	// The schedule made record 0 due 600 ms before t0 (it waited in
 	// ingest's batch): slot s was due at t0 − 600 ms + s × 50 ms. Slots
 	// 0..4 (queryable at t0 + 200 ms) waited 800, 750, 700, 650, 600 ms;
@@ -240,6 +244,14 @@ func TestLatencyTracker(t *testing.T) {
 	}
 	if pq[0] != 800*time.Millisecond || pq[1] != 3350*time.Millisecond || pq[2] != 3350*time.Millisecond {
 		t.Fatalf("posted p50 %s p99 %s max %s; want 800ms 3.35s 3.35s", pq[0], pq[1], pq[2])
+	}
+	// By thirds of the schedule's slots (0–3, 4–6, 7–9): the first third
+	// waited 650–800 ms, the middle one 600, 3,300 and 3,350, the last
+	// 3,150–3,250 — a latency that grew.
+	parts, ok := l.postedQuantilesByPart(3, 0.5, 0.99)
+	want := [][]time.Duration{{700 * time.Millisecond, 800 * time.Millisecond}, {3300 * time.Millisecond, 3350 * time.Millisecond}, {3200 * time.Millisecond, 3250 * time.Millisecond}}
+	if !ok || !reflect.DeepEqual(parts, want) {
+		t.Fatalf("by thirds %v (%v), want %v", parts, ok, want)
 	}
 	// The Kafka-to-queryable figures are unchanged by the schedule.
 	if q := l.quantiles(0.5); q[0] != 200*time.Millisecond {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,21 @@ func TestBenchE2EWarmup(t *testing.T) {
 	} {
 		if got[k] != want {
 			t.Errorf("%s=%s, want %s", k, got[k], want)
+		}
+	}
+
+	// The latency by thirds of the trial: three positive figures each,
+	// none above the trial's maximum.
+	maxLat, _ := strconv.Atoi(got["trial1_max_latency_ms"])
+	for _, k := range []string{"trial1_p50_by_third_ms", "trial1_p99_by_third_ms"} {
+		parts := strings.Split(got[k], ",")
+		for _, p := range parts {
+			if ms, err := strconv.Atoi(p); err != nil || ms <= 0 || ms > maxLat {
+				t.Errorf("%s=%q: %q is not a latency in (0, %d] ms", k, got[k], p, maxLat)
+			}
+		}
+		if len(parts) != 3 {
+			t.Errorf("%s=%q, want three figures", k, got[k])
 		}
 	}
 

@@ -70,8 +70,10 @@ The ceiling: the same records, not enriched, published by the bench to a fresh
 broker while one 'earshot sink' copies them into <database>_ceiling (at most
 3 MiB per partition ahead of the sink: the dev broker keeps ≈5 MiB).
 
-Prints name=value lines per trial and last
-e2e_mentions_per_sec=N p99_latency_ms=N ceiling_rows_per_sec=N.`,
+Prints name=value lines per trial — among them p50_by_third_ms and
+p99_by_third_ms, the latency of the first, middle and last third of the
+trial's records (a pipeline that keeps up has a last third no slower than its
+first) — and last e2e_mentions_per_sec=N p99_latency_ms=N ceiling_rows_per_sec=N.`,
 		Example: `  earshot bench e2e --rate 5000 --duration 30s
   earshot bench e2e --max --duration 20s`,
 		Args: cobra.NoArgs,
