@@ -167,6 +167,9 @@ func GenerateScenario(plan ScenarioPlan, reg *registry.Registry, now time.Time) 
 	}
 	for _, ev := range plan.Events {
 		if ev.BuiltIn {
+			if err := g.checkBuiltIn(ev); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if err := g.inject(ev); err != nil {
@@ -174,6 +177,22 @@ func GenerateScenario(plan ScenarioPlan, reg *registry.Registry, now time.Time) 
 		}
 	}
 	return g.finish(start, until)
+}
+
+// checkBuiltIn makes sure a built-in event is the simulator's incident: its
+// brand is simulated and has the incident, from the event's onset to its
+// end.
+func (g *gen) checkBuiltIn(ev ScenarioEvent) error {
+	for _, sb := range g.brands {
+		if sb.b.ID == ev.Brand {
+			if sb.incident != [2]int64{ev.Onset.Unix(), ev.End.Unix()} {
+				return fmt.Errorf("ingest.simulate: scenario %s: %s's incident is not %s – %s (config incidents: %t)",
+					ev.Name, ev.Brand, ev.Onset.Format(time.RFC3339), ev.End.Format(time.RFC3339), g.cfg.Incidents)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("ingest.simulate: scenario %s: brand %q is not simulated", ev.Name, ev.Brand)
 }
 
 // inject adds an event's extra posts (and the brands' replies to them).

@@ -210,6 +210,17 @@ func TestColdStartPlan(t *testing.T) {
 			t.Errorf("start %s: %d mouldy posts in the slow burn", tc.wantStart, n)
 		}
 	}
+	// A built-in event must be the simulator's incident: not when o2 is
+	// left out, nor when the plan has no incident.
+	noO2 := simulate.ColdStartPlan(1, time.Time{})
+	noO2.Config.Brands = []string{"tesco", "giffgaff"}
+	noIncident := simulate.ColdStartPlan(1, time.Time{})
+	noIncident.Config.Incidents = false
+	for name, p := range map[string]simulate.ScenarioPlan{"without o2": noO2, "without the incident": noIncident} {
+		if _, err := simulate.GenerateScenario(p, reg, now); err == nil || !strings.Contains(err.Error(), "o2") {
+			t.Errorf("%s: error %v, want one naming o2", name, err)
+		}
+	}
 	// With the zero start the period is the demo's sample week: o2's posts
 	// are the same as the default simulation's.
 	week, err := simulate.Generate(simulate.DefaultConfig(), reg, now)
