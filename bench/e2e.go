@@ -539,16 +539,11 @@ func (l *latencyTracker) quantiles(qs ...float64) []time.Duration {
 // postedQuantiles are the post-to-queryable latencies' quantiles, from
 // the schedule; ok is false when the schedule is not known.
 func (l *latencyTracker) postedQuantiles(qs ...float64) (_ []time.Duration, ok bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.t0.IsZero() {
+	parts, ok := l.postedQuantilesByPart(1, qs...)
+	if !ok {
 		return nil, false
 	}
-	samples := map[time.Duration]int64{}
-	for _, e := range l.events {
-		samples[max(e.at.Sub(l.due(e.slot)), 0).Truncate(time.Millisecond)] += e.n
-	}
-	return quantilesOf(samples, qs), true
+	return parts[0], true
 }
 
 // postedQuantilesByPart splits the trial's records by schedule into parts
