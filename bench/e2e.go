@@ -158,7 +158,7 @@ type E2ETrial struct {
 	P50, P99, MaxLat time.Duration
 	// P50ByThird and P99ByThird are the same quantiles over the first,
 	// middle and last third of the trial's records (by schedule): a
-	// pipeline that keeps up has a last third no slower than its first
+	// pipeline that keeps up has a last third about as fast as its first
 	// (zero when the schedule is not known).
 	P50ByThird, P99ByThird [3]time.Duration
 	MaxLagRecords          int64
@@ -549,7 +549,7 @@ func (l *latencyTracker) postedQuantiles(qs ...float64) (_ []time.Duration, ok b
 // postedQuantilesByPart splits the trial's records by schedule into parts
 // equal runs of slots and returns each part's post-to-queryable latency
 // quantiles (out[part][quantile]); ok is false when the schedule is not
-// known. A pipeline that keeps up has a last part no slower than its
+// known. A pipeline that keeps up has a last part about as fast as its
 // first; one that falls behind, a growing latency.
 func (l *latencyTracker) postedQuantilesByPart(parts int, qs ...float64) (_ [][]time.Duration, ok bool) {
 	l.mu.Lock()

@@ -72,8 +72,8 @@ broker while one 'earshot sink' copies them into <database>_ceiling (at most
 
 Prints name=value lines per trial — among them p50_by_third_ms and
 p99_by_third_ms, the latency of the first, middle and last third of the
-trial's records (a pipeline that keeps up has a last third no slower than its
-first) — and last e2e_mentions_per_sec=N p99_latency_ms=N ceiling_rows_per_sec=N.`,
+trial's records (a pipeline that keeps up has a last third about as fast as its
+first; one that falls behind, a latency that grows from third to third) — and last e2e_mentions_per_sec=N p99_latency_ms=N ceiling_rows_per_sec=N.`,
 		Example: `  earshot bench e2e --rate 5000 --duration 30s
   earshot bench e2e --max --duration 20s`,
 		Args: cobra.NoArgs,
