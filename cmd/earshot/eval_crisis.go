@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,23 +16,6 @@ var evalCrisisFlags struct {
 	Plan      string
 	Start     string
 	Incidents bool
-}
-
-// scenarioPlan returns the scenario plan named by --plan (eval crisis) or
-// --scenario (ingest simulate): crisis (six weeks from 2026-08-31, two of
-// them history) or cold-start (the week from start, no history).
-func scenarioPlan(name string, seed uint64, start string) (simulate.ScenarioPlan, error) {
-	switch name {
-	case "crisis":
-		return simulate.CrisisPlan(seed), nil
-	case "cold-start":
-		day, err := time.Parse(time.DateOnly, start)
-		if err != nil {
-			return simulate.ScenarioPlan{}, fmt.Errorf("start %q: want a date such as %s", start, simulate.DefaultStart)
-		}
-		return simulate.ColdStartPlan(seed, day), nil
-	}
-	return simulate.ScenarioPlan{}, fmt.Errorf("scenario %q: want crisis or cold-start", name)
 }
 
 func init() {
@@ -70,7 +52,7 @@ viral_called_crisis, precision, recall and last crisis_f1.`,
 }
 
 func runEvalCrisis(cmd *cobra.Command, _ []string) error {
-	plan, err := scenarioPlan(evalCrisisFlags.Plan, evalCrisisFlags.Seed, evalCrisisFlags.Start)
+	plan, err := simulate.NamedPlan(evalCrisisFlags.Plan, evalCrisisFlags.Seed, evalCrisisFlags.Start)
 	if err != nil {
 		return fmt.Errorf("eval crisis: %w", err)
 	}

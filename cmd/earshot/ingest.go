@@ -448,7 +448,7 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 	started := time.Now()
 	var sim *simulate.Simulation
 	if sf.Scenario != "" {
-		plan, err := scenarioPlan(sf.Scenario, cfg.Simulate.Seed, cfg.Simulate.Start)
+		plan, err := simulate.NamedPlan(sf.Scenario, cfg.Simulate.Seed, cfg.Simulate.Start)
 		if err != nil {
 			return fmt.Errorf("ingest simulate: %w", err)
 		}

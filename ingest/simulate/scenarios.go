@@ -135,6 +135,23 @@ func ColdStartPlan(seed uint64, start time.Time) ScenarioPlan {
 	}
 }
 
+// NamedPlan returns the plan that eval crisis --plan and ingest simulate
+// --scenario call name: crisis (CrisisPlan; start does not apply) or
+// cold-start (ColdStartPlan from start, a YYYY-MM-DD date).
+func NamedPlan(name string, seed uint64, start string) (ScenarioPlan, error) {
+	switch name {
+	case "crisis":
+		return CrisisPlan(seed), nil
+	case "cold-start":
+		day, err := time.Parse(time.DateOnly, start)
+		if err != nil {
+			return ScenarioPlan{}, fmt.Errorf("start %q: want a date such as %s", start, DefaultStart)
+		}
+		return ColdStartPlan(seed, day), nil
+	}
+	return ScenarioPlan{}, fmt.Errorf("scenario %q: want crisis or cold-start", name)
+}
+
 // GenerateScenario simulates the plan's period for the brands of reg and
 // injects its events. now works as in Generate. The same plan and registry
 // give the same output.
