@@ -13,9 +13,10 @@ BENCHTIME ?= 1s
 TEST_TIMEOUT ?= 20m
 PKGS      ?= ./...
 CHDB_DIR  ?= .earshot/chdb
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := build
-.PHONY: build chdb test demo stack-up stack-down stack-status lint fmt-check vet fuzz-short fuzz-ci bench deps clean
+.PHONY: build chdb test demo stack-up stack-down stack-status lint fmt-check vet staticcheck fuzz-short fuzz-ci bench deps clean
 
 ## build: compile the earshot binary into bin/earshot
 build:
@@ -34,17 +35,19 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-## lint: gofmt check, go vet, and staticcheck when it is installed
-lint: fmt-check vet
-	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; \
-	else echo "lint: staticcheck not installed; skipped (go install honnef.co/go/tools/cmd/staticcheck@latest)"; fi
+## staticcheck: run staticcheck (pinned version, fetched through the module proxy on first use)
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
+## lint: gofmt check, go vet and staticcheck
+lint: fmt-check vet staticcheck
 
 ## chdb: install chDB (current ClickHouse, in-process) for the dialect check under CHDB_DIR
 chdb:
 	@scripts/install-chdb.sh $(CHDB_DIR)
 
-## test: gofmt, vet, build, chDB, local stack up, race tests of every package (PKGS), stack down (always)
-test: deps fmt-check vet chdb fuzz-ci
+## test: gofmt, vet, staticcheck, build, chDB, local stack up, race tests of every package (PKGS), stack down (always)
+test: deps lint chdb fuzz-ci
 	$(GO) build ./...
 	$(GO) build -o $(BIN) ./cmd/earshot
 	@rc=0; \

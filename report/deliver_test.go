@@ -272,11 +272,11 @@ func TestPostSlack(t *testing.T) {
 			return
 		}
 		if err := json.NewDecoder(r.Body).Decode(&got); err != nil {
-			http.Error(w, err.Error(), 400)
+			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		if r.URL.Path == "/fail/T000/SECRET" {
-			http.Error(w, "invalid_token", 403)
+			http.Error(w, "invalid_token", http.StatusForbidden)
 			return
 		}
 		w.Write([]byte("ok"))

@@ -12,7 +12,7 @@ import (
 	"github.com/earshot-dev/earshot/detect"
 )
 
-// detectSection is the "detect" section of the configuration file:
+// The "detect" section of the configuration file (detect.RunnerConfig):
 //
 //	detect:
 //	  lag: 1m
@@ -26,7 +26,6 @@ import (
 //	    slack_webhook_url: https://hooks.slack.com/services/…
 //	    retries: 5
 //	    rate_per_minute: 30
-type detectSection = detect.RunnerConfig
 
 var detectFlags struct {
 	Alertmanager string

@@ -147,7 +147,6 @@ type featurizer struct {
 	static []uint64
 	ctx    []uint16
 	style  uint64
-	scores [][NumLabels]int32
 	labels []int
 	// Beam search (beam.go): the beam of each token (room for Model.beam
 	// items per token, best first) and the candidates of a token.

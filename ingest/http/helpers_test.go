@@ -97,11 +97,10 @@ func record(n int) string {
 }
 
 type env struct {
-	srv    *httpingest.Server
-	ts     *httptest.Server
-	w      *writer
-	reg    *prometheus.Registry
-	cancel context.CancelFunc
+	srv *httpingest.Server
+	ts  *httptest.Server
+	w   *writer
+	reg *prometheus.Registry
 }
 
 func testConfig(tb testing.TB) httpingest.Config {

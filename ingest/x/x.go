@@ -339,12 +339,12 @@ func (s *Source) statusError(resp *http.Response, what string) result {
 	case http.StatusTooManyRequests:
 		res.class = classRateLimit
 		res.retryAfter = rateLimitReset(resp.Header, s.o.Now())
-		res.err = fmt.Errorf("X answered %s to %s (x-rate-limit-reset in %s): %.200s", resp.Status, what, res.retryAfter.Round(time.Second), detail)
+		res.err = fmt.Errorf("x: X answered %s to %s (x-rate-limit-reset in %s): %.200s", resp.Status, what, res.retryAfter.Round(time.Second), detail)
 	default:
 		if resp.StatusCode == http.StatusServiceUnavailable {
 			res.retryAfter, _ = srcutil.RetryAfter(resp.Header, s.o.Now())
 		}
-		res.err = fmt.Errorf("X answered %s to %s: %.300s", resp.Status, what, detail)
+		res.err = fmt.Errorf("x: X answered %s to %s: %.300s", resp.Status, what, detail)
 	}
 	return res
 }
@@ -442,7 +442,7 @@ func (s *Source) syncRules(ctx context.Context) result {
 			return res
 		}
 		if out.Meta.Summary.NotDeleted > 0 {
-			return result{reason: "not_deleted", class: classHTTP, err: fmt.Errorf("X did not delete %d stale rule(s) %v", out.Meta.Summary.NotDeleted, stale)}
+			return result{reason: "not_deleted", class: classHTTP, err: fmt.Errorf("x: X did not delete %d stale rule(s) %v", out.Meta.Summary.NotDeleted, stale)}
 		}
 	}
 	if len(add) > 0 {
@@ -552,7 +552,7 @@ func (s *Source) session(ctx context.Context) result {
 			case errors.Is(err, errLineTooLarge):
 				res.reason, res.err = "too_large", err
 			case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-				res.reason, res.err = "closed", errors.New("X closed the stream")
+				res.reason, res.err = "closed", errors.New("x: X closed the stream")
 			default:
 				res.reason, res.err = "read", err
 			}
@@ -580,7 +580,7 @@ func (s *Source) session(ctx context.Context) result {
 				disconnect = disconnect || e.DisconnectType != "" || strings.Contains(e.Type, "operational-disconnect")
 			}
 			if disconnect {
-				res.reason, res.err = "operational_disconnect", fmt.Errorf("X disconnected the stream: %s", strings.Join(msgs, "; "))
+				res.reason, res.err = "operational_disconnect", fmt.Errorf("x: X disconnected the stream: %s", strings.Join(msgs, "; "))
 				return res
 			}
 			s.sm.Error("stream_message")

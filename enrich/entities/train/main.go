@@ -421,7 +421,7 @@ func run(data, out string, opt entities.TrainOptions, gazSum string, minVocab in
 	opt.Beam = beam
 	vocab := entities.LowerVocab(sents, minVocab)
 	start := time.Now()
-	m, tr, err := entities.TrainTagger(sents, vocab, opt)
+	_, tr, err := entities.TrainTagger(sents, vocab, opt)
 	if err != nil {
 		return err
 	}
@@ -469,7 +469,7 @@ func run(data, out string, opt entities.TrainOptions, gazSum string, minVocab in
 	if !eval {
 		return nil
 	}
-	m, err = entities.ReadModel(bytes.NewReader(buf.Bytes()))
+	m, err := entities.ReadModel(bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		return fmt.Errorf("reading back %s: %w", out, err)
 	}

@@ -57,7 +57,7 @@ func TestWordTableFolding(t *testing.T) {
 		clusters[i] = int32(i % 2)
 	}
 	var set []example
-	texts := [][]int32{{0, 1, 3}, {2, 3}, {0, 4, 4}, {2 | 2, 1}, {5}, {}}
+	texts := [][]int32{{0, 1, 3}, {2, 3}, {0, 4, 4}, {2, 1}, {5}, {}}
 	for i := range 60 {
 		e := example{y: i % 3, words: []int32{}}
 		for _, w := range texts[i%len(texts)] {
