@@ -16,6 +16,10 @@ type BackfillResult struct {
 	Buckets int
 	// Events stored (one alerts row each).
 	Events int
+	// Replaced is the number of rows an earlier run had stored for the
+	// window's buckets, removed before the new ones were stored (0 when
+	// the store is no WindowClearer).
+	Replaced int
 	// Incidents are the newest state of every incident with an event in
 	// the window, by onset.
 	Incidents []Incident
@@ -29,6 +33,11 @@ type BackfillResult struct {
 // detection would have stored them. Nothing is notified. Incident ids and
 // versions depend only on the data, so a backfill run twice over the same
 // window stores the same rows (the alerts table keeps one per version).
+// A store that is a WindowClearer first loses the versions an earlier run
+// stored for the window's buckets: after other settings or another
+// detector, the window holds exactly this run's incidents, not a mix of
+// both runs' timelines. Versions outside the window are kept, so an
+// incident that began before since keeps its earlier versions.
 // An incident still open at until is stored as open; a live `earshot
 // detect` started later resolves it if its history does not show it.
 //
@@ -79,6 +88,18 @@ func (r *Runner) Backfill(ctx context.Context, since, until time.Time) (Backfill
 			}
 		}
 	}
+	if wc, ok := r.store.(WindowClearer); ok {
+		cctx, cancel := context.WithTimeout(ctx, r.cfg.QueryTimeout)
+		n, err := wc.ClearWindow(cctx, res.Since, res.Until)
+		cancel()
+		if err != nil {
+			if r.metrics != nil {
+				r.metrics.StoreErrors.Inc()
+			}
+			return res, fmt.Errorf("detect: backfill: %w", err)
+		}
+		res.Replaced = n
+	}
 	if err := r.store.Save(ctx, evs); err != nil {
 		if r.metrics != nil {
 			r.metrics.StoreErrors.Inc()
@@ -105,6 +126,6 @@ func (r *Runner) Backfill(ctx context.Context, since, until time.Time) (Backfill
 		return res.Incidents[i].ID < res.Incidents[j].ID
 	})
 	r.log.Info("backfill done", "since", res.Since.Format(time.RFC3339), "until", res.Until.Format(time.RFC3339),
-		"buckets", res.Buckets, "events", res.Events, "incidents", len(res.Incidents))
+		"buckets", res.Buckets, "events", res.Events, "replaced", res.Replaced, "incidents", len(res.Incidents))
 	return res, nil
 }

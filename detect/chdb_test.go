@@ -62,6 +62,13 @@ func TestCurrentClickHouse(t *testing.T) {
 	}
 	qOpen := len(stmts)
 	stmts = append(stmts, detect.OpenAlertsQuery(db))
+	// A backfill's ClearWindow over (1, 2]: the resolve (version 2) goes.
+	count, del, pending, err := detect.ClearWindowSQL(db, "", time.Unix(1, 0), time.Unix(2, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	qClear := len(stmts)
+	stmts = append(stmts, count, "SET mutations_sync = 1", del, pending, "SELECT incident_id, version FROM "+db+".alerts ORDER BY 1, 2")
 	stmts = append(stmts, testenv.MigrationDownStatements(t, db)...)
 	stmts = append(stmts, "SELECT count() FROM system.tables WHERE database = '"+db+"'")
 	outs := testenv.ChDBExec(t, stmts)
@@ -79,6 +86,10 @@ func TestCurrentClickHouse(t *testing.T) {
 	}
 	if open := outs[qOpen]; !strings.HasPrefix(open, "o2-crisis-x\t") || strings.Count(strings.TrimSpace(open), "\n") != 0 {
 		t.Errorf("open alerts on chDB: %q", open)
+	}
+	if c, p, left := strings.TrimSpace(outs[qClear]), strings.TrimSpace(outs[qClear+3]), strings.TrimSpace(outs[qClear+4]); c != "1" || p != "0" ||
+		left != "o2-crisis-x\t1\no2-crisis-y\t1" {
+		t.Errorf("ClearWindow on chDB: count %q, pending mutations %q, rows left %q", c, p, left)
 	}
 	if left := strings.TrimSpace(outs[len(outs)-1]); left != "0" {
 		t.Errorf("%s tables left after the down migrations", left)

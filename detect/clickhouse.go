@@ -194,6 +194,76 @@ func burstColumns(bs []Burst) ([]string, []uint32) {
 type ClickHouseStore struct {
 	Conn     driver.Conn
 	Database string
+	// Cluster is clickhouse.cluster: when set, the alerts rows live in
+	// alerts_local on every server and ClearWindow deletes ON CLUSTER.
+	Cluster string
+	// Poll is how often ClearWindow checks whether its delete is done
+	// (default 100 ms).
+	Poll time.Duration
+}
+
+// ClearWindowSQL returns the statements ClearWindow runs for the window
+// [since, until): the count of the rows it will remove (through the
+// alerts table, whole cluster), the delete (a mutation of the table that
+// holds the rows) and the count of that table's mutations not done yet.
+func ClearWindowSQL(db, cluster string, since, until time.Time) (count, del, pending string, err error) {
+	if !identRe.MatchString(db) {
+		return "", "", "", fmt.Errorf("detect: database %q is not a plain identifier", db)
+	}
+	table, onCluster := "alerts", ""
+	if cluster != "" {
+		if !identRe.MatchString(cluster) {
+			return "", "", "", fmt.Errorf("detect: clickhouse.cluster %q is not a plain identifier", cluster)
+		}
+		table, onCluster = "alerts_local", " ON CLUSTER "+cluster
+	}
+	where := fmt.Sprintf("version > %d AND version <= %d", since.Unix(), until.Unix())
+	count = fmt.Sprintf("SELECT count() FROM %s.alerts WHERE %s", db, where)
+	del = fmt.Sprintf("ALTER TABLE %s.%s%s DELETE WHERE %s", db, table, onCluster, where)
+	pending = fmt.Sprintf("SELECT count() FROM system.mutations WHERE database = '%s' AND table = '%s' AND is_done = 0", db, table)
+	return count, del, pending, nil
+}
+
+// ClearWindow removes the alerts rows of the buckets of [since, until)
+// (see WindowClearer). The delete is a ClickHouse mutation, which is
+// asynchronous: ClearWindow waits until the server it is connected to has
+// no unfinished mutation of the table left, or ctx ends. Rows inserted
+// after the delete was issued are never touched by it, so storing the new
+// versions right after is safe. Nothing is deleted (and no mutation is
+// made) when the window holds no rows.
+func (s *ClickHouseStore) ClearWindow(ctx context.Context, since, until time.Time) (int, error) {
+	count, del, pending, err := ClearWindowSQL(s.Database, s.Cluster, since, until)
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	if err := s.Conn.QueryRow(ctx, count).Scan(&n); err != nil {
+		return 0, fmt.Errorf("detect: count the window's rows in %s.alerts: %w", s.Database, err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if err := s.Conn.Exec(ctx, del); err != nil {
+		return 0, fmt.Errorf("detect: delete the window's rows from %s.alerts: %w", s.Database, err)
+	}
+	poll := s.Poll
+	if poll <= 0 {
+		poll = 100 * time.Millisecond
+	}
+	for {
+		var left uint64
+		if err := s.Conn.QueryRow(ctx, pending).Scan(&left); err != nil {
+			return 0, fmt.Errorf("detect: wait for the delete from %s.alerts: %w", s.Database, err)
+		}
+		if left == 0 {
+			return int(n), nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("detect: the delete from %s.alerts has not finished: %w", s.Database, ctx.Err())
+		case <-time.After(poll):
+		}
+	}
 }
 
 // Save inserts one row per event (a version of its incident).

@@ -209,3 +209,147 @@ func TestClickHouseStore(t *testing.T) {
 		t.Errorf("alerts rows %d (%v), want 4 versions", n, err)
 	}
 }
+
+func TestClearWindowSQL(t *testing.T) {
+	since, until := time.Unix(1000, 0), time.Unix(4000, 0)
+	for _, tc := range []struct {
+		name, db, cluster   string
+		count, del, pending string
+		wantErr             bool
+	}{
+		{name: "one server", db: "earshot",
+			count:   "SELECT count() FROM earshot.alerts WHERE version > 1000 AND version <= 4000",
+			del:     "ALTER TABLE earshot.alerts DELETE WHERE version > 1000 AND version <= 4000",
+			pending: "SELECT count() FROM system.mutations WHERE database = 'earshot' AND table = 'alerts' AND is_done = 0"},
+		{name: "cluster", db: "earshot", cluster: "main",
+			count:   "SELECT count() FROM earshot.alerts WHERE version > 1000 AND version <= 4000",
+			del:     "ALTER TABLE earshot.alerts_local ON CLUSTER main DELETE WHERE version > 1000 AND version <= 4000",
+			pending: "SELECT count() FROM system.mutations WHERE database = 'earshot' AND table = 'alerts_local' AND is_done = 0"},
+		{name: "bad database", db: "earshot; DROP", wantErr: true},
+		{name: "bad cluster", db: "earshot", cluster: "a b", wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			count, del, pending, err := detect.ClearWindowSQL(tc.db, tc.cluster, since, until)
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("no error; got %q", del)
+				}
+				return
+			}
+			if err != nil || count != tc.count || del != tc.del || pending != tc.pending {
+				t.Fatalf("got %q, %q, %q, %v", count, del, pending, err)
+			}
+		})
+	}
+}
+
+// alertRow is one alerts row as the tests compare them.
+type alertRow struct {
+	ID      string
+	Version uint64
+	Event   string
+	Status  string
+}
+
+func alertRows(t *testing.T, m *storage.Migrator, db string) []alertRow {
+	t.Helper()
+	rows, err := m.Conn.Query(context.Background(), "SELECT incident_id, version, event, status FROM "+db+".alerts ORDER BY incident_id, version, event")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []alertRow
+	for rows.Next() {
+		var r alertRow
+		if err := rows.Scan(&r.ID, &r.Version, &r.Event, &r.Status); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func eventRows(evs []detect.Event) []alertRow {
+	var out []alertRow
+	for _, ev := range evs {
+		out = append(out, alertRow{ev.Incident.ID, ev.Incident.Version, ev.Type, ev.Incident.Status})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		if a.Version != b.Version {
+			return a.Version < b.Version
+		}
+		return a.Event < b.Event
+	})
+	return out
+}
+
+// TestBackfillReplacesWindow: on ClickHouse, a backfill replaces what an
+// earlier run stored for the window's buckets — a later resolve of the
+// same incident and an incident this run does not find — and keeps the
+// rows before and after the window. Run again, it replaces its own rows
+// with the same ones.
+func TestBackfillReplacesWindow(t *testing.T) {
+	c, m := migrated(t)
+	st := &detect.ClickHouseStore{Conn: m.Conn, Database: c.Database, Poll: 20 * time.Millisecond}
+	ctx := context.Background()
+	onset := t0.Add(5*24*time.Hour + 10*time.Hour)
+	s := series{cfg: detect.DefaultConfig(), brands: sixBrands, seed: 21, events: []event{
+		{brands: []string{"charlie"}, from: onset, to: onset.Add(3 * time.Hour), mult: constant(10), neg: 0.9, pos: 0.02, term: "outage"},
+	}}
+	since, until := t0.Add(4*24*time.Hour), t0.Add(7*24*time.Hour)
+	now := until.Add(48 * time.Hour)
+
+	// What this backfill stores, in memory.
+	mem := &rowStore{}
+	r, _ := newRunner(t, &memSource{s: s}, mem, now)
+	res, err := r.Backfill(ctx, since, until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outage detect.Incident
+	for _, inc := range res.Incidents {
+		if inc.Kind == detect.KindCrisis && inc.Brand == "charlie" {
+			outage = inc
+		}
+	}
+	if outage.ID == "" || outage.Status != detect.StatusResolved {
+		t.Fatalf("the outage was not found and resolved: %+v", res.Incidents)
+	}
+
+	// An earlier run's rows: the same incident resolved later, an incident
+	// this run does not find, and rows just outside the window.
+	stale := outage
+	stale.ResolvedAt, stale.UpdatedAt, stale.Version = outage.ResolvedAt.Add(2*time.Hour), outage.ResolvedAt.Add(2*time.Hour), outage.Version+7200
+	ghost := outage
+	ghost.ID, ghost.Brand, ghost.Status, ghost.Version = "delta-crisis-x", "delta", detect.StatusOpen, uint64(since.Add(5*time.Minute).Unix())
+	before, after := ghost, ghost
+	before.ID, before.Version = "delta-crisis-before", uint64(since.Unix())
+	after.ID, after.Version = "delta-crisis-after", uint64(until.Add(5*time.Minute).Unix())
+	if err := st.Save(ctx, []detect.Event{{Type: detect.EventResolve, Incident: stale}, {Type: detect.EventOpen, Incident: ghost},
+		{Type: detect.EventOpen, Incident: before}, {Type: detect.EventOpen, Incident: after}}); err != nil {
+		t.Fatal(err)
+	}
+
+	want := eventRows(append(mem.evs, detect.Event{Type: detect.EventOpen, Incident: before}, detect.Event{Type: detect.EventOpen, Incident: after}))
+	for run, wantReplaced := range []int{2, len(mem.evs)} {
+		r, _ := newRunner(t, &memSource{s: s}, st, now)
+		res, err := r.Backfill(ctx, since, until)
+		if err != nil {
+			t.Fatalf("run %d: %v", run+1, err)
+		}
+		if res.Replaced != wantReplaced || res.Events != len(mem.evs) {
+			t.Errorf("run %d: replaced %d rows and stored %d, want %d and %d", run+1, res.Replaced, res.Events, wantReplaced, len(mem.evs))
+		}
+		if got := alertRows(t, m, c.Database); !reflect.DeepEqual(got, want) {
+			t.Fatalf("run %d: alerts rows\n got %v\nwant %v", run+1, got, want)
+		}
+	}
+	// An empty window removes nothing (and makes no mutation).
+	if n, err := st.ClearWindow(ctx, now, now.Add(time.Hour)); n != 0 || err != nil {
+		t.Errorf("empty window: %d, %v", n, err)
+	}
+}

@@ -81,6 +81,17 @@ type Store interface {
 	Open(ctx context.Context) ([]Incident, error)
 }
 
+// WindowClearer is a Store that can remove the versions stored for the
+// buckets of a past window, so that a backfill replaces what an earlier
+// run (other settings, another earshot version) stored there instead of
+// adding to it. A version is the end of its bucket (Unix seconds): the
+// buckets of [since, until) stored versions in (since, until].
+type WindowClearer interface {
+	// ClearWindow removes those versions, returns when they are gone,
+	// and reports how many rows it removed.
+	ClearWindow(ctx context.Context, since, until time.Time) (int, error)
+}
+
 // Runner evaluates every bucket as it completes: reads it from the
 // source, steps the detector, stores the events, updates the metrics and
 // notifies.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -127,12 +128,33 @@ func TestDemoSimulatedWeekRecoversGroundTruth(t *testing.T) {
 
 	// A second replay of the same week into the same database changes nothing.
 	second := filepath.Join(dir, "second.csv")
-	earshot(t, bin, env, "demo", "--dir", dir, "--leaderboard-csv", second)
+	out2 := earshot(t, bin, env, "demo", "--dir", dir, "--leaderboard-csv", second)
 	a, _ := os.ReadFile(first)
 	b, _ := os.ReadFile(second)
 	if !bytes.Equal(a, b) {
 		t.Errorf("replaying the same week twice changed the leaderboard:\nfirst:\n%s\nsecond:\n%s", a, b)
 	}
+	// The crisis backfill: the sample week's one outage both times; the
+	// second run replaces the first run's rows instead of adding to them.
+	ev1, rep1, inc1 := backfillSummary(t, out)
+	ev2, rep2, inc2 := backfillSummary(t, out2)
+	if inc1 != "1" || inc2 != "1" || rep1 != "0" || ev1 != ev2 || rep2 != ev1 {
+		t.Errorf("backfill summaries: first events=%s replaced=%s incidents=%s, second events=%s replaced=%s incidents=%s; "+
+			"want one incident each time, nothing replaced first, then the first run's rows", ev1, rep1, inc1, ev2, rep2, inc2)
+	}
+}
+
+var backfillRe = regexp.MustCompile(`backfill since=\S+ until=\S+ buckets=\d+ events=(\d+) replaced=(\d+) incidents=(\d+)`)
+
+// backfillSummary returns the events, replaced and incidents figures of
+// the demo's crisis-detector line.
+func backfillSummary(t *testing.T, out string) (events, replaced, incidents string) {
+	t.Helper()
+	m := backfillRe.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no backfill summary in the demo output:\n%s", out)
+	}
+	return m[1], m[2], m[3]
 }
 
 // compareLeaderboards: counts exact, seconds within 1 s, ratios within

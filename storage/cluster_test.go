@@ -17,6 +17,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/earshot-dev/earshot/analytics"
+	"github.com/earshot-dev/earshot/detect"
 	"github.com/earshot-dev/earshot/internal/testenv"
 	"github.com/earshot-dev/earshot/localstack"
 	"github.com/earshot-dev/earshot/storage"
@@ -491,6 +492,32 @@ func TestClusterReplication(t *testing.T) {
 			t.Fatalf("leaderboard on server %d differs from one server's:\n got %s\nwant %s", i+1, rowsString(got), rowsString(wantRows))
 		}
 	}
+
+	// 5. A backfill's ClearWindow deletes ON CLUSTER: the window's alerts
+	// rows go from both replicas, the row after the window stays.
+	ast := &detect.ClickHouseStore{Conn: conns[0], Database: "cl", Cluster: cl.Name(), Poll: 50 * time.Millisecond}
+	in := detect.Incident{ID: "o2-crisis-in", Brand: "o2", Kind: detect.KindCrisis, Severity: detect.SeverityMinor, Status: detect.StatusOpen,
+		Onset: rollupStart, OpenedAt: rollupStart, UpdatedAt: rollupStart.Add(5 * time.Minute), Version: uint64(rollupStart.Add(5 * time.Minute).Unix())}
+	out := in
+	out.ID, out.UpdatedAt, out.Version = "o2-crisis-out", rollupStart.Add(2*time.Hour), uint64(rollupStart.Add(2*time.Hour).Unix())
+	if err := ast.Save(ctx, []detect.Event{{Type: detect.EventOpen, Incident: in}, {Type: detect.EventOpen, Incident: out}}); err != nil {
+		t.Fatal(err)
+	}
+	alertIDs := func(phase string, want ...string) {
+		t.Helper()
+		for i, conn := range conns {
+			syncReplica(t, conn, "cl", "alerts_local")
+			if got := ids(t, conn, "cl", "alerts_local", "incident_id"); !slices.Equal(got, want) {
+				t.Fatalf("%s: server %d holds alerts %q, want %q", phase, i+1, got, want)
+			}
+		}
+	}
+	alertIDs("stored", "o2-crisis-in", "o2-crisis-out")
+	n, err := ast.ClearWindow(ctx, rollupStart, rollupStart.Add(time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("ClearWindow ON CLUSTER: %d rows, %v; want 1", n, err)
+	}
+	alertIDs("after ClearWindow", "o2-crisis-out")
 }
 
 func rowsString(rows []analytics.Row) string {

@@ -119,7 +119,7 @@ func runDetect(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	src := &detect.ClickHouseSource{Conn: conn, Database: chc.Database, Bucket: cfg.Detector.Bucket, TextsPerBucket: cfg.TextsPerBucket}
-	store := &detect.ClickHouseStore{Conn: conn, Database: chc.Database}
+	store := &detect.ClickHouseStore{Conn: conn, Database: chc.Database, Cluster: chc.Cluster}
 	r, err := detect.NewRunner(cfg, src, store, notifier, met, a.Log)
 	if err != nil {
 		return err

@@ -24,8 +24,14 @@ seasonal_weeks weeks + 1 day), evaluates every bucket of the period and stores
 each incident version in the alerts table exactly as live 'earshot detect'
 would have — for data loaded after the fact (a replay, an import, the demo's
 sample week) so that dashboards and 'earshot report' show its crises. Nothing
-is sent to Alertmanager or webhooks. Running it again over the same period
-stores the same rows. It prints one line per incident found and a summary.`,
+is sent to Alertmanager or webhooks.
+
+It replaces the period: the versions stored for its buckets by an earlier
+run (other detect settings, another earshot version, a live run) are deleted
+first (an ALTER TABLE … DELETE mutation, awaited), so the period shows exactly
+this run's incidents; replaced=N in the summary counts those rows. With the
+same settings, running it again stores the same rows. It prints one line per
+incident found and a summary.`,
 		Example: "  earshot detect backfill --since 2026-11-09 --until 2026-11-16",
 		Args:    cobra.NoArgs,
 		RunE:    runDetectBackfill,
@@ -79,7 +85,7 @@ func runDetectBackfill(cmd *cobra.Command, _ []string) error {
 	}
 	defer conn.Close()
 	src := &detect.ClickHouseSource{Conn: conn, Database: chc.Database, Bucket: cfg.Detector.Bucket, TextsPerBucket: cfg.TextsPerBucket}
-	store := &detect.ClickHouseStore{Conn: conn, Database: chc.Database}
+	store := &detect.ClickHouseStore{Conn: conn, Database: chc.Database, Cluster: chc.Cluster}
 	r, err := detect.NewRunner(cfg, src, store, nil, nil, a.Log)
 	if err != nil {
 		return err
@@ -98,8 +104,8 @@ func runDetectBackfill(cmd *cobra.Command, _ []string) error {
 		fmt.Fprintf(out, "%s %s %s %s onset %s, %s: %s\n", inc.ID, inc.Brand, inc.Kind, inc.Severity,
 			inc.Onset.UTC().Format(time.RFC3339), end, inc.Summary)
 	}
-	fmt.Fprintf(out, "backfill since=%s until=%s buckets=%d events=%d incidents=%d took=%s\n",
-		res.Since.Format(time.RFC3339), res.Until.Format(time.RFC3339), res.Buckets, res.Events, len(res.Incidents),
+	fmt.Fprintf(out, "backfill since=%s until=%s buckets=%d events=%d replaced=%d incidents=%d took=%s\n",
+		res.Since.Format(time.RFC3339), res.Until.Format(time.RFC3339), res.Buckets, res.Events, res.Replaced, len(res.Incidents),
 		time.Since(began).Round(time.Millisecond))
 	return nil
 }
