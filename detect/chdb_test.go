@@ -69,6 +69,14 @@ func TestCurrentClickHouse(t *testing.T) {
 	}
 	qClear := len(stmts)
 	stmts = append(stmts, count, "SET mutations_sync = 1", del, pending, "SELECT incident_id, version FROM "+db+".alerts ORDER BY 1, 2")
+	// The cluster-mode statements parse (they run on the 18.16 cluster in
+	// storage's TestClusterReplication; chDB has no cluster).
+	count, del, pending, err = detect.ClearWindowSQL(db, "earshot", time.Unix(1, 0), time.Unix(2, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	qExplain := len(stmts)
+	stmts = append(stmts, "EXPLAIN AST "+count, "EXPLAIN AST "+del, "EXPLAIN AST "+pending)
 	stmts = append(stmts, testenv.MigrationDownStatements(t, db)...)
 	stmts = append(stmts, "SELECT count() FROM system.tables WHERE database = '"+db+"'")
 	outs := testenv.ChDBExec(t, stmts)
@@ -90,6 +98,11 @@ func TestCurrentClickHouse(t *testing.T) {
 	if c, p, left := strings.TrimSpace(outs[qClear]), strings.TrimSpace(outs[qClear+3]), strings.TrimSpace(outs[qClear+4]); c != "1" || p != "0" ||
 		left != "o2-crisis-x\t1\no2-crisis-y\t1" {
 		t.Errorf("ClearWindow on chDB: count %q, pending mutations %q, rows left %q", c, p, left)
+	}
+	for i, want := range []string{"SelectQuery", "AlterQuery", "Function cluster"} {
+		if out := outs[qExplain+i]; !strings.Contains(out, want) {
+			t.Errorf("EXPLAIN AST of cluster-mode ClearWindow statement %d has no %s:\n%.400s", i+1, want, out)
+		}
 	}
 	if left := strings.TrimSpace(outs[len(outs)-1]); left != "0" {
 		t.Errorf("%s tables left after the down migrations", left)

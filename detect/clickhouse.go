@@ -205,29 +205,33 @@ type ClickHouseStore struct {
 // ClearWindowSQL returns the statements ClearWindow runs for the window
 // [since, until): the count of the rows it will remove (through the
 // alerts table, whole cluster), the delete (a mutation of the table that
-// holds the rows) and the count of that table's mutations not done yet.
+// holds the rows) and the count of that table's mutations not done yet —
+// on a cluster, on one replica of every shard (the cluster table
+// function, with the cluster's own credentials; the other replicas of a
+// shard take the mutation through replication).
 func ClearWindowSQL(db, cluster string, since, until time.Time) (count, del, pending string, err error) {
 	if !identRe.MatchString(db) {
 		return "", "", "", fmt.Errorf("detect: database %q is not a plain identifier", db)
 	}
-	table, onCluster := "alerts", ""
+	table, onCluster, mutations := "alerts", "", "system.mutations"
 	if cluster != "" {
 		if !identRe.MatchString(cluster) {
 			return "", "", "", fmt.Errorf("detect: clickhouse.cluster %q is not a plain identifier", cluster)
 		}
-		table, onCluster = "alerts_local", " ON CLUSTER "+cluster
+		table, onCluster, mutations = "alerts_local", " ON CLUSTER "+cluster, "cluster('"+cluster+"', system, mutations)"
 	}
 	where := fmt.Sprintf("version > %d AND version <= %d", since.Unix(), until.Unix())
 	count = fmt.Sprintf("SELECT count() FROM %s.alerts WHERE %s", db, where)
 	del = fmt.Sprintf("ALTER TABLE %s.%s%s DELETE WHERE %s", db, table, onCluster, where)
-	pending = fmt.Sprintf("SELECT count() FROM system.mutations WHERE database = '%s' AND table = '%s' AND is_done = 0", db, table)
+	pending = fmt.Sprintf("SELECT count() FROM %s WHERE database = '%s' AND table = '%s' AND is_done = 0", mutations, db, table)
 	return count, del, pending, nil
 }
 
 // ClearWindow removes the alerts rows of the buckets of [since, until)
 // (see WindowClearer). The delete is a ClickHouse mutation, which is
-// asynchronous: ClearWindow waits until the server it is connected to has
-// no unfinished mutation of the table left, or ctx ends. Rows inserted
+// asynchronous: ClearWindow waits until no unfinished mutation of the
+// table is left (on the server it is connected to, or on a replica of
+// every shard of the cluster), or ctx ends. Rows inserted
 // after the delete was issued are never touched by it, so storing the new
 // versions right after is safe. Nothing is deleted (and no mutation is
 // made) when the window holds no rows.

@@ -224,7 +224,7 @@ func TestClearWindowSQL(t *testing.T) {
 		{name: "cluster", db: "earshot", cluster: "main",
 			count:   "SELECT count() FROM earshot.alerts WHERE version > 1000 AND version <= 4000",
 			del:     "ALTER TABLE earshot.alerts_local ON CLUSTER main DELETE WHERE version > 1000 AND version <= 4000",
-			pending: "SELECT count() FROM system.mutations WHERE database = 'earshot' AND table = 'alerts_local' AND is_done = 0"},
+			pending: "SELECT count() FROM cluster('main', system, mutations) WHERE database = 'earshot' AND table = 'alerts_local' AND is_done = 0"},
 		{name: "bad database", db: "earshot; DROP", wantErr: true},
 		{name: "bad cluster", db: "earshot", cluster: "a b", wantErr: true},
 	} {
