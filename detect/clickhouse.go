@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/earshot-dev/earshot/storage"
 )
 
 var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -218,7 +220,7 @@ func ClearWindowSQL(db, cluster string, since, until time.Time) (count, del, pen
 		if !identRe.MatchString(cluster) {
 			return "", "", "", fmt.Errorf("detect: clickhouse.cluster %q is not a plain identifier", cluster)
 		}
-		table, onCluster, mutations = "alerts_local", " ON CLUSTER "+cluster, "cluster('"+cluster+"', system, mutations)"
+		table, onCluster, mutations = "alerts"+storage.LocalSuffix, " ON CLUSTER "+cluster, "cluster('"+cluster+"', system, mutations)"
 	}
 	where := fmt.Sprintf("version > %d AND version <= %d", since.Unix(), until.Unix())
 	count = fmt.Sprintf("SELECT count() FROM %s.alerts WHERE %s", db, where)

@@ -1,8 +1,10 @@
 package detect_test
 
 import (
+	"cmp"
 	"context"
 	"reflect"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -274,15 +276,8 @@ func eventRows(evs []detect.Event) []alertRow {
 	for _, ev := range evs {
 		out = append(out, alertRow{ev.Incident.ID, ev.Incident.Version, ev.Type, ev.Incident.Status})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.ID != b.ID {
-			return a.ID < b.ID
-		}
-		if a.Version != b.Version {
-			return a.Version < b.Version
-		}
-		return a.Event < b.Event
+	slices.SortFunc(out, func(a, b alertRow) int {
+		return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(a.Version, b.Version), cmp.Compare(a.Event, b.Event))
 	})
 	return out
 }
